@@ -1,0 +1,14 @@
+# haoka_distribution: contributor commands. Odoo 18.0 must be at $(ODOO_PATH) (default /opt/odoo).
+.PHONY: demo test lint i18n
+
+demo:  ## serve the addon with demo data on http://127.0.0.1:8069 (admin / admin)
+	bash scripts/demo.sh
+
+test:  ## fresh database, install, ruff, whole test suite (browser tests included)
+	bash scripts/test.sh
+
+lint:
+	.venv/bin/ruff check .
+
+i18n:  ## re-export the .pot from haoka_test and merge it into zh_CN.po
+	bash scripts/i18n.sh

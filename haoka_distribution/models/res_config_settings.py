@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    haoka_expiry_warning_days = fields.Integer(
+        string="Expiry Warning (days)",
+        config_parameter="haoka_distribution.expiry_warning_days",
+        default=30,
+        help="Cards that expire within this many days raise an activity for the SIM managers.",
+    )

@@ -1,0 +1,633 @@
+import re
+from collections import defaultdict
+from datetime import timedelta
+
+from psycopg2.extras import execute_values
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools import grade, secrets, sim
+
+SECRET_MASK = "********"
+PUK_RE = re.compile(r"^\d{8}$")
+PIN_RE = re.compile(r"^\d{4,8}$")
+CARD_STATES = [
+    ("available", "Available"),
+    ("reserved", "Reserved"),
+    ("sold", "Sold"),
+    ("shipped", "Shipped"),
+    ("delivered", "Delivered"),
+    ("activated", "Activated"),
+    ("returned", "Returned"),
+    ("expired", "Expired"),
+    ("void", "Void"),
+]
+#: states in which a card can still be sold: the expiry job only moves these to 'expired'
+SELLABLE_STATES = ("available",)
+MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+
+
+class StockLot(models.Model):
+    """A SIM card (号卡) is a lot of a SIM plan: the ICCID is the lot name.
+
+    Everything here is scoped to lots of SIM plans (``is_sim_card``); other lots behave as in
+    standard Odoo.
+    """
+
+    _inherit = "stock.lot"
+
+    is_sim_card = fields.Boolean(
+        related="product_id.is_sim_card", store=True, index=True, string="Is a SIM Card"
+    )
+    haoka_carrier_id = fields.Many2one(
+        related="product_id.haoka_carrier_id", store=True, index=True, string="Carrier"
+    )
+    msisdn = fields.Char(string="Phone Number", index="trigram", tracking=True, copy=False)
+    msisdn_tail = fields.Char(
+        string="Number Tail", compute="_compute_msisdn_tail", search="_search_msisdn_tail"
+    )
+    puk_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted PUK")
+    puk_hash = fields.Char(groups=MANAGER_GROUP, copy=False, index="btree_not_null", string="PUK Search Hash")
+    pin_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted PIN")
+    puk = fields.Char(
+        string="PUK",
+        compute="_compute_secret_masks",
+        inverse="_inverse_puk",
+        search="_search_puk",
+        help="8-digit PUK, stored encrypted. Only SIM managers can reveal it.",
+    )
+    pin = fields.Char(
+        string="PIN",
+        compute="_compute_secret_masks",
+        inverse="_inverse_pin",
+        help="4 to 8-digit PIN, stored encrypted. Only SIM managers can reveal it.",
+    )
+    card_state = fields.Selection(
+        CARD_STATES, string="Card State", index=True, tracking=True, copy=False,
+        help="Where the card is in its life: in stock, reserved, sold, shipped, received, activated, "
+        "returned, expired or void.",
+    )
+    iccid_warning = fields.Boolean(
+        string="ICCID Warning", compute="_compute_warnings", store=True,
+        help="The ICCID failed its check digit or its prefix does not belong to the plan's carrier.",
+    )
+    msisdn_warning = fields.Boolean(
+        string="Number Warning", compute="_compute_warnings", store=True,
+        help="The number's segment is not one of the carrier's segments.",
+    )
+    haoka_warning = fields.Char(string="Warnings", compute="_compute_warnings", store=True)
+    grade_id = fields.Many2one(
+        "haoka.number.grade", string="Number Grade", compute="_compute_grade", store=True, index=True,
+        ondelete="set null",
+    )
+    grade_pattern = fields.Char(string="Matched Pattern", compute="_compute_grade", store=True)
+    grade_level = fields.Integer(related="grade_id.level", string="Grade Level")
+    expiring_soon = fields.Boolean(compute="_compute_expiring_soon", search="_search_expiring_soon")
+
+    def init(self):
+        super().init()
+        # Odoo's own lot uniqueness is per product and Python-only: for SIM cards the ICCID and the
+        # number are unique per company across all plans, enforced by the database.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_uniq
+                ON stock_lot (COALESCE(company_id, 0), name) WHERE is_sim_card;
+            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_uniq
+                ON stock_lot (COALESCE(company_id, 0), msisdn) WHERE is_sim_card AND msisdn IS NOT NULL;
+            """
+        )
+
+    # ------------------------------------------------------------------ create / write
+
+    @api.model
+    def _haoka_is_sim_product(self, product_id):
+        return bool(product_id) and self.env["product.product"].browse(product_id).sudo().is_sim_card
+
+    @api.model
+    def _haoka_normalize_vals(self, vals):
+        vals = dict(vals)
+        if vals.get("name"):
+            vals["name"] = sim.normalize_iccid(vals["name"])
+        if "msisdn" in vals:
+            vals["msisdn"] = sim.normalize_msisdn(vals["msisdn"]) or False
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sim_products = {}
+        new_list = []
+        for vals in vals_list:
+            product_id = vals.get("product_id")
+            if product_id not in sim_products:
+                sim_products[product_id] = self._haoka_is_sim_product(product_id)
+            if sim_products[product_id]:
+                vals = self._haoka_normalize_vals(vals)
+                vals.setdefault("card_state", "available")
+                # core product_expiry logs one activity per expired lot; SIM cards get one activity per
+                # plan from this addon's expiry job instead
+                vals.setdefault("product_expiry_reminded", True)
+            new_list.append(vals)
+        self._haoka_precheck_unique(
+            [vals for vals in new_list if sim_products[vals.get("product_id")]]
+        )
+        lots = super().create(new_list)
+        lots.invalidate_recordset(["puk", "pin"])  # keep no clear secret in the cache
+        if self.env.context.get("haoka_manual_entry"):
+            lots.filtered("is_sim_card")._haoka_receive_in_stock()
+        return lots
+
+    def write(self, vals):
+        if {"name", "msisdn"} & set(vals):
+            sims = self.filtered("is_sim_card")
+            if sims and sims != self:
+                super(StockLot, self - sims).write(vals)
+                return super(StockLot, sims).write(self._haoka_normalize_vals(vals))
+            if sims:
+                vals = self._haoka_normalize_vals(vals)
+        result = super().write(vals)
+        if {"puk", "pin"} & set(vals):
+            self.invalidate_recordset(["puk", "pin"])  # keep no clear secret in the cache
+        return result
+
+    def _haoka_receive_in_stock(self, location=None):
+        """Put new cards in stock through one validated receipt per company, so quants,
+        traceability and inventory reports count them like any received serial."""
+        by_company = defaultdict(lambda: self.browse())
+        for lot in self:
+            by_company[lot.company_id or self.env.company] |= lot
+        for company, lots in by_company.items():
+            warehouse = self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+            if not warehouse:
+                raise UserError(
+                    self.env._("Company %(company)s has no warehouse to receive cards into.", company=company.name)
+                )
+            picking_type = warehouse.in_type_id
+            destination = location or warehouse.lot_stock_id
+            source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
+            grouped = lots.grouped("product_id")
+            picking = self.env["stock.picking"].create(
+                {
+                    "picking_type_id": picking_type.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "company_id": company.id,
+                    "origin": self.env._("SIM cards entered by hand"),
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "name": product.display_name,
+                                "product_id": product.id,
+                                "product_uom": product.uom_id.id,
+                                "product_uom_qty": len(product_lots),
+                                "location_id": source.id,
+                                "location_dest_id": destination.id,
+                                "company_id": company.id,
+                            }
+                        )
+                        for product, product_lots in grouped.items()
+                    ],
+                }
+            )
+            self.env["stock.move.line"].create(
+                [
+                    {
+                        "picking_id": picking.id,
+                        "move_id": move.id,
+                        "product_id": move.product_id.id,
+                        "product_uom_id": move.product_uom.id,
+                        "lot_id": lot.id,
+                        "quantity": 1,
+                        "picked": True,
+                        "location_id": source.id,
+                        "location_dest_id": destination.id,
+                        "company_id": company.id,
+                    }
+                    for move in picking.move_ids
+                    for lot in grouped[move.product_id]
+                ]
+            )
+            picking.action_confirm()
+            result = picking.with_context(
+                skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True
+            ).button_validate()
+            if result is not True or picking.state != "done":
+                raise UserError(
+                    self.env._("The receipt %(picking)s of the new cards could not be validated.", picking=picking.name)
+                )
+        return True
+
+    # ------------------------------------------------------------------ validation
+
+    @api.constrains("name", "msisdn", "product_id")
+    def _check_sim_card_data(self):
+        for lot in self.filtered("is_sim_card"):
+            if not sim.iccid_format_ok(lot.name):
+                raise ValidationError(
+                    self.env._(
+                        "ICCID '%(iccid)s' is not valid: it must start with 89 and have 19 to 22 digits or "
+                        "letters A-F.",
+                        iccid=lot.name,
+                    )
+                )
+            policy = lot.haoka_carrier_id.iccid_check_policy or "warn"
+            if policy == "strict" and sim.iccid_luhn_status(lot.name) == "failed":
+                raise ValidationError(
+                    self.env._(
+                        "ICCID '%(iccid)s' fails its check digit (Luhn); carrier %(carrier)s rejects such cards.",
+                        iccid=lot.name,
+                        carrier=lot.haoka_carrier_id.name,
+                    )
+                )
+            if lot.msisdn and not sim.msisdn_format_ok(lot.msisdn):
+                raise ValidationError(
+                    self.env._(
+                        "Phone number '%(number)s' of card %(iccid)s is not valid: a mobile number has 11 "
+                        "digits and starts with 13 to 19.",
+                        number=lot.msisdn,
+                        iccid=lot.name,
+                    )
+                )
+        self._check_sim_card_unique()
+
+    @api.model
+    def _haoka_precheck_unique(self, vals_list):
+        """Name the duplicate ICCID or number before the database's unique index rejects the batch.
+        One query per field for the whole batch."""
+        for field_name, label in (("name", self.env._("ICCID")), ("msisdn", self.env._("Phone number"))):
+            seen = {}
+            for index, vals in enumerate(vals_list, start=1):
+                value = vals.get(field_name)
+                if not value:
+                    continue
+                if value in seen:
+                    raise ValidationError(
+                        self.env._(
+                            "%(label)s %(value)s appears twice in the new cards (card %(first)s and %(second)s).",
+                            label=label, value=value, first=seen[value], second=index,
+                        )
+                    )
+                seen[value] = index
+            if seen:
+                companies = {
+                    vals.get("company_id") or self.env["product.product"].browse(vals["product_id"]).company_id.id
+                    for vals in vals_list
+                }
+                existing = self.sudo().search(
+                    [("is_sim_card", "=", True), (field_name, "in", list(seen)), ("company_id", "in", list(companies))],
+                    limit=1,
+                )
+                if existing:
+                    raise ValidationError(
+                        self.env._(
+                            "%(label)s %(value)s is already used by card %(card)s (%(plan)s).",
+                            label=label, value=existing[field_name], card=existing.name,
+                            plan=existing.product_id.display_name,
+                        )
+                    )
+
+    def _check_sim_card_unique(self):
+        """Readable duplicate errors before the database's unique indexes fire (one query per batch)."""
+        sims = self.filtered("is_sim_card")
+        if not sims:
+            return
+        for field_name, label in (("name", self.env._("ICCID")), ("msisdn", self.env._("Phone number"))):
+            values = [value for value in sims.mapped(field_name) if value]
+            if not values:
+                continue
+            groups = self.sudo()._read_group(
+                [
+                    ("is_sim_card", "=", True),
+                    (field_name, "in", values),
+                    ("company_id", "in", sims.company_id.ids + [False]),
+                ],
+                [field_name, "company_id"],
+                ["id:array_agg"],
+            )
+            for value, _company, ids in groups:
+                if len(ids) > 1:
+                    others = self.sudo().browse(sorted(ids))
+                    raise ValidationError(
+                        self.env._(
+                            "%(label)s %(value)s is already used by another card: %(cards)s.",
+                            label=label,
+                            value=value,
+                            cards=", ".join("%s (%s)" % (o.name, o.product_id.display_name) for o in others),
+                        )
+                    )
+
+    @api.depends("name", "msisdn", "haoka_carrier_id", "haoka_carrier_id.iccid_check_policy",
+                 "haoka_carrier_id.iccid_prefixes", "haoka_carrier_id.number_segments")
+    def _compute_warnings(self):
+        segments_cache = {}
+        for lot in self:
+            messages = []
+            iccid_warning = msisdn_warning = False
+            carrier = lot.haoka_carrier_id
+            if lot.is_sim_card and lot.name:
+                if carrier.iccid_check_policy != "off" and sim.iccid_luhn_status(lot.name) == "failed":
+                    iccid_warning = True
+                    messages.append(self.env._("ICCID check digit (Luhn) does not match"))
+                if carrier and carrier.iccid_prefixes and not carrier._owns_iccid(lot.name):
+                    iccid_warning = True
+                    messages.append(self.env._("ICCID prefix is not one of %(carrier)s's", carrier=carrier.name))
+            if lot.is_sim_card and lot.msisdn and carrier and carrier.number_segments:
+                if carrier not in segments_cache:
+                    segments_cache[carrier] = carrier._segment_set()
+                if lot.msisdn[:3] not in segments_cache[carrier]:
+                    msisdn_warning = True
+                    messages.append(
+                        self.env._("Number segment %(segment)s is not one of %(carrier)s's",
+                                   segment=lot.msisdn[:3], carrier=carrier.name)
+                    )
+            lot.iccid_warning = iccid_warning
+            lot.msisdn_warning = msisdn_warning
+            lot.haoka_warning = "; ".join(messages) or False
+
+    # ------------------------------------------------------------------ number grade
+
+    @api.depends("msisdn", "haoka_carrier_id")
+    def _compute_grade(self):
+        rules_cache = {}
+        for lot in self:
+            match = None
+            if lot.is_sim_card and lot.msisdn:
+                key = (lot.haoka_carrier_id.id, lot.company_id.id)
+                if key not in rules_cache:
+                    rules_cache[key] = self.env["haoka.number.grade"]._classifier_rules(
+                        lot.haoka_carrier_id, lot.company_id or None
+                    )
+                match = grade.classify(lot.msisdn, rules_cache[key])
+            lot.grade_id = match.key if match else False
+            lot.grade_pattern = match.label if match else False
+
+    @api.model
+    def _haoka_recompute_grades(self, batch_size=20000):
+        """Re-classify every SIM card against the current grade rules, in batches (one SELECT and
+        one UPDATE per batch)."""
+        self.env.flush_all()
+        Grade = self.env["haoka.number.grade"]
+        rules_cache = {}
+        last_id = 0
+        cr = self.env.cr
+        while True:
+            cr.execute(
+                """SELECT l.id, l.msisdn, l.haoka_carrier_id, l.company_id, l.grade_id, l.grade_pattern
+                     FROM stock_lot l
+                    WHERE l.is_sim_card AND l.id > %s
+                 ORDER BY l.id LIMIT %s""",
+                (last_id, batch_size),
+            )
+            rows = cr.fetchall()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            updates = []
+            for lot_id, msisdn, carrier_id, company_id, old_grade, old_pattern in rows:
+                key = (carrier_id, company_id)
+                if key not in rules_cache:
+                    rules_cache[key] = Grade._classifier_rules(
+                        self.env["haoka.carrier"].browse(carrier_id),
+                        self.env["res.company"].browse(company_id) if company_id else None,
+                    )
+                match = grade.classify(msisdn, rules_cache[key]) if msisdn else None
+                new_grade, new_pattern = (match.key, match.label) if match else (None, None)
+                if (new_grade, new_pattern) != (old_grade, old_pattern):
+                    updates.append((lot_id, new_grade, new_pattern))
+            if updates:
+                execute_values(
+                    cr._obj,
+                    """UPDATE stock_lot AS l SET grade_id = v.grade_id, grade_pattern = v.grade_pattern
+                         FROM (VALUES %s) AS v(id, grade_id, grade_pattern) WHERE l.id = v.id""",
+                    updates,
+                    template="(%s, %s::int, %s::varchar)",
+                    page_size=5000,
+                )
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------------ secrets
+
+    def _compute_secret_masks(self):
+        for lot in self:
+            lot_sudo = lot.sudo()
+            lot.puk = SECRET_MASK if lot_sudo.puk_cipher else False
+            lot.pin = SECRET_MASK[:4] if lot_sudo.pin_cipher else False
+
+    def _haoka_set_secret(self, field_name, value, pattern, label):
+        for lot in self:
+            if value in (SECRET_MASK, SECRET_MASK[:4]):
+                continue  # the mask came back unchanged
+            if value:
+                value = sim.normalize_msisdn(value)  # same clean-up: spaces, full-width digits
+                if not pattern.match(value):
+                    raise ValidationError(
+                        self.env._("%(label)s of card %(iccid)s is not valid.", label=label, iccid=lot.name)
+                    )
+            vals = {"%s_cipher" % field_name: secrets.encrypt(value) if value else False}
+            if field_name == "puk":
+                vals["puk_hash"] = secrets.search_hash(value) if value else False
+            lot.sudo().write(vals)
+
+    def _inverse_puk(self):
+        for lot in self:
+            lot._haoka_set_secret("puk", lot.puk, PUK_RE, self.env._("PUK (8 digits)"))
+
+    def _inverse_pin(self):
+        for lot in self:
+            lot._haoka_set_secret("pin", lot.pin, PIN_RE, self.env._("PIN (4 to 8 digits)"))
+
+    def _haoka_check_secret_access(self):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only SIM managers (号卡主管) can see PUK and PIN codes."))
+
+    def _search_puk(self, operator, value):
+        self._haoka_check_secret_access()
+        if operator != "=" or not value:
+            raise UserError(self.env._("Cards can only be searched by their exact PUK."))
+        return [("puk_hash", "=", secrets.search_hash(sim.normalize_msisdn(value)))]
+
+    def _haoka_read_secrets(self):
+        """Clear PUK/PIN per card id, for managers (and superuser code) only. Does not log."""
+        self._haoka_check_secret_access()
+        return {
+            lot.id: {"puk": secrets.decrypt(lot.sudo().puk_cipher), "pin": secrets.decrypt(lot.sudo().pin_cipher)}
+            for lot in self
+        }
+
+    def action_reveal_secrets(self):
+        """Show PUK/PIN in a notification (never stored in clear) and log the reveal in the chatter."""
+        self.ensure_one()
+        values = self._haoka_read_secrets()[self.id]
+        self.message_post(
+            body=self.env._("PUK/PIN revealed by %(user)s.", user=self.env.user.name),
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Card %(iccid)s", iccid=self.name),
+                "message": self.env._("PUK: %(puk)s   PIN: %(pin)s",
+                                      puk=values["puk"] or "-", pin=values["pin"] or "-"),
+                "type": "warning",
+                "sticky": True,
+            },
+        }
+
+    # ------------------------------------------------------------------ search helpers
+
+    def _compute_msisdn_tail(self):
+        for lot in self:
+            lot.msisdn_tail = lot.msisdn[-4:] if lot.msisdn else False
+
+    def _search_msisdn_tail(self, operator, value):
+        if operator not in ("=", "ilike", "like") or not value:
+            raise UserError(self.env._("Search the number tail with the digits the number ends with."))
+        digits = sim.normalize_msisdn(value)
+        return [("msisdn", "=like", "%" + digits.replace("%", "").replace("_", ""))]
+
+    @api.model
+    def _haoka_expiry_warning_days(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.expiry_warning_days", "30")
+        try:
+            return max(int(value), 0)
+        except ValueError:
+            return 30
+
+    def _compute_expiring_soon(self):
+        limit = fields.Datetime.now() + timedelta(days=self._haoka_expiry_warning_days())
+        now = fields.Datetime.now()
+        for lot in self:
+            lot.expiring_soon = bool(
+                lot.is_sim_card and lot.expiration_date and now <= lot.expiration_date <= limit
+            )
+
+    def _search_expiring_soon(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'expiring soon'."))
+        now = fields.Datetime.now()
+        limit = now + timedelta(days=self._haoka_expiry_warning_days())
+        domain = [("is_sim_card", "=", True), ("expiration_date", ">=", now), ("expiration_date", "<=", limit)]
+        if (operator == "=") != value:
+            return ["!", "&", "&"] + domain
+        return domain
+
+    # ------------------------------------------------------------------ actions
+
+    def action_void(self):
+        cards = self.filtered(lambda lot: lot.is_sim_card and lot.card_state in ("available", "expired", "returned"))
+        if cards != self.filtered("is_sim_card"):
+            raise UserError(self.env._("Only cards in stock, expired or returned can be voided."))
+        cards.card_state = "void"
+        return True
+
+    # ------------------------------------------------------------------ scheduled actions
+
+    @api.model
+    def _cron_haoka_card_expiry(self):
+        """Daily: cards past expiry leave the sale (已过期); cards expiring soon raise one activity per
+        plan for the SIM managers (kept up to date, not repeated)."""
+        now = fields.Datetime.now()
+        expired = self.search(
+            [("is_sim_card", "=", True), ("card_state", "in", SELLABLE_STATES), ("expiration_date", "<", now)]
+        )
+        expired.write({"card_state": "expired"})
+        self._haoka_schedule_expiry_activities()
+        return len(expired)
+
+    @api.model
+    def _haoka_schedule_expiry_activities(self):
+        days = self._haoka_expiry_warning_days()
+        groups = self._read_group(
+            [("expiring_soon", "=", True), ("card_state", "in", SELLABLE_STATES)],
+            ["product_id"],
+            ["__count", "expiration_date:min"],
+        )
+        if not groups:
+            return
+        activity_type = self.env.ref("haoka_distribution.mail_activity_type_card_expiry")
+        responsible = self._haoka_expiry_responsible()
+        per_template = defaultdict(lambda: [0, None])
+        for product, count, first_expiry in groups:
+            entry = per_template[product.product_tmpl_id]
+            entry[0] += count
+            entry[1] = min(entry[1], first_expiry) if entry[1] else first_expiry
+        for template, (count, first_expiry) in per_template.items():
+            note = self.env._(
+                "%(count)s card(s) of plan %(plan)s expire within %(days)s days (first on %(date)s).",
+                count=count, plan=template.display_name, days=days, date=fields.Date.to_string(first_expiry),
+            )
+            activity = self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "product.template"),
+                    ("res_id", "=", template.id),
+                    ("activity_type_id", "=", activity_type.id),
+                ],
+                limit=1,
+            )
+            if activity:
+                activity.write({"note": note})
+            else:
+                template.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    summary=self.env._("Cards expiring soon"),
+                    note=note,
+                    user_id=responsible.id,
+                    date_deadline=fields.Date.to_date(first_expiry),
+                )
+
+    @api.model
+    def _haoka_expiry_responsible(self):
+        managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: u.active and not u.share and u.id != 1)
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
+
+    # ------------------------------------------------------------------ demo data
+
+    @api.model
+    def _haoka_create_demo_cards(self, template_ids, count):
+        """Demo cards: deterministic ICCIDs (with check digit) and numbers, some premium tails, a few
+        ICCIDs with a wrong check digit, cards expiring soon, expired and void cards."""
+        import random
+
+        rng = random.Random(20261127)
+        templates = self.env["product.template"].browse(template_ids)
+        tails = ["8888", "1234", "6789", "1122", "1212", "1314", "0168", "5520", "4321", "9999",
+                 "6666", "1221", "7778", "2345", "3888", "0000", "5678", "9876", "3535", "0518"]
+        now = fields.Datetime.now()
+        vals_list = []
+        used_numbers = set()
+        for index in range(count):
+            template = templates[index % len(templates)]
+            carrier = template.haoka_carrier_id
+            prefix = sim.parse_prefixes(carrier.iccid_prefixes)[0]
+            body = prefix + "".join(rng.choice("0123456789") for _ in range(19 - len(prefix)))
+            iccid = body + sim.luhn_check_digit(body)
+            if index % 50 == 7:  # a carrier file with a wrong check digit: accepted and flagged
+                iccid = body + str((int(sim.luhn_check_digit(body)) + 1) % 10)
+            segment = rng.choice(sorted(carrier._segment_set()))
+            while True:
+                tail = tails[index % len(tails)] if index % 3 == 0 else ""
+                middle = "".join(rng.choice("0123456789") for _ in range(8 - len(tail)))
+                number = segment + middle + tail
+                if number not in used_numbers:
+                    used_numbers.add(number)
+                    break
+            expiry = now + timedelta(days=rng.randint(200, 900))
+            if index % 25 == 3:
+                expiry = now + timedelta(days=rng.randint(3, 25))
+            vals_list.append({
+                "name": iccid,
+                "product_id": template.product_variant_id.id,
+                "msisdn": number,
+                "puk": "%08d" % rng.randint(0, 99999999),
+                "pin": "1234",
+                "expiration_date": expiry,
+            })
+        cards = self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
+        cards._haoka_receive_in_stock()
+        expired = cards.filtered(lambda card: card.id % 30 == 5)
+        expired.write({"expiration_date": now - timedelta(days=10)})
+        self._cron_haoka_card_expiry()
+        cards.filtered(lambda card: card.id % 45 == 11 and card.card_state == "available").action_void()
+        return True

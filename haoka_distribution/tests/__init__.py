@@ -1,0 +1,10 @@
+from . import (
+    test_browser,
+    test_card,
+    test_carrier_plan,
+    test_expiry,
+    test_grade,
+    test_i18n,
+    test_secrets,
+    test_sim_tools,
+)

@@ -1,0 +1,161 @@
+"""Cards on stock.lot: normalisation, validation under the carrier's policy, database uniqueness,
+receipt on manual entry, search helpers, and no effect on other lots."""
+
+import psycopg2
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form
+from odoo.tools import mute_logger
+
+from .common import HaokaCase, make_iccid
+
+
+class TestCard(HaokaCase):
+    def test_normalised_on_create_and_write(self):
+        iccid = make_iccid("898600", 11)
+        full_width = "".join(chr(ord(c) + 0xFEE0) for c in iccid)
+        card = self.env["stock.lot"].create(
+            {
+                "name": " '" + full_width[:10] + " " + full_width[10:] + "f",
+                "product_id": self.product.id,
+                "msisdn": "+86 138-0013-8000",
+            }
+        )
+        self.assertEqual(card.name, iccid)
+        self.assertEqual(card.msisdn, "13800138000")
+        self.assertEqual(card.card_state, "available")
+        card.msisdn = "８６１３９００１３９０００"
+        self.assertEqual(card.msisdn, "13900139000")
+
+    def test_hex_iccid_accepted(self):
+        card = self.env["stock.lot"].create({"name": "898600b5123456789012", "product_id": self.product.id})
+        self.assertEqual(card.name, "898600B5123456789012")
+        self.assertFalse(card.iccid_warning)
+
+    def test_bad_lengths_rejected(self):
+        for bad in ("898600123456789012", "89860012345678901234567", "12345678901234567890", "898600XY23456789012"):
+            with self.subTest(iccid=bad), self.assertRaisesRegex(ValidationError, bad):
+                with self.env.cr.savepoint():
+                    self.env["stock.lot"].create({"name": bad, "product_id": self.product.id})
+        for bad in ("1380013800", "12800138000", "138001380001"):
+            with self.subTest(msisdn=bad), self.assertRaisesRegex(ValidationError, bad):
+                with self.env.cr.savepoint():
+                    self.create_card(20, bad)
+
+    def test_luhn_policy_warn(self):
+        self.assertEqual(self.cmcc.iccid_check_policy, "warn")
+        bad = make_iccid("898600", 30, valid=False)
+        card = self.env["stock.lot"].create({"name": bad, "product_id": self.product.id})
+        self.assertTrue(card.iccid_warning)
+        self.assertIn("Luhn", card.haoka_warning)
+        good = self.create_card(31)
+        self.assertFalse(good.iccid_warning)
+        self.assertFalse(good.haoka_warning)
+
+    def test_luhn_policy_strict(self):
+        self.cmcc.iccid_check_policy = "strict"
+        bad = make_iccid("898600", 32, valid=False)
+        with self.assertRaisesRegex(ValidationError, bad):
+            self.env["stock.lot"].create({"name": bad, "product_id": self.product.id})
+        self.assertTrue(self.create_card(33))
+
+    def test_luhn_policy_off(self):
+        self.cmcc.iccid_check_policy = "off"
+        card = self.env["stock.lot"].create(
+            {"name": make_iccid("898600", 34, valid=False), "product_id": self.product.id}
+        )
+        self.assertFalse(card.iccid_warning)
+
+    def test_prefix_and_segment_warnings(self):
+        card = self.env["stock.lot"].create(
+            {"name": make_iccid("898601", 35), "product_id": self.product.id, "msisdn": "13000001111"}
+        )
+        self.assertTrue(card.iccid_warning)
+        self.assertTrue(card.msisdn_warning)
+        self.assertIn("130", card.haoka_warning)
+        found = self.env["stock.lot"].search([("id", "=", card.id), ("msisdn_warning", "=", True)])
+        self.assertEqual(found, card)
+
+    def test_iccid_unique_across_plans(self):
+        card = self.create_card(40, "13800000040")
+        with self.assertRaisesRegex(ValidationError, card.name):
+            self.env["stock.lot"].create({"name": card.name, "product_id": self.product_b.id})
+        with self.assertRaisesRegex(ValidationError, "twice"):
+            self.env["stock.lot"].create(
+                [
+                    {"name": make_iccid("898600", 41), "product_id": self.product.id},
+                    {"name": make_iccid("898600", 41), "product_id": self.product_b.id},
+                ]
+            )
+
+    def test_database_enforces_iccid_and_number_uniqueness(self):
+        first = self.create_card(50, "13800000050")
+        second = self.create_card(51, "13800000051", product=self.product_b)
+        self.env.flush_all()
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
+            with self.env.cr.savepoint():
+                self.env.cr.execute("UPDATE stock_lot SET name = %s WHERE id = %s", (first.name, second.id))
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
+            with self.env.cr.savepoint():
+                self.env.cr.execute("UPDATE stock_lot SET msisdn = %s WHERE id = %s", (first.msisdn, second.id))
+
+    def test_number_unique(self):
+        self.create_card(60, "13800000060")
+        with self.assertRaisesRegex(ValidationError, "13800000060"):
+            self.create_card(61, "+86 138 0000 0060", product=self.product_b)
+
+    def test_other_lots_unchanged(self):
+        Lot = self.env["stock.lot"]
+        lot = Lot.create({"name": " abc-001 ", "product_id": self.other_product.id})
+        self.assertEqual(lot.name, " abc-001 ")  # no SIM normalisation
+        self.assertFalse(lot.card_state)
+        self.assertFalse(lot.is_sim_card)
+        # the same serial on another ordinary product stays allowed, as in standard Odoo
+        other = self.env["product.product"].create(
+            {"name": "Cable", "type": "consu", "is_storable": True, "tracking": "serial"}
+        )
+        self.assertTrue(Lot.create({"name": " abc-001 ", "product_id": other.id}))
+        # an ordinary lot may carry an ICCID-looking name without SIM checks
+        self.assertTrue(Lot.create({"name": "89bad", "product_id": self.other_product.id}))
+
+    def test_manual_entry_is_received_into_stock(self):
+        action = self.env.ref("haoka_distribution.action_haoka_card")
+        context = eval(action.context)  # noqa: S307
+        form = Form(
+            self.env["stock.lot"].with_user(self.staff).with_context(**context),
+            view="haoka_distribution.stock_lot_view_form_haoka",
+        )
+        form.name = make_iccid("898600", 70)
+        form.product_id = self.product
+        form.msisdn = "13800000070"
+        form.puk = "12345678"
+        card = form.save()
+        self.assertEqual(card.product_qty, 1)
+        quant = self.env["stock.quant"].search([("lot_id", "=", card.id), ("location_id.usage", "=", "internal")])
+        self.assertEqual(quant.quantity, 1)
+        move_line = self.env["stock.move.line"].search([("lot_id", "=", card.id)])
+        self.assertEqual(move_line.picking_id.state, "done")
+        self.assertEqual(move_line.picking_id.picking_type_id.code, "incoming")
+        self.assertEqual(self.product.qty_available, 1)
+        self.assertEqual(card.location_id, quant.location_id)
+
+    def test_lots_made_elsewhere_are_not_received_twice(self):
+        card = self.create_card(71)
+        self.assertFalse(self.env["stock.move.line"].search([("lot_id", "=", card.id)]))
+        self.assertEqual(card.product_qty, 0)
+
+    def test_search_by_tail_substring_prefix(self):
+        a = self.create_card(80, "13800128888")
+        b = self.create_card(81, "13912348888")
+        c = self.create_card(82, "13988881234")
+        Lot = self.env["stock.lot"]
+        self.assertEqual(Lot.search([("msisdn_tail", "ilike", "8888")]), a | b)
+        self.assertEqual(Lot.search([("msisdn", "ilike", "8888")]), a | b | c)
+        self.assertEqual(Lot.search([("name", "=like", "898600%"), ("id", "in", (a | b | c).ids)]), a | b | c)
+
+    def test_void(self):
+        card = self.create_card(90)
+        card.action_void()
+        self.assertEqual(card.card_state, "void")
+        with self.assertRaisesRegex(UserError, "voided"):
+            card.action_void()

@@ -1,0 +1,86 @@
+"""Encryption of card secrets (PUK, PIN) and identity numbers, with the key outside the database.
+
+The key comes, in this order, from the Odoo configuration option ``haoka_secret_key``, the
+environment variable ``HAOKA_SECRET_KEY``, or a key file ``haoka_secret.key`` in Odoo's data
+directory (created on first use, readable by the Odoo user only). Two keys are derived from it:
+one for Fernet encryption (AES-128-CBC + HMAC-SHA256) and one for a keyed hash (HMAC-SHA256) that
+lets managers find a record by the exact secret without decrypting every row.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets as _secrets
+import threading
+
+from cryptography.fernet import Fernet, InvalidToken
+
+_lock = threading.Lock()
+_cache = {}
+
+
+def _key_file_path():
+    from odoo.tools import config
+
+    return os.path.join(config["data_dir"], "haoka_secret.key")
+
+
+def master_secret():
+    """The raw master secret (bytes)."""
+    from odoo.tools import config
+
+    configured = config.get("haoka_secret_key") or os.environ.get("HAOKA_SECRET_KEY")
+    if configured:
+        return configured.encode()
+    path = _key_file_path()
+    with _lock:
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(_secrets.token_urlsafe(48))
+        with open(path) as handle:
+            return handle.read().strip().encode()
+
+
+def _keys():
+    secret = master_secret()
+    keys = _cache.get(secret)
+    if keys is None:
+        enc = hashlib.sha256(b"haoka-encryption:" + secret).digest()
+        mac = hashlib.sha256(b"haoka-search-hash:" + secret).digest()
+        keys = _cache[secret] = (Fernet(base64.urlsafe_b64encode(enc)), mac)
+    return keys
+
+
+def encrypt(value):
+    if not value:
+        return False
+    return _keys()[0].encrypt(value.encode()).decode()
+
+
+def decrypt(token):
+    if not token:
+        return False
+    try:
+        return _keys()[0].decrypt(token.encode()).decode()
+    except InvalidToken:
+        return False
+
+
+def search_hash(value):
+    """Keyed hash for exact-match search; equal inputs give equal hashes."""
+    if not value:
+        return False
+    return hmac.new(_keys()[1], value.encode(), hashlib.sha256).hexdigest()
+
+
+def mask(value, keep_start=0, keep_end=0, char="*"):
+    """``mask('110105194912310021', 6, 4)`` -> ``'110105********0021'``."""
+    if not value:
+        return value
+    hidden = len(value) - keep_start - keep_end
+    if hidden <= 0:
+        return char * len(value)
+    return value[:keep_start] + char * hidden + (value[-keep_end:] if keep_end else "")
