@@ -1,5 +1,5 @@
 # haoka_distribution: contributor commands. Odoo 18.0 must be at $(ODOO_PATH) (default /opt/odoo).
-.PHONY: demo test lint i18n
+.PHONY: demo test lint i18n bench
 
 demo:  ## serve the addon with demo data on http://127.0.0.1:8069 (admin / admin)
 	bash scripts/demo.sh
@@ -12,3 +12,6 @@ lint:
 
 i18n:  ## re-export the .pot from haoka_test and merge it into zh_CN.po
 	bash scripts/i18n.sh
+
+bench:  ## fresh database haoka_bench, then the card import benchmarks (figures printed)
+	bash scripts/bench.sh

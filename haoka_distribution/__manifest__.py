@@ -21,6 +21,7 @@
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/haoka_menus.xml",
+        "wizards/haoka_card_import_views.xml",
         "views/haoka_carrier_views.xml",
         "views/haoka_number_grade_views.xml",
         "views/product_template_views.xml",

@@ -7,6 +7,7 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..report.card_xlsx import build_cards_xlsx
 from ..tools import grade, secrets, sim
 
 SECRET_MASK = "********"
@@ -217,6 +218,153 @@ class StockLot(models.Model):
                 )
         return True
 
+    # ------------------------------------------------------------------ bulk (import)
+
+    @api.model
+    def _haoka_bulk_insert(self, cards, location):
+        """Insert new cards with one INSERT per batch of 5,000 and return ``{iccid: lot id}``.
+
+        :param cards: list of dicts with ``iccid``, ``product`` (product.product), ``msisdn``, ``puk``,
+            ``pin``, ``expiration_date`` (datetime); values already normalised and validated, ICCIDs and
+            numbers checked against the database by the caller.
+        :param location: where the cards will be received (stored as the lots' single location).
+        Computed fields are filled exactly as the ORM computes them (tested against ``create``).
+        """
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        segments_cache = {}
+        values = []
+        product_info = {}
+        for card in cards:
+            product = card["product"]
+            info = product_info.get(product)
+            if info is None:
+                template = product.product_tmpl_id
+                carrier = template.haoka_carrier_id
+                info = product_info[product] = (
+                    carrier,
+                    product.uom_id.id,
+                    product.company_id.id or None,
+                    self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
+                    timedelta(days=template.use_time),
+                    timedelta(days=template.removal_time),
+                    timedelta(days=template.alert_time),
+                )
+            carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = info
+            iccid_warning, msisdn_warning, message = self._haoka_card_warnings(
+                card["iccid"], card["msisdn"], carrier, segments_cache
+            )
+            match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
+            expiry = card["expiration_date"]
+            values.append((
+                card["iccid"], product.id, uom_id, company_id, location.id,
+                card["msisdn"] or None,
+                secrets.encrypt(card["puk"]) or None, secrets.search_hash(card["puk"]) or None,
+                secrets.encrypt(card["pin"]) or None,
+                carrier.id or None, iccid_warning, msisdn_warning, message or None,
+                match.key if match else None, match.label if match else None,
+                expiry,
+                expiry and expiry - use_delta,
+                expiry and expiry - removal_delta,
+                expiry and expiry - alert_delta,
+                uid, now, uid, now,
+            ))
+        rows = execute_values(
+            self.env.cr._obj,
+            """
+            INSERT INTO stock_lot (name, product_id, product_uom_id, company_id, location_id, msisdn,
+                                   puk_cipher, puk_hash, pin_cipher, haoka_carrier_id,
+                                   iccid_warning, msisdn_warning, haoka_warning, grade_id, grade_pattern,
+                                   expiration_date, use_date, removal_date, alert_date,
+                                   create_uid, create_date, write_uid, write_date,
+                                   is_sim_card, card_state, product_expiry_reminded)
+            VALUES %s RETURNING name, id
+            """,
+            values,
+            template="(" + ", ".join(["%s"] * 23) + ", true, 'available', true)",
+            page_size=5000,
+            fetch=True,
+        )
+        self.invalidate_model()
+        return dict(rows)
+
+    @api.model
+    def _haoka_bulk_receive(self, lot_ids_by_product, location, origin):
+        """One validated receipt per plan for new cards, with a move line per card: quants, move
+        lines, valuation layers and product quantities as a receipt validated in the UI."""
+        company = location.company_id or self.env.company
+        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        picking_type = warehouse.in_type_id
+        source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
+        pickings = self.env["stock.picking"]
+        for product, lot_ids in lot_ids_by_product.items():
+            picking = self.env["stock.picking"].create({
+                "picking_type_id": picking_type.id,
+                "location_id": source.id,
+                "location_dest_id": location.id,
+                "company_id": company.id,
+                "origin": origin,
+                "move_ids": [fields.Command.create({
+                    "name": product.display_name,
+                    "product_id": product.id,
+                    "product_uom": product.uom_id.id,
+                    "product_uom_qty": len(lot_ids),
+                    "location_id": source.id,
+                    "location_dest_id": location.id,
+                    "company_id": company.id,
+                    "picking_type_id": picking_type.id,
+                })],
+            })
+            self._haoka_insert_move_lines(picking, picking.move_ids, lot_ids)
+            picking.action_confirm()
+            result = picking.with_context(
+                haoka_bulk_receipt=True, skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
+                skip_expired=True, skip_sanity_check=True,
+            ).button_validate()
+            if result is not True or picking.state != "done":
+                raise UserError(
+                    self.env._("The receipt %(picking)s of the new cards could not be validated.", picking=picking.name)
+                )
+            pickings |= picking
+        return pickings
+
+    @api.model
+    def _haoka_insert_move_lines(self, picking, move, lot_ids):
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        self.env.cr.execute(
+            "SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s) ORDER BY name", (list(lot_ids),)
+        )
+        values = [
+            (picking.id, move.id, move.company_id.id, move.product_id.id, move.product_uom.id, lot_id, lot_name,
+             move.location_id.id, move.location_dest_id.id, picking.name, now, expiry, uid, now, uid, now)
+            for lot_id, lot_name, expiry in self.env.cr.fetchall()
+        ]
+        execute_values(
+            self.env.cr._obj,
+            """
+            INSERT INTO stock_move_line (picking_id, move_id, company_id, product_id, product_uom_id, lot_id,
+                                         lot_name, location_id, location_dest_id, reference, date, expiration_date,
+                                         create_uid, create_date, write_uid, write_date,
+                                         quantity, quantity_product_uom, picked, state)
+            VALUES %s
+            """,
+            values,
+            template="(" + ", ".join(["%s"] * 16) + ", 1, 1, true, 'assigned')",
+            page_size=5000,
+        )
+        # the move's stored quantity and picked flag follow its lines, as the ORM would compute them
+        self.env.cr.execute(
+            "UPDATE stock_move SET quantity = %s, picked = true WHERE id = %s", (float(len(values)), move.id)
+        )
+        self.env["stock.move.line"].invalidate_model()
+        move.invalidate_recordset()
+        picking.invalidate_recordset()
+
     # ------------------------------------------------------------------ validation
 
     @api.constrains("name", "msisdn", "product_id")
@@ -321,28 +469,41 @@ class StockLot(models.Model):
     def _compute_warnings(self):
         segments_cache = {}
         for lot in self:
-            messages = []
-            iccid_warning = msisdn_warning = False
-            carrier = lot.haoka_carrier_id
-            if lot.is_sim_card and lot.name:
-                if carrier.iccid_check_policy != "off" and sim.iccid_luhn_status(lot.name) == "failed":
-                    iccid_warning = True
-                    messages.append(self.env._("ICCID check digit (Luhn) does not match"))
-                if carrier and carrier.iccid_prefixes and not carrier._owns_iccid(lot.name):
-                    iccid_warning = True
-                    messages.append(self.env._("ICCID prefix is not one of %(carrier)s's", carrier=carrier.name))
-            if lot.is_sim_card and lot.msisdn and carrier and carrier.number_segments:
-                if carrier not in segments_cache:
-                    segments_cache[carrier] = carrier._segment_set()
-                if lot.msisdn[:3] not in segments_cache[carrier]:
-                    msisdn_warning = True
-                    messages.append(
-                        self.env._("Number segment %(segment)s is not one of %(carrier)s's",
-                                   segment=lot.msisdn[:3], carrier=carrier.name)
-                    )
-            lot.iccid_warning = iccid_warning
-            lot.msisdn_warning = msisdn_warning
-            lot.haoka_warning = "; ".join(messages) or False
+            if lot.is_sim_card:
+                flags = self._haoka_card_warnings(lot.name, lot.msisdn, lot.haoka_carrier_id, segments_cache)
+            else:
+                flags = (False, False, False)
+            lot.iccid_warning, lot.msisdn_warning, lot.haoka_warning = flags
+
+    @api.model
+    def _haoka_card_warnings(self, iccid, msisdn, carrier, carrier_cache):
+        """``(iccid_warning, msisdn_warning, message)`` of a card; shared by the ORM compute and the
+        bulk import so both store the same flags. ``carrier_cache`` keeps each carrier's parsed
+        prefixes and segments across calls."""
+        info = carrier_cache.get(carrier)
+        if info is None:
+            info = carrier_cache[carrier] = (
+                carrier.iccid_check_policy,
+                tuple(sim.parse_prefixes(carrier.iccid_prefixes)),
+                carrier._segment_set() if carrier.number_segments else None,
+                carrier.name,
+            )
+        policy, prefixes, segments, name = info
+        messages = []
+        iccid_warning = msisdn_warning = False
+        if iccid:
+            if policy != "off" and sim.iccid_luhn_status(iccid) == "failed":
+                iccid_warning = True
+                messages.append(self.env._("ICCID check digit (Luhn) does not match"))
+            if prefixes and not iccid.startswith(prefixes):
+                iccid_warning = True
+                messages.append(self.env._("ICCID prefix is not one of %(carrier)s's", carrier=name))
+        if msisdn and segments is not None and msisdn[:3] not in segments:
+            msisdn_warning = True
+            messages.append(
+                self.env._("Number segment %(segment)s is not one of %(carrier)s's", segment=msisdn[:3], carrier=name)
+            )
+        return iccid_warning, msisdn_warning, "; ".join(messages) or False
 
     # ------------------------------------------------------------------ number grade
 
@@ -521,6 +682,33 @@ class StockLot(models.Model):
             raise UserError(self.env._("Only cards in stock, expired or returned can be voided."))
         cards.card_state = "void"
         return True
+
+    def action_haoka_export_xlsx(self):
+        """号卡导出: the selected cards as an .xlsx; PUK/PIN columns only for SIM managers."""
+        cards = self.filtered("is_sim_card")
+        if not cards:
+            raise UserError(self.env._("Select the SIM cards to export."))
+        cards.check_access("read")
+        with_secrets = self.env.user.has_group(MANAGER_GROUP)
+        content = build_cards_xlsx(self.env, cards.ids, with_secrets)
+        if with_secrets:
+            for card in cards[:1]:
+                card.message_post(body=self.env._(
+                    "%(user)s exported %(count)s card(s) with their PUK/PIN.", user=self.env.user.name,
+                    count=len(cards),
+                ))
+        attachment = self.env["ir.attachment"].create({
+            "name": "号卡导出-%s.xlsx" % fields.Date.context_today(self).isoformat(),
+            "raw": content,
+            "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "res_model": "res.users",
+            "res_id": self.env.uid,
+        })
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/web/content/%s?download=true" % attachment.id,
+            "target": "self",
+        }
 
     # ------------------------------------------------------------------ scheduled actions
 

@@ -1,6 +1,8 @@
 from . import (
     test_browser,
     test_card,
+    test_card_export,
+    test_card_import,
     test_carrier_plan,
     test_expiry,
     test_grade,

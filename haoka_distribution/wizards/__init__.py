@@ -1,0 +1,1 @@
+from . import haoka_card_import

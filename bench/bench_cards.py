@@ -1,0 +1,131 @@
+# Run through `odoo shell` by scripts/bench.sh on a fresh database: prints the card benchmarks.
+# Each figure ends with a commit; files are generated here (valid ICCIDs with Luhn digits, numbers
+# from real carrier segments, several plans).
+import base64
+import datetime
+import io
+import os
+import random
+import resource
+import time
+
+import openpyxl
+
+from odoo.addons.haoka_distribution.tools import sim
+
+SIZES = [int(n) for n in os.environ.get("HAOKA_BENCH_SIZES", "10000,100000").split(",")]
+STANDARD_SIZE = int(os.environ.get("HAOKA_BENCH_STANDARD", "10000"))
+rng = random.Random(7)
+serial = [10**11]
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_plans():
+    plans = []
+    for code, name in (("CMCC", "Bench Mobile 29"), ("CUCC", "Bench Unicom 19"), ("CTCC", "Bench Telecom 39")):
+        carrier = env["haoka.carrier"].search([("code", "=", code)])
+        plans.append(env["product.template"].create(
+            {"name": name, "is_sim_card": True, "haoka_carrier_id": carrier.id, "standard_price": 5}
+        ))
+    env.cr.commit()
+    return plans
+
+
+def card_file(plans, count):
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("号卡")
+    sheet.append(["号卡入库清单"])
+    sheet.append(["ICCID(卡号)", "号码", "PUK", "PIN", "套餐", "有效期"])
+    expiry = datetime.date.today() + datetime.timedelta(days=700)
+    for index in range(count):
+        plan = plans[index % len(plans)]
+        carrier = plan.haoka_carrier_id
+        prefix = sim.parse_prefixes(carrier.iccid_prefixes)[0]
+        serial[0] += 1
+        body = prefix + str(serial[0]).rjust(19 - len(prefix), "0")
+        segment = sorted(carrier._segment_set())[index % 7]
+        number = segment + str(serial[0])[-8:]
+        sheet.append([body + sim.luhn_check_digit(body), number, "%08d" % rng.randint(0, 99999999), "1234",
+                      plan.name, expiry])
+    sheet.append(["合计", count])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def bench_import(plans, count):
+    content = card_file(plans, count)
+    start = time.time()
+    wizard = env["haoka.card.import"].create({"file": base64.b64encode(content), "filename": "bench.xlsx"})
+    result = wizard.action_import()
+    env.cr.commit()
+    seconds = time.time() - start
+    assert result["imported"] == count, result["error_lines"][:5]
+    return seconds
+
+
+def bench_standard(plans, count):
+    """Odoo's standard path: the Import button's load() into stock.lot, then a receipt validating them."""
+    plan = plans[0]
+    product = plan.product_variant_id
+    content = card_file([plan], count)
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] and str(r[0]).startswith("89")]
+    xmlid = env["ir.model.data"].search([("model", "=", "product.product"), ("res_id", "=", product.id)], limit=1)
+    if not xmlid:
+        product._BaseModel__ensure_xml_id()
+    external = product.get_external_id()[product.id]
+    start = time.time()
+    Lot = env["stock.lot"]
+    for offset in range(0, len(rows), 2000):
+        batch = rows[offset:offset + 2000]
+        data = [[r[0], external, r[1]] for r in batch]
+        result = Lot.load(["name", "product_id/id", "msisdn"], data)
+        assert not result["messages"], result["messages"][:3]
+    lots = Lot.search([("product_id", "=", product.id), ("name", "in", [r[0] for r in rows])])
+    warehouse = env["stock.warehouse"].search([], limit=1)
+    picking_type = warehouse.in_type_id
+    picking = env["stock.picking"].create({
+        "picking_type_id": picking_type.id,
+        "location_id": picking_type.default_location_src_id.id,
+        "location_dest_id": warehouse.lot_stock_id.id,
+        "move_ids": [(0, 0, {
+            "name": product.name, "product_id": product.id, "product_uom_qty": len(lots),
+            "product_uom": product.uom_id.id, "picking_type_id": picking_type.id,
+            "location_id": picking_type.default_location_src_id.id, "location_dest_id": warehouse.lot_stock_id.id,
+        })],
+    })
+    move = picking.move_ids
+    env["stock.move.line"].create([{
+        "move_id": move.id, "picking_id": picking.id, "product_id": product.id, "lot_id": lot.id, "quantity": 1,
+        "location_id": move.location_id.id, "location_dest_id": move.location_dest_id.id,
+        "product_uom_id": product.uom_id.id,
+    } for lot in lots])
+    picking.action_confirm()
+    assert picking.with_context(skip_expired=True).button_validate() is True
+    env.cr.commit()
+    return time.time() - start
+
+
+plans = make_plans()
+print()
+print("haoka_distribution card benchmarks (%s cores)" % os.cpu_count())
+figures = {}
+for size in SIZES:
+    seconds = bench_import(plans, size)
+    figures[size] = seconds
+    target = {10000: 3, 100000: 20}.get(size)
+    print("import %7d cards into stock: %6.1f s  (%5.0f cards/s; target <= %s s)  peak memory %4.0f MB"
+          % (size, seconds, size / seconds, target or "-", peak_mb()))
+if STANDARD_SIZE:
+    standard = bench_standard(plans, STANDARD_SIZE)
+    print("Odoo standard path, %d cards (load() + receipt): %6.1f s" % (STANDARD_SIZE, standard))
+    if STANDARD_SIZE in figures:
+        print("ratio standard / import at %d cards: %.1fx (target >= 15x)" % (
+            STANDARD_SIZE, standard / figures[STANDARD_SIZE]))
+print("export of 100,000 cards: not implemented yet")
+print("internal transfer of 10,000 cards: not implemented yet")
+print("tail/substring search at 1,000,000 cards: not implemented yet")

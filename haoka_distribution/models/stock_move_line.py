@@ -1,0 +1,90 @@
+from psycopg2.extras import execute_values
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class StockMoveLine(models.Model):
+    _inherit = "stock.move.line"
+
+    def _action_done(self):
+        """Bulk card receipts (context ``haoka_bulk_receipt``) move their brand-new cards' quants with
+        one INSERT per batch instead of one ORM quant update per serial; the moves, the picking,
+        valuation and accounting still go through Odoo's own ``_action_done``."""
+        if not self.env.context.get("haoka_bulk_receipt"):
+            return super()._action_done()
+        self._haoka_check_bulk_receipt_lines()
+        self._haoka_insert_receipt_quants()
+        now = fields.Datetime.now()
+        self.env.cr.execute("UPDATE stock_move_line SET date = %s WHERE id = ANY(%s)", (now, self.ids))
+        self.invalidate_recordset(["date"])
+        return None
+
+    def _haoka_check_bulk_receipt_lines(self):
+        self.env.flush_all()
+        moves = self.move_id
+        self.env.cr.execute(
+            "SELECT count(*) FROM stock_move_line WHERE move_id = ANY(%s)", (moves.ids,)
+        )
+        all_lines = self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            """
+            SELECT count(*) FROM stock_move_line ml
+              JOIN stock_lot lot ON lot.id = ml.lot_id
+              JOIN stock_location src ON src.id = ml.location_id
+             WHERE ml.move_id = ANY(%s) AND lot.is_sim_card AND ml.quantity_product_uom = 1 AND ml.picked
+               AND src.usage NOT IN ('internal', 'transit')
+            """,
+            (moves.ids,),
+        )
+        fitting = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (self.lot_id.ids,))
+        fitting -= self.env.cr.fetchone()[0]
+        if all_lines != len(self) or fitting != len(self):
+            raise UserError(
+                self.env._("A bulk card receipt only takes new SIM cards, one per line, from outside the warehouse.")
+            )
+
+    def _haoka_insert_receipt_quants(self):
+        """Two quants per new card, as ``_synchronize_quant`` makes them: -1 at the (supplier) source,
+        +1 at the destination."""
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        self.env.cr.execute(
+            """
+            SELECT ml.product_id, ml.lot_id, ml.location_id, ml.location_dest_id,
+                   lot.expiration_date, lot.removal_date
+              FROM stock_move_line ml JOIN stock_lot lot ON lot.id = ml.lot_id
+             WHERE ml.move_id = ANY(%s)
+            """,
+            (self.move_id.ids,),
+        )
+        rows = self.env.cr.fetchall()
+        locations = self.env["stock.location"].browse({r[2] for r in rows} | {r[3] for r in rows})
+        location_info = {
+            location.id: (location.company_id.id or None, location._get_next_inventory_date() or None)
+            for location in locations
+        }
+        values = []
+        for product_id, lot_id, source_id, dest_id, expiration_date, removal_date in rows:
+            for location_id, quantity in ((source_id, -1.0), (dest_id, 1.0)):
+                company_id, inventory_date = location_info[location_id]
+                values.append(
+                    (product_id, company_id, location_id, lot_id, quantity, -quantity, inventory_date, now,
+                     expiration_date, removal_date, uid, now, uid, now)
+                )
+        execute_values(
+            self.env.cr._obj,
+            """
+            INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, reserved_quantity,
+                                     inventory_quantity, inventory_diff_quantity, inventory_quantity_set,
+                                     inventory_date, in_date, expiration_date, removal_date,
+                                     create_uid, create_date, write_uid, write_date)
+            VALUES %s
+            """,
+            values,
+            template="(%s, %s, %s, %s, %s, 0, 0, %s, false, %s, %s, %s, %s, %s, %s, %s, %s)",
+            page_size=5000,
+        )
+        self.env["stock.quant"].invalidate_model()
+        self.env["stock.lot"].invalidate_model(["quant_ids", "location_id", "product_qty"])

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# make bench: fresh database haoka_bench (no demo data), then the card benchmarks (figures printed).
+source "$(dirname "$0")/common.sh"
+check_odoo
+setup_venv
+start_postgres
+DB="${HAOKA_BENCH_DB:-haoka_bench}"
+dropdb --if-exists "$DB"
+rm -rf "${HOME}/.local/share/Odoo/filestore/$DB"
+odoo_run -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --no-http --log-level=warn
+"$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+    < "$PROJECT_DIR/bench/bench_cards.py"
