@@ -126,6 +126,71 @@ if STANDARD_SIZE:
     if STANDARD_SIZE in figures:
         print("ratio standard / import at %d cards: %.1fx (target >= 15x)" % (
             STANDARD_SIZE, standard / figures[STANDARD_SIZE]))
-print("export of 100,000 cards: not implemented yet")
-print("internal transfer of 10,000 cards: not implemented yet")
-print("tail/substring search at 1,000,000 cards: not implemented yet")
+
+# export of (up to) 100,000 cards, as a manager (with PUK/PIN)
+cards = env["stock.lot"].search([("is_sim_card", "=", True)], limit=100000)
+start = time.time()
+action = cards.action_haoka_export_xlsx()
+env.cr.commit()
+print("export %7d cards to .xlsx:     %6.1f s  (target <= 10 s for 100,000)" % (len(cards), time.time() - start))
+
+# internal transfer of 10,000 cards
+destination = env["stock.location"].create({
+    "name": "Bench consignment", "usage": "internal",
+    "location_id": env["stock.warehouse"].search([], limit=1).lot_stock_id.id,
+})
+moving = env["stock.lot"].search([("is_sim_card", "=", True), ("card_state", "=", "available")], limit=10000)
+start = time.time()
+moving._haoka_bulk_transfer(destination)
+env.cr.commit()
+print("internal transfer of %d cards: %6.1f s  (target <= 10 s)" % (len(moving), time.time() - start))
+
+# searches at 1,000,000 cards (lots only, written in batches of 100,000)
+SEARCH_SIZE = int(os.environ.get("HAOKA_BENCH_SEARCH", "1000000"))
+existing = env["stock.lot"].search_count([("is_sim_card", "=", True)])
+location = env["stock.warehouse"].search([], limit=1).lot_stock_id
+expiry = datetime.datetime.now() + datetime.timedelta(days=700)
+start = time.time()
+while existing < SEARCH_SIZE:
+    batch = []
+    for index in range(min(100000, SEARCH_SIZE - existing)):
+        plan = plans[index % len(plans)]
+        carrier = plan.haoka_carrier_id
+        prefix = sim.parse_prefixes(carrier.iccid_prefixes)[0]
+        serial[0] += 1
+        body = prefix + str(serial[0]).rjust(19 - len(prefix), "0")
+        number = sorted(carrier._segment_set())[index % 7] + "%08d" % rng.randint(0, 99999999)
+        batch.append({"iccid": body + sim.luhn_check_digit(body), "product": plan.product_variant_id,
+                      "msisdn": number, "puk": None, "pin": None, "expiration_date": expiry})
+    numbers = {card["msisdn"] for card in batch}
+    env.cr.execute("SELECT msisdn FROM stock_lot WHERE msisdn = ANY(%s)", (list(numbers),))
+    taken = {row[0] for row in env.cr.fetchall()}
+    seen = set()
+    batch = [c for c in batch if c["msisdn"] not in taken and not (c["msisdn"] in seen or seen.add(c["msisdn"]))]
+    env["stock.lot"]._haoka_bulk_insert(batch, location)
+    env.cr.commit()
+    existing += len(batch)
+env.cr.execute("ANALYZE stock_lot")
+env.cr.commit()
+print("table filled to %d cards in %.0f s" % (existing, time.time() - start))
+Lot = env["stock.lot"]
+timings = {"tail": [], "substring": [], "ICCID prefix": []}
+for index in range(20):
+    tail = "%04d" % rng.randint(0, 9999)
+    for kind, domain in (
+        ("tail", [("msisdn_tail", "ilike", tail)]),
+        ("substring", [("msisdn", "ilike", "%03d%d" % (rng.randint(0, 999), index % 10))]),
+        ("ICCID prefix", [("name", "=like", "8986%02d%03d%%" % (index % 10, rng.randint(0, 999)))]),
+    ):
+        start = time.time()
+        Lot.search(domain + [("is_sim_card", "=", True)], limit=80)
+        Lot.search_count(domain + [("is_sim_card", "=", True)])
+        timings[kind].append((time.time() - start) * 1000)
+for kind, values in timings.items():
+    values.sort()
+    print("search by %-12s at %d cards: median %5.1f ms, worst %5.1f ms (target median <= 50 ms)"
+          % (kind, existing, values[len(values) // 2], values[-1]))
+env.cr.execute(
+    "EXPLAIN SELECT id FROM stock_lot WHERE is_sim_card AND msisdn LIKE %s ORDER BY name LIMIT 80", ("%8888",)
+)
+print("plan (tail):", " / ".join(row[0].strip() for row in env.cr.fetchall()[:4]))

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..report.card_xlsx import build_cards_xlsx
-from ..tools import grade, secrets, sim
+from ..tools import grade, pgcopy, secrets, sim
 
 SECRET_MASK = "********"
 PUK_RE = re.compile(r"^\d{8}$")
@@ -96,6 +96,8 @@ class StockLot(models.Model):
                 ON stock_lot (COALESCE(company_id, 0), name) WHERE is_sim_card;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_uniq
                 ON stock_lot (COALESCE(company_id, 0), msisdn) WHERE is_sim_card AND msisdn IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
+                ON stock_lot (name text_pattern_ops) WHERE is_sim_card;
             """
         )
 
@@ -270,22 +272,20 @@ class StockLot(models.Model):
                 expiry and expiry - alert_delta,
                 uid, now, uid, now,
             ))
-        rows = execute_values(
-            self.env.cr._obj,
-            """
-            INSERT INTO stock_lot (name, product_id, product_uom_id, company_id, location_id, msisdn,
-                                   puk_cipher, puk_hash, pin_cipher, haoka_carrier_id,
-                                   iccid_warning, msisdn_warning, haoka_warning, grade_id, grade_pattern,
-                                   expiration_date, use_date, removal_date, alert_date,
-                                   create_uid, create_date, write_uid, write_date,
-                                   is_sim_card, card_state, product_expiry_reminded)
-            VALUES %s RETURNING name, id
-            """,
-            values,
-            template="(" + ", ".join(["%s"] * 23) + ", true, 'available', true)",
-            page_size=5000,
-            fetch=True,
+        columns = [
+            "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
+            "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
+            "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
+            "expiration_date", "use_date", "removal_date", "alert_date",
+            "create_uid", "create_date", "write_uid", "write_date",
+            "is_sim_card", "card_state", "product_expiry_reminded",
+        ]
+        pgcopy.copy_rows(self.env.cr, "stock_lot", columns, [row + (True, "available", True) for row in values])
+        self.env.cr.execute(
+            "SELECT name, id FROM stock_lot WHERE is_sim_card AND name = ANY(%s) AND create_date = %s",
+            ([card["iccid"] for card in cards], now),
         )
+        rows = self.env.cr.fetchall()
         self.invalidate_model()
         return dict(rows)
 
@@ -331,6 +331,63 @@ class StockLot(models.Model):
             pickings |= picking
         return pickings
 
+    def _haoka_bulk_transfer(self, destination, note=False):
+        """Move these cards (in stock, unreserved) to ``destination`` with one validated internal
+        transfer per source location, a move line per card."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT l.id, q.location_id FROM stock_lot l
+                 JOIN stock_quant q ON q.lot_id = l.id AND q.quantity = 1 AND q.reserved_quantity = 0
+                 JOIN stock_location loc ON loc.id = q.location_id AND loc.usage = 'internal'
+                WHERE l.id = ANY(%s) AND l.is_sim_card AND l.card_state = 'available'""",
+            (self.ids,),
+        )
+        located = dict(self.env.cr.fetchall())
+        missing = self - self.browse(list(located))
+        if missing:
+            raise UserError(self.env._(
+                "%(count)s card(s) cannot be transferred: they are not available in stock (e.g. %(cards)s).",
+                count=len(missing), cards=", ".join(missing[:5].mapped("name")),
+            ))
+        by_source = defaultdict(lambda: defaultdict(list))
+        for lot in self:
+            by_source[located[lot.id]][lot.product_id].append(lot.id)
+        pickings = self.env["stock.picking"]
+        for source_id, lots_by_product in by_source.items():
+            source = self.env["stock.location"].browse(source_id)
+            if source == destination:
+                continue
+            warehouse = source.warehouse_id or destination.warehouse_id
+            picking_type = warehouse.int_type_id
+            picking = self.env["stock.picking"].create({
+                "picking_type_id": picking_type.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "origin": note or self.env._("SIM card transfer"),
+                "move_ids": [fields.Command.create({
+                    "name": product.display_name,
+                    "product_id": product.id,
+                    "product_uom": product.uom_id.id,
+                    "product_uom_qty": len(lot_ids),
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "picking_type_id": picking_type.id,
+                }) for product, lot_ids in lots_by_product.items()],
+            })
+            for move in picking.move_ids:
+                self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
+            picking.action_confirm()
+            result = picking.with_context(
+                haoka_bulk_transfer=True, skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
+                skip_expired=True, skip_sanity_check=True,
+            ).button_validate()
+            if result is not True or picking.state != "done":
+                raise UserError(
+                    self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
+                )
+            pickings |= picking
+        return pickings
+
     @api.model
     def _haoka_insert_move_lines(self, picking, move, lot_ids):
         self.env.flush_all()
@@ -344,18 +401,14 @@ class StockLot(models.Model):
              move.location_id.id, move.location_dest_id.id, picking.name, now, expiry, uid, now, uid, now)
             for lot_id, lot_name, expiry in self.env.cr.fetchall()
         ]
-        execute_values(
-            self.env.cr._obj,
-            """
-            INSERT INTO stock_move_line (picking_id, move_id, company_id, product_id, product_uom_id, lot_id,
-                                         lot_name, location_id, location_dest_id, reference, date, expiration_date,
-                                         create_uid, create_date, write_uid, write_date,
-                                         quantity, quantity_product_uom, picked, state)
-            VALUES %s
-            """,
-            values,
-            template="(" + ", ".join(["%s"] * 16) + ", 1, 1, true, 'assigned')",
-            page_size=5000,
+        columns = [
+            "picking_id", "move_id", "company_id", "product_id", "product_uom_id", "lot_id", "lot_name",
+            "location_id", "location_dest_id", "reference", "date", "expiration_date",
+            "create_uid", "create_date", "write_uid", "write_date",
+            "quantity", "quantity_product_uom", "picked", "state",
+        ]
+        pgcopy.copy_rows(
+            self.env.cr, "stock_move_line", columns, [row + (1, 1, True, "assigned") for row in values]
         )
         # the move's stored quantity and picked flag follow its lines, as the ORM would compute them
         self.env.cr.execute(

@@ -1,7 +1,7 @@
-from psycopg2.extras import execute_values
-
 from odoo import fields, models
 from odoo.exceptions import UserError
+
+from ..tools import pgcopy
 
 
 class StockMoveLine(models.Model):
@@ -11,14 +11,45 @@ class StockMoveLine(models.Model):
         """Bulk card receipts (context ``haoka_bulk_receipt``) move their brand-new cards' quants with
         one INSERT per batch instead of one ORM quant update per serial; the moves, the picking,
         valuation and accounting still go through Odoo's own ``_action_done``."""
+        if self.env.context.get("haoka_bulk_transfer"):
+            if self:
+                self._haoka_move_transfer_quants()
+            return None
         if not self.env.context.get("haoka_bulk_receipt"):
             return super()._action_done()
+        if not self:
+            return None
         self._haoka_check_bulk_receipt_lines()
-        self._haoka_insert_receipt_quants()
-        now = fields.Datetime.now()
-        self.env.cr.execute("UPDATE stock_move_line SET date = %s WHERE id = ANY(%s)", (now, self.ids))
-        self.invalidate_recordset(["date"])
+        self._haoka_insert_receipt_quants()  # the lines were written with the receipt's date already
         return None
+
+    def _haoka_move_transfer_quants(self):
+        """Internal transfer of whole cards: each card's single unreserved quant changes location,
+        keeping its in-date, as ``_synchronize_quant`` would leave it (minus an empty source quant)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE stock_quant q SET location_id = ml.location_dest_id, write_date = now() AT TIME ZONE 'UTC',
+                   write_uid = %s
+              FROM stock_move_line ml
+              JOIN stock_lot lot ON lot.id = ml.lot_id
+             WHERE ml.move_id = ANY(%s) AND q.lot_id = ml.lot_id AND q.location_id = ml.location_id
+               AND q.quantity = 1 AND q.reserved_quantity = 0 AND lot.is_sim_card AND ml.quantity_product_uom = 1
+            """,
+            (self.env.uid, self.move_id.ids),
+        )
+        if self.env.cr.rowcount != len(self):
+            raise UserError(self.env._(
+                "Some cards of this transfer are no longer available where the transfer takes them from: "
+                "check them and try again."
+            ))
+        self.env.cr.execute(
+            """UPDATE stock_lot lot SET location_id = ml.location_dest_id
+                 FROM stock_move_line ml WHERE ml.move_id = ANY(%s) AND lot.id = ml.lot_id""",
+            (self.move_id.ids,),
+        )
+        self.env["stock.quant"].invalidate_model()
+        self.env["stock.lot"].invalidate_model(["quant_ids", "location_id", "product_qty"])
 
     def _haoka_check_bulk_receipt_lines(self):
         self.env.flush_all()
@@ -73,18 +104,12 @@ class StockMoveLine(models.Model):
                     (product_id, company_id, location_id, lot_id, quantity, -quantity, inventory_date, now,
                      expiration_date, removal_date, uid, now, uid, now)
                 )
-        execute_values(
-            self.env.cr._obj,
-            """
-            INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, reserved_quantity,
-                                     inventory_quantity, inventory_diff_quantity, inventory_quantity_set,
-                                     inventory_date, in_date, expiration_date, removal_date,
-                                     create_uid, create_date, write_uid, write_date)
-            VALUES %s
-            """,
-            values,
-            template="(%s, %s, %s, %s, %s, 0, 0, %s, false, %s, %s, %s, %s, %s, %s, %s, %s)",
-            page_size=5000,
-        )
+        columns = [
+            "product_id", "company_id", "location_id", "lot_id", "quantity", "inventory_diff_quantity",
+            "inventory_date", "in_date", "expiration_date", "removal_date",
+            "create_uid", "create_date", "write_uid", "write_date",
+            "reserved_quantity", "inventory_quantity", "inventory_quantity_set",
+        ]
+        pgcopy.copy_rows(self.env.cr, "stock_quant", columns, [row + (0, 0, False) for row in values])
         self.env["stock.quant"].invalidate_model()
         self.env["stock.lot"].invalidate_model(["quant_ids", "location_id", "product_qty"])

@@ -1,1 +1,1 @@
-from . import grade, secrets, sim
+from . import grade, pgcopy, secrets, sim

@@ -3,8 +3,11 @@
 The key comes, in this order, from the Odoo configuration option ``haoka_secret_key``, the
 environment variable ``HAOKA_SECRET_KEY``, or a key file ``haoka_secret.key`` in Odoo's data
 directory (created on first use, readable by the Odoo user only). Two keys are derived from it:
-one for Fernet encryption (AES-128-CBC + HMAC-SHA256) and one for a keyed hash (HMAC-SHA256) that
+one for encryption and one for a keyed hash (HMAC-SHA256) that
 lets managers find a record by the exact secret without decrypting every row.
+
+Ciphertexts are AES-256-GCM (authenticated; a random 96-bit nonce per value), stored as
+``g1:`` + base64(nonce + ciphertext).
 """
 
 import base64
@@ -14,7 +17,8 @@ import os
 import secrets as _secrets
 import threading
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _lock = threading.Lock()
 _cache = {}
@@ -50,22 +54,25 @@ def _keys():
     if keys is None:
         enc = hashlib.sha256(b"haoka-encryption:" + secret).digest()
         mac = hashlib.sha256(b"haoka-search-hash:" + secret).digest()
-        keys = _cache[secret] = (Fernet(base64.urlsafe_b64encode(enc)), mac)
+        keys = _cache[secret] = (AESGCM(enc), mac)
     return keys
 
 
 def encrypt(value):
     if not value:
         return False
-    return _keys()[0].encrypt(value.encode()).decode()
+    nonce = os.urandom(12)
+    return "g1:" + base64.b64encode(nonce + _keys()[0].encrypt(nonce, value.encode(), None)).decode()
 
 
 def decrypt(token):
-    if not token:
+    """Clear text of ``token``; False when empty or when it was not made with this key."""
+    if not token or not token.startswith("g1:"):
         return False
+    raw = base64.b64decode(token[3:])
     try:
-        return _keys()[0].decrypt(token.encode()).decode()
-    except InvalidToken:
+        return _keys()[0].decrypt(raw[:12], raw[12:], None).decode()
+    except InvalidTag:
         return False
 
 

@@ -1,1 +1,1 @@
-from . import haoka_card_import
+from . import haoka_card_import, haoka_card_transfer
