@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/haoka_rules.xml",
         "data/haoka_carrier_data.xml",
+        "data/product_data.xml",
         "data/haoka_number_grade_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_config_parameter_data.xml",
@@ -28,6 +29,7 @@
         "views/product_template_views.xml",
         "views/stock_lot_views.xml",
         "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
     ],
     "demo": [
         "demo/product_template_demo.xml",

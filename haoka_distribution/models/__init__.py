@@ -3,6 +3,8 @@ from . import (
     haoka_number_grade,
     product_template,
     res_config_settings,
+    sale_order,
+    sale_order_line,
     stock_lot,
     stock_move_line,
 )

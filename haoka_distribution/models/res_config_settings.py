@@ -10,3 +10,9 @@ class ResConfigSettings(models.TransientModel):
         default=30,
         help="Cards that expire within this many days raise an activity for the SIM managers.",
     )
+    haoka_hold_minutes = fields.Integer(
+        string="Number Hold (minutes)",
+        config_parameter="haoka_distribution.hold_minutes",
+        default=30,
+        help="How long a number chosen on a quotation stays held for the customer.",
+    )

@@ -85,6 +85,15 @@ class StockLot(models.Model):
     grade_pattern = fields.Char(string="Matched Pattern", compute="_compute_grade", store=True)
     grade_level = fields.Integer(related="grade_id.level", string="Grade Level")
     expiring_soon = fields.Boolean(compute="_compute_expiring_soon", search="_search_expiring_soon")
+    grade_price_premium = fields.Monetary(
+        related="grade_id.price_premium", string="Price Premium", currency_field="grade_currency_id"
+    )
+    grade_currency_id = fields.Many2one(related="grade_id.currency_id", string="Grade Currency")
+    haoka_hold_line_id = fields.Many2one(
+        "sale.order.line", string="Held for Order Line", copy=False, index="btree_not_null", ondelete="set null",
+        readonly=True,
+    )
+    haoka_hold_until = fields.Datetime(string="Held Until", copy=False, readonly=True)
 
     def init(self):
         super().init()
@@ -632,7 +641,7 @@ class StockLot(models.Model):
             if value in (SECRET_MASK, SECRET_MASK[:4]):
                 continue  # the mask came back unchanged
             if value:
-                value = sim.normalize_msisdn(value)  # same clean-up: spaces, full-width digits
+                value = sim.normalize_code(value)
                 if not pattern.match(value):
                     raise ValidationError(
                         self.env._("%(label)s of card %(iccid)s is not valid.", label=label, iccid=lot.name)
@@ -658,7 +667,7 @@ class StockLot(models.Model):
         self._haoka_check_secret_access()
         if operator != "=" or not value:
             raise UserError(self.env._("Cards can only be searched by their exact PUK."))
-        return [("puk_hash", "=", secrets.search_hash(sim.normalize_msisdn(value)))]
+        return [("puk_hash", "=", secrets.search_hash(sim.normalize_code(value)))]
 
     def _haoka_read_secrets(self):
         """Clear PUK/PIN per card id, for managers (and superuser code) only. Does not log."""
@@ -698,7 +707,7 @@ class StockLot(models.Model):
     def _search_msisdn_tail(self, operator, value):
         if operator not in ("=", "ilike", "like") or not value:
             raise UserError(self.env._("Search the number tail with the digits the number ends with."))
-        digits = sim.normalize_msisdn(value)
+        digits = sim.normalize_code(value)
         return [("msisdn", "=like", "%" + digits.replace("%", "").replace("_", ""))]
 
     @api.model

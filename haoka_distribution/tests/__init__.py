@@ -8,6 +8,7 @@ from . import (
     test_expiry,
     test_grade,
     test_i18n,
+    test_sale_cards,
     test_secrets,
     test_sim_tools,
 )

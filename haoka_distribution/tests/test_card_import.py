@@ -82,7 +82,7 @@ class TestCardImport(HaokaCase):
             [2, " " + make_iccid("898600", 2), "+86 138-0000-0002", "22222222", "", "Test Plan 29", "2030/12/31", ""],
             [3, "８９８６００" + make_iccid("898600", 3)[6:], full_width("13800000003"), "33333333", "",
              "Test Plan 39", "20301231", ""],
-            [4, make_iccid("898600", 4), "13800000004", "", "", "Test Plan 39", "2030年12月31日", ""],
+            [4, make_iccid("898600", 4), "13800000004", "00860604", "0086", "Test Plan 39", "2030年12月31日", ""],
             [5, make_iccid("898600", 5), "13800000005", "", "", "Test Plan 39", 47483, "Excel serial"],
             [6, make_iccid("898600", 6) + "F", "", "", "", "Test Plan 39", "2030-12-31", "F pad"],
             ["合计", 6],
@@ -100,6 +100,8 @@ class TestCardImport(HaokaCase):
         self.assertEqual(by_name[make_iccid("898600", 3)].msisdn, "13800000003")
         self.assertEqual(by_name[make_iccid("898600", 3)].product_id, self.product_b)
         self.assertEqual(by_name[make_iccid("898600", 5)].expiration_date.date(), datetime.date(2029, 12, 31))
+        fourth = by_name[make_iccid("898600", 4)]
+        self.assertEqual(fourth.sudo()._haoka_read_secrets()[fourth.id], {"puk": "00860604", "pin": "0086"})
         self.assertEqual(by_name[make_iccid("898600", 1)].expiration_date.date(), FUTURE)
         self.assertEqual(
             by_name[make_iccid("898600", 1)].sudo()._haoka_read_secrets()[by_name[make_iccid("898600", 1)].id],

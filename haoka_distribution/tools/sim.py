@@ -44,6 +44,14 @@ def normalize_msisdn(value):
     return text
 
 
+def normalize_code(value):
+    """PUK/PIN and other digit codes: half-width, no spaces or leading apostrophe; leading zeros kept."""
+    if value is None or value is False:
+        return value
+    text = _SPACES_RE.sub("", _half_width(str(value)).strip())
+    return text[1:] if text.startswith("'") else text
+
+
 def luhn_valid(digits):
     """Luhn check over an all-digit string (the last digit is the check digit)."""
     total = 0

@@ -328,7 +328,7 @@ class HaokaCardImport(models.TransientModel):
                 ("pin", lambda v: 4 <= len(v) <= 8 and v.isdigit(), _("A PIN has 4 to 8 digits.")),
             ):
                 raw = cell(row, target)
-                value = sim.normalize_msisdn(spreadsheet.cell_text(raw)) if not spreadsheet.is_blank(raw) else None
+                value = sim.normalize_code(spreadsheet.cell_text(raw)) if not spreadsheet.is_blank(raw) else None
                 if value and not pattern_ok(value):
                     error(target, raw, reason)
                     value = None
