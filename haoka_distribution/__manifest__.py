@@ -30,6 +30,7 @@
         "views/stock_lot_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
+        "views/haoka_blacklist_views.xml",
     ],
     "demo": [
         "demo/product_template_demo.xml",

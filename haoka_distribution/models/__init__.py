@@ -1,4 +1,5 @@
 from . import (
+    haoka_blacklist,
     haoka_carrier,
     haoka_number_grade,
     product_template,

@@ -16,3 +16,9 @@ class ResConfigSettings(models.TransientModel):
         default=30,
         help="How long a number chosen on a quotation stays held for the customer.",
     )
+    haoka_max_cards_per_id = fields.Integer(
+        string="Cards per ID and Carrier",
+        config_parameter="haoka_distribution.max_cards_per_id",
+        default=5,
+        help="一证五户: how many active cards one ID number may hold with one carrier.",
+    )

@@ -1,10 +1,34 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..tools import idcard, secrets, sim
+
+MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+COUNTED_STATES = ("sold", "shipped", "delivered", "activated")
+DEFAULT_MAX_CARDS_PER_ID = 5
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     haoka_has_sim = fields.Boolean(compute="_compute_haoka_has_sim", string="Has SIM Lines")
+    haoka_holder_name = fields.Char(string="Card Holder", tracking=True, copy=False)
+    haoka_id_type = fields.Selection(idcard.ID_TYPES, string="ID Type", default="resident", copy=False)
+    haoka_id_number = fields.Char(
+        string="ID Number", compute="_compute_haoka_id_number", inverse="_inverse_haoka_id_number",
+        help="Stored encrypted; shown masked to everyone but SIM managers, whose reveals are logged.",
+    )
+    haoka_id_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted ID Number")
+    haoka_id_hash = fields.Char(groups=MANAGER_GROUP, copy=False, index="btree_not_null", string="ID Number Hash")
+    haoka_holder_birthdate = fields.Date(
+        string="Holder Birth Date", copy=False,
+        help="Needed for the plan's age limits when the ID is not a resident identity card.",
+    )
+    haoka_holder_phone = fields.Char(string="Holder Phone", copy=False)
+    haoka_compliance_state = fields.Selection(
+        [("not_checked", "Not Checked"), ("passed", "Passed"), ("failed", "Failed")],
+        string="Compliance", default="not_checked", copy=False, tracking=True, readonly=True,
+    )
 
     @api.depends("order_line.product_id")
     def _compute_haoka_has_sim(self):
@@ -14,9 +38,191 @@ class SaleOrder(models.Model):
     def _haoka_sim_lines(self):
         return self.order_line.filtered(lambda line: line.product_id.is_sim_card and not line.display_type)
 
+    # ------------------------------------------------------------------ identity (实名)
+
+    def _compute_haoka_id_number(self):
+        for order in self:
+            order.haoka_id_number = idcard.mask_id(secrets.decrypt(order.sudo().haoka_id_cipher)) or False
+
+    def _inverse_haoka_id_number(self):
+        for order in self:
+            value = idcard.normalize_id(order.haoka_id_number)
+            if value and "*" in value:
+                continue  # the mask came back unchanged
+            order.sudo().write({
+                "haoka_id_cipher": secrets.encrypt(value) if value else False,
+                "haoka_id_hash": secrets.search_hash(value) if value else False,
+                "haoka_compliance_state": "not_checked",
+            })
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders.invalidate_recordset(["haoka_id_number"])
+        return orders
+
+    def write(self, vals):
+        if vals.get("haoka_holder_phone"):
+            vals = dict(vals, haoka_holder_phone=sim.normalize_msisdn(vals["haoka_holder_phone"]))
+        result = super().write(vals)
+        if "haoka_id_number" in vals:
+            self.invalidate_recordset(["haoka_id_number"])
+        return result
+
+    def _haoka_clear_id(self):
+        self.ensure_one()
+        return secrets.decrypt(self.sudo().haoka_id_cipher) or False
+
+    def action_haoka_reveal_id(self):
+        """Show the holder's full ID number to a SIM manager and log the reveal in the chatter."""
+        self.ensure_one()
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only SIM managers (号卡主管) can see full ID numbers."))
+        self.message_post(body=self.env._("ID number revealed by %(user)s.", user=self.env.user.name))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("ID number of %(holder)s", holder=self.haoka_holder_name or ""),
+                "message": self._haoka_clear_id() or "-",
+                "type": "warning",
+                "sticky": True,
+            },
+        }
+
+    # ------------------------------------------------------------------ compliance (合规检查)
+
+    @api.model
+    def _haoka_max_cards_per_id(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.max_cards_per_id")
+        try:
+            return max(int(value), 1)
+        except (TypeError, ValueError):
+            return DEFAULT_MAX_CARDS_PER_ID
+
+    def _haoka_compliance_problems(self):
+        """Problems (translated sentences) that forbid shipping SIM cards on this order."""
+        self.ensure_one()
+        _ = self.env._
+        problems = []
+        lines = self._haoka_sim_lines()
+        number = self._haoka_clear_id()
+        id_type = self.haoka_id_type or "resident"
+        birth = self.haoka_holder_birthdate
+        if not self.haoka_holder_name:
+            problems.append(_("The card holder's name is missing."))
+        if not number:
+            problems.append(_("The card holder's ID number is missing."))
+        elif id_type == "resident":
+            problem = idcard.resident_id_problem(number)
+            reasons = {
+                "length": _("the ID number must have 18 characters"),
+                "chars": _("the ID number has 17 digits then a digit or X"),
+                "region": _("its region code is unknown"),
+                "birth_date": _("its birth date is not a real date"),
+                "check_char": _("its check character is wrong"),
+            }
+            if problem:
+                problems.append(_("ID number %(number)s is not valid: %(reason)s.",
+                                  number=idcard.mask_id(number), reason=reasons[problem]))
+            else:
+                birth = idcard.birth_date(number)
+        elif not idcard.other_id_ok(id_type, number):
+            problems.append(_("ID number %(number)s is not a valid %(type)s number.", number=idcard.mask_id(number),
+                              type=dict(self._fields["haoka_id_type"]._description_selection(self.env))[id_type]))
+        today = fields.Date.context_today(self)
+        for template in lines.product_id.product_tmpl_id:
+            if not (template.haoka_min_age or template.haoka_max_age):
+                continue
+            if not birth:
+                problems.append(_("Plan %(plan)s has age limits: the holder's birth date is needed.",
+                                  plan=template.name))
+                continue
+            age = idcard.age_on(birth, today)
+            if (template.haoka_min_age and age < template.haoka_min_age) or (
+                template.haoka_max_age and age > template.haoka_max_age
+            ):
+                problems.append(_("The holder is %(age)s; plan %(plan)s is for ages %(min)s to %(max)s.",
+                                  age=age, plan=template.name, min=template.haoka_min_age,
+                                  max=template.haoka_max_age))
+        state = self.partner_shipping_id.state_id
+        for template in lines.product_id.product_tmpl_id:
+            if state and state in template.haoka_forbidden_state_ids:
+                problems.append(_("Plan %(plan)s cannot be delivered to %(region)s (shipping-prohibited region).",
+                                  plan=template.name, region=state.name))
+        if number:
+            problems += self._haoka_check_cards_per_id(lines, number)
+        address = ", ".join(filter(None, [
+            self.partner_shipping_id.street, self.partner_shipping_id.street2, self.partner_shipping_id.city,
+            self.partner_shipping_id.state_id.name, self.partner_shipping_id.zip,
+        ]))
+        hits = self.env["haoka.blacklist"]._matches(
+            name=self.haoka_holder_name, id_hash=number and secrets.search_hash(number),
+            phones=(self.haoka_holder_phone, self.partner_id.phone, self.partner_id.mobile,
+                    self.partner_shipping_id.phone),
+            address=address,
+        )
+        for hit in hits:
+            problems.append(_("The order matches the blacklist (%(reason)s).", reason=hit.reason))
+        return problems
+
+    def _haoka_check_cards_per_id(self, lines, number):
+        """一证五户: an ID holds at most N active cards per carrier, this order's included."""
+        limit = self._haoka_max_cards_per_id()
+        id_hash = secrets.search_hash(number)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT lot.haoka_carrier_id, count(DISTINCT lot.id)
+              FROM sale_order so
+              JOIN sale_order_line sol ON sol.order_id = so.id
+              JOIN sale_order_line_haoka_lot_rel rel ON rel.line_id = sol.id
+              JOIN stock_lot lot ON lot.id = rel.lot_id
+             WHERE so.haoka_id_hash = %s AND so.state = 'sale' AND so.id != %s AND lot.card_state = ANY(%s)
+          GROUP BY lot.haoka_carrier_id
+            """,
+            (id_hash, self.id or 0, list(COUNTED_STATES)),
+        )
+        held = dict(self.env.cr.fetchall())
+        problems = []
+        for carrier in lines.product_id.haoka_carrier_id:
+            ordering = int(sum(lines.filtered(lambda ln, c=carrier: ln.product_id.haoka_carrier_id == c)
+                               .mapped("product_uom_qty")))
+            already = held.get(carrier.id, 0)
+            if already + ordering > limit:
+                problems.append(self.env._(
+                    "ID number %(number)s already holds %(held)s %(carrier)s card(s); with this order it would "
+                    "hold %(total)s, above the limit of %(limit)s per carrier (一证五户).",
+                    number=idcard.mask_id(number), held=already, carrier=carrier.name,
+                    total=already + ordering, limit=limit,
+                ))
+        return problems
+
+    def _haoka_check_compliance(self):
+        """Run the real-name checks, log them in the chatter, and refuse confirmation on failure."""
+        for order in self.filtered("haoka_has_sim"):
+            problems = order._haoka_compliance_problems()
+            checks = self.env._("identity, ID number, age, shipping region, cards per ID, blacklist")
+            if problems:
+                order.sudo().haoka_compliance_state = "failed"
+                body = self.env._("Compliance checks failed (%(checks)s):", checks=checks)
+                order.message_post(body=body + " " + " ".join(problems))
+                raise UserError(self.env._("Order %(order)s cannot be confirmed:\n%(problems)s",
+                                           order=order.name, problems="\n".join("- " + p for p in problems)))
+            order.sudo().haoka_compliance_state = "passed"
+            order.message_post(body=self.env._("Compliance checks passed (%(checks)s).", checks=checks))
+
+    def action_haoka_check_compliance(self):
+        for order in self:
+            problems = order._haoka_compliance_problems()
+            order.sudo().haoka_compliance_state = "failed" if problems else "passed"
+            order.message_post(body="; ".join(problems) or self.env._("Compliance checks passed."))
+        return True
+
     def action_confirm(self):
         sim_lines = self._haoka_sim_lines()
         if sim_lines:
+            self._haoka_check_compliance()
             sim_lines._haoka_lock_and_assign_cards()
         result = super().action_confirm()
         if sim_lines:

@@ -5,6 +5,7 @@ from . import (
     test_card_import,
     test_card_transfer,
     test_carrier_plan,
+    test_compliance,
     test_expiry,
     test_grade,
     test_i18n,

@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
-from ..tools import sim
+from ..tools import idcard, sim
 
 
 def make_iccid(prefix, serial, valid=True):
@@ -14,6 +14,19 @@ def make_iccid(prefix, serial, valid=True):
     if not valid:
         digit = str((int(digit) + 1) % 10)
     return body + digit
+
+
+def make_id_number(birth, region="110105", sequence="001"):
+    """A valid resident ID number for someone born on ``birth``."""
+    first17 = region + birth.strftime("%Y%m%d") + sequence
+    return first17 + idcard.check_char(first17)
+
+
+def adult_id(years=30, sequence="001"):
+    import datetime
+
+    today = datetime.date.today()
+    return make_id_number(today.replace(year=today.year - years, day=1), sequence=sequence)
 
 
 class HaokaCase(TransactionCase):

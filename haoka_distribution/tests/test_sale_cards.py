@@ -8,7 +8,7 @@ from odoo import api, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
-from .common import HaokaCase, make_iccid
+from .common import HaokaCase, adult_id, make_iccid
 
 
 class SaleCardsCase(HaokaCase):
@@ -27,6 +27,8 @@ class SaleCardsCase(HaokaCase):
     def quotation(self, lines, user=None):
         order = self.env["sale.order"].with_user(user or self.staff).create({
             "partner_id": self.customer.id,
+            "haoka_holder_name": "陈小明",
+            "haoka_id_number": adult_id(),
             "order_line": [fields.Command.create(vals) for vals in lines],
         })
         return order.sudo()
@@ -117,6 +119,8 @@ class TestSaleCards(SaleCardsCase):
             line.haoka_lot_ids.add(self.late_card)
             line.haoka_lot_ids.add(self.early_card)
             self.assertEqual(line.product_uom_qty, 2)
+        form.haoka_holder_name = "陈小明"
+        form.haoka_id_number = adult_id()
         order = form.save()
         self.assertEqual(set((self.late_card | self.early_card).mapped("card_state")), {"reserved"})
         order.action_confirm()
@@ -154,9 +158,11 @@ class TestNoDoubleSale(SaleCardsCase):
             partner = env["res.partner"].create({"name": "Race customer " + tag})
             orders = env["sale.order"].with_context(haoka_no_hold=True).create([{
                 "partner_id": partner.id,
+                "haoka_holder_name": "并发测试",
+                "haoka_id_number": adult_id(sequence="%03d" % index),
                 "order_line": [fields.Command.create({"product_id": plan.product_variant_id.id,
                                                       "haoka_lot_ids": [fields.Command.set(card.ids)]})],
-            } for _ in range(2)])
+            } for index in range(2)])
             order_ids, card_id, plan_id = orders.ids, card.id, plan.id
             cr.commit()
         barrier = threading.Barrier(2)

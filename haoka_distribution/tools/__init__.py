@@ -1,1 +1,1 @@
-from . import grade, pgcopy, secrets, sim
+from . import grade, idcard, pgcopy, secrets, sim
