@@ -99,12 +99,15 @@ class StockLot(models.Model):
         super().init()
         # Odoo's own lot uniqueness is per product and Python-only: for SIM cards the ICCID and the
         # number are unique per company across all plans, enforced by the database.
+        # Leading columns name / msisdn, so that exact look-ups (import duplicates, 一证五户) use them.
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_uniq
-                ON stock_lot (COALESCE(company_id, 0), name) WHERE is_sim_card;
-            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_uniq
-                ON stock_lot (COALESCE(company_id, 0), msisdn) WHERE is_sim_card AND msisdn IS NOT NULL;
+            DROP INDEX IF EXISTS stock_lot_haoka_iccid_uniq;
+            DROP INDEX IF EXISTS stock_lot_haoka_msisdn_uniq;
+            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_company_uniq
+                ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
+            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_company_uniq
+                ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
             CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
                 ON stock_lot (name text_pattern_ops) WHERE is_sim_card;
             """
@@ -282,19 +285,23 @@ class StockLot(models.Model):
                 uid, now, uid, now,
             ))
         columns = [
-            "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
+            "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
             "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
             "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
             "expiration_date", "use_date", "removal_date", "alert_date",
             "create_uid", "create_date", "write_uid", "write_date",
             "is_sim_card", "card_state", "product_expiry_reminded",
         ]
-        pgcopy.copy_rows(self.env.cr, "stock_lot", columns, [row + (True, "available", True) for row in values])
+        # ids drawn from the table's sequence first, so the batch is one COPY with no look-up after it
         self.env.cr.execute(
-            "SELECT name, id FROM stock_lot WHERE is_sim_card AND name = ANY(%s) AND create_date = %s",
-            ([card["iccid"] for card in cards], now),
+            "SELECT nextval(pg_get_serial_sequence('stock_lot', 'id')) FROM generate_series(1, %s)", (len(values),)
         )
-        rows = self.env.cr.fetchall()
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        pgcopy.copy_rows(
+            self.env.cr, "stock_lot", columns,
+            [(lot_id, *row, True, "available", True) for lot_id, row in zip(ids, values, strict=True)],
+        )
+        rows = [(row[0], lot_id) for lot_id, row in zip(ids, values, strict=True)]
         self.invalidate_model()
         return dict(rows)
 

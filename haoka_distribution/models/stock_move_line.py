@@ -69,7 +69,10 @@ class StockMoveLine(models.Model):
             (moves.ids,),
         )
         fitting = self.env.cr.fetchone()[0]
-        self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (self.lot_id.ids,))
+        self.env.cr.execute(
+            "SELECT count(*) FROM unnest(%s::int[]) AS v(lot_id) JOIN stock_quant q ON q.lot_id = v.lot_id",
+            (self.lot_id.ids,),
+        )
         fitting -= self.env.cr.fetchone()[0]
         if all_lines != len(self) or fitting != len(self):
             raise UserError(

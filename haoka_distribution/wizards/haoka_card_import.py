@@ -390,16 +390,19 @@ class HaokaCardImport(models.TransientModel):
             return records, []
         cr = self.env.cr
         self.env.flush_all()
+        # join on unnest(): one index look-up per value, whatever the size of the batch
         cr.execute(
             """SELECT l.name, l.id, l.msisdn, t.name->>'en_US'
-                 FROM stock_lot l JOIN product_product p ON p.id = l.product_id
-                 JOIN product_template t ON t.id = p.product_tmpl_id
-                WHERE l.is_sim_card AND l.name = ANY(%s)""",
+                 FROM unnest(%s::varchar[]) AS v(name)
+                 JOIN stock_lot l ON l.name = v.name AND l.is_sim_card
+                 JOIN product_product p ON p.id = l.product_id
+                 JOIN product_template t ON t.id = p.product_tmpl_id""",
             ([r["iccid"] for r in records],),
         )
         by_iccid = {name: (lot_id, msisdn, plan) for name, lot_id, msisdn, plan in cr.fetchall()}
         cr.execute(
-            "SELECT l.msisdn, l.name FROM stock_lot l WHERE l.is_sim_card AND l.msisdn = ANY(%s)",
+            """SELECT l.msisdn, l.name FROM unnest(%s::varchar[]) AS v(msisdn)
+                 JOIN stock_lot l ON l.msisdn = v.msisdn AND l.is_sim_card""",
             ([r["msisdn"] for r in records if r["msisdn"]],),
         )
         by_msisdn = dict(cr.fetchall())
