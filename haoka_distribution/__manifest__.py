@@ -17,6 +17,7 @@
         "security/haoka_rules.xml",
         "data/haoka_carrier_data.xml",
         "data/product_data.xml",
+        "data/haoka_courier_data.xml",
         "data/haoka_number_grade_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_config_parameter_data.xml",
@@ -31,6 +32,9 @@
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
         "views/haoka_blacklist_views.xml",
+        "views/haoka_courier_views.xml",
+        "wizards/haoka_ship_wizard_views.xml",
+        "wizards/haoka_refund_wizard_views.xml",
     ],
     "demo": [
         "demo/product_template_demo.xml",

@@ -22,3 +22,9 @@ class ResConfigSettings(models.TransientModel):
         default=5,
         help="一证五户: how many active cards one ID number may hold with one carrier.",
     )
+    haoka_auto_receipt_days = fields.Integer(
+        string="Automatic Receipt (days)",
+        config_parameter="haoka_distribution.auto_receipt_days",
+        default=7,
+        help="Shipped orders are taken as received this many days after shipping.",
+    )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -25,6 +27,24 @@ class SaleOrder(models.Model):
         help="Needed for the plan's age limits when the ID is not a resident identity card.",
     )
     haoka_holder_phone = fields.Char(string="Holder Phone", copy=False)
+    haoka_fulfilment_state = fields.Selection(
+        [
+            ("to_ship", "To Ship"),
+            ("shipped", "Shipped"),
+            ("received", "Received"),
+            ("activated", "Activated"),
+            ("partially_refunded", "Partially Refunded"),
+            ("refunded", "Refunded"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Fulfilment", copy=False, index=True, tracking=True, readonly=True,
+        help="Where the SIM cards of the order are: 待发货, 已发货, 已签收, 已激活, 已退款, 已取消.",
+    )
+    haoka_courier_id = fields.Many2one("haoka.courier", string="Courier", copy=False, readonly=True)
+    haoka_tracking_ref = fields.Char(string="Tracking Number", copy=False, readonly=True, index="btree_not_null")
+    haoka_shipped_date = fields.Datetime(string="Shipped On", copy=False, readonly=True)
+    haoka_received_date = fields.Datetime(string="Received On", copy=False, readonly=True)
+    haoka_refunded_count = fields.Integer(string="Refunded Cards", copy=False, readonly=True)
     haoka_compliance_state = fields.Selection(
         [("not_checked", "Not Checked"), ("passed", "Passed"), ("failed", "Failed")],
         string="Compliance", default="not_checked", copy=False, tracking=True, readonly=True,
@@ -227,15 +247,231 @@ class SaleOrder(models.Model):
         result = super().action_confirm()
         if sim_lines:
             sim_lines._haoka_reserve_on_delivery()
+            sim_lines.order_id.write({"haoka_fulfilment_state": "to_ship"})
         return result
 
     def _action_cancel(self):
         cards = self._haoka_sim_lines().haoka_lot_ids.filtered(lambda c: c.card_state in ("reserved", "sold"))
+        shipped = self.filtered(lambda o: o.haoka_fulfilment_state not in (False, "to_ship", "cancelled"))
+        if shipped:
+            raise UserError(self.env._(
+                "Order %(order)s has shipped its SIM cards: refund it instead of cancelling it.",
+                order=shipped[0].name,
+            ))
         result = super()._action_cancel()
         cards.sudo().with_context(tracking_disable=True).write(
             {"card_state": "available", "haoka_hold_line_id": False, "haoka_hold_until": False}
         )
+        self.filtered("haoka_fulfilment_state").write({"haoka_fulfilment_state": "cancelled"})
         return result
+
+    # ------------------------------------------------------------------ fulfilment (发货, 签收)
+
+    def _haoka_ship(self, courier, tracking_ref):
+        """发货: validate the delivery with exactly the order's cards and record the courier."""
+        self.ensure_one()
+        _ = self.env._
+        if self.haoka_fulfilment_state != "to_ship":
+            raise UserError(_("Order %(order)s is not waiting to be shipped.", order=self.name))
+        if not tracking_ref:
+            raise UserError(_("Order %(order)s: the tracking number is missing.", order=self.name))
+        if self.haoka_compliance_state != "passed" or not self.haoka_holder_name or not self.sudo().haoka_id_hash:
+            raise UserError(_(
+                "Order %(order)s cannot be shipped: the card holder's real-name identity has not passed the checks.",
+                order=self.name,
+            ))
+        cards = self._haoka_sim_lines().haoka_lot_ids
+        pickings = self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+        )
+        if len(pickings) != 1:
+            raise UserError(_("Order %(order)s has no single delivery waiting to be shipped.", order=self.name))
+        picking = pickings
+        sim_moves = picking.move_ids.filtered(lambda m: m.product_id.is_sim_card)
+        if sim_moves.lot_ids != cards:
+            sim_moves_by_line = sim_moves.grouped("sale_line_id")
+            for line, moves in sim_moves_by_line.items():
+                moves[0].lot_ids = line.haoka_lot_ids
+        if sim_moves.move_line_ids.lot_id != cards or any(ml.quantity != 1 for ml in sim_moves.move_line_ids):
+            raise UserError(_(
+                "The delivery %(picking)s does not hold exactly the order's cards: check the reservation.",
+                picking=picking.name,
+            ))
+        picking.move_ids.picked = True
+        picking.write({"haoka_courier_id": courier.id, "haoka_tracking_ref": tracking_ref})
+        result = picking.with_context(
+            skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True
+        ).button_validate()
+        if result is not True or picking.state != "done":
+            raise UserError(_("The delivery %(picking)s could not be validated.", picking=picking.name))
+        cards.sudo().with_context(tracking_disable=True).write({"card_state": "shipped"})
+        self.write({
+            "haoka_fulfilment_state": "shipped",
+            "haoka_courier_id": courier.id,
+            "haoka_tracking_ref": tracking_ref,
+            "haoka_shipped_date": fields.Datetime.now(),
+        })
+        self.message_post(body=_("Shipped %(count)s card(s) with %(courier)s, tracking number %(ref)s.",
+                                 count=len(cards), courier=courier.name, ref=tracking_ref))
+        return picking
+
+    def action_haoka_ship(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Ship"),
+            "res_model": "haoka.ship.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "sale.order", "active_ids": self.ids},
+        }
+
+    def action_haoka_confirm_receipt(self):
+        """确认收货: the customer has the cards."""
+        for order in self:
+            if order.haoka_fulfilment_state != "shipped":
+                raise UserError(self.env._("Order %(order)s has not been shipped.", order=order.name))
+        for order in self:
+            cards = order._haoka_sim_lines().haoka_lot_ids.filtered(lambda c: c.card_state == "shipped")
+            cards.sudo().with_context(tracking_disable=True).write({"card_state": "delivered"})
+            order.write({"haoka_fulfilment_state": "received", "haoka_received_date": fields.Datetime.now()})
+            order.message_post(body=self.env._("Receipt confirmed for %(count)s card(s).", count=len(cards)))
+        return True
+
+    # ------------------------------------------------------------------ refund (退款)
+
+    def _haoka_refundable_cards(self):
+        self.ensure_one()
+        return self._haoka_sim_lines().haoka_lot_ids.filtered(lambda c: c.card_state in ("shipped", "delivered",
+                                                                                         "activated"))
+
+    def action_haoka_refund(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Refund"),
+            "res_model": "haoka.refund.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "sale.order", "active_id": self.id},
+        }
+
+    def _haoka_quarantine_location(self):
+        warehouse = self.warehouse_id
+        location = self.env["stock.location"].search(
+            [("location_id", "=", warehouse.view_location_id.id), ("name", "=", "SIM Quarantine")], limit=1
+        )
+        if not location:
+            location = self.env["stock.location"].sudo().create({
+                "name": "SIM Quarantine", "usage": "internal", "location_id": warehouse.view_location_id.id,
+                "company_id": warehouse.company_id.id,
+            })
+        return location
+
+    def _haoka_refund(self, cards, reason, cards_unused=False):
+        """退款: return picking for the cards, credit note for their lines, refund payment when paid."""
+        self.ensure_one()
+        _ = self.env._
+        if not (self.env.su or self.env.user.has_group("haoka_distribution.group_haoka_manager")
+                or self.env.user.has_group("haoka_distribution.group_haoka_finance")):
+            raise AccessError(_("Refunds move money: only SIM managers and SIM finance can refund an order."))
+        refundable = self._haoka_refundable_cards()
+        if not cards:
+            raise UserError(_("Choose the cards to refund."))
+        if cards - refundable:
+            raise UserError(_("Card(s) %(cards)s cannot be refunded on order %(order)s.",
+                              cards=", ".join((cards - refundable).mapped(lambda c: c.msisdn or c.name)),
+                              order=self.name))
+        destination = self.warehouse_id.lot_stock_id if cards_unused else self._haoka_quarantine_location()
+        return_picking = self._haoka_return_cards(cards, destination)
+        credit_note = self._haoka_credit_note(cards, reason)
+        cards.sudo().with_context(tracking_disable=True).write(
+            {"card_state": "available" if cards_unused else "returned"}
+        )
+        refunded = self.haoka_refunded_count + len(cards)
+        total = len(self._haoka_sim_lines().haoka_lot_ids)
+        self.write({
+            "haoka_refunded_count": refunded,
+            "haoka_fulfilment_state": "refunded" if refunded >= total else "partially_refunded",
+        })
+        self.message_post(body=_(
+            "Refunded %(count)s card(s) (%(numbers)s): %(reason)s. Return %(picking)s%(credit)s.",
+            count=len(cards), numbers=", ".join(cards.mapped(lambda c: c.msisdn or c.name)), reason=reason,
+            picking=return_picking.name, credit=(", " + credit_note.name) if credit_note else "",
+        ))
+        return return_picking, credit_note
+
+    def _haoka_return_cards(self, cards, destination):
+        delivery = self.picking_ids.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+            and p.move_line_ids.lot_id & cards
+        )[:1]
+        if not delivery:
+            raise UserError(self.env._("Order %(order)s has no done delivery of these cards.", order=self.name))
+        wizard = self.env["stock.return.picking"].with_context(
+            active_id=delivery.id, active_ids=delivery.ids, active_model="stock.picking"
+        ).create({})
+        for line in wizard.product_return_moves:
+            line.quantity = len(line.move_id.move_line_ids.lot_id & cards)
+            if "to_refund" in line._fields:
+                line.to_refund = True
+        picking = wizard._create_return()
+        picking.write({"location_dest_id": destination.id})
+        picking.move_ids.write({"location_dest_id": destination.id})
+        for move in picking.move_ids:
+            move.lot_ids = move.move_orig_ids.move_line_ids.lot_id & cards
+            move.move_line_ids.write({"location_dest_id": destination.id})
+        picking.move_ids.picked = True
+        result = picking.with_context(skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
+                                      skip_expired=True).button_validate()
+        if result is not True or picking.state != "done":
+            raise UserError(self.env._("The return %(picking)s could not be validated.", picking=picking.name))
+        return picking
+
+    def _haoka_credit_note(self, cards, reason):
+        """A posted credit note reversing the refunded cards' lines of the customer invoice (and their
+        number premium); the refund is paid back when the invoice was paid."""
+        invoice = self.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")[:1]
+        if not invoice:
+            return self.env["account.move"]
+        credit_note = invoice._reverse_moves(
+            default_values_list=[{"ref": self.env._("Refund of %(order)s: %(reason)s", order=self.name,
+                                                    reason=reason),
+                                  "invoice_date": fields.Date.context_today(self)}],
+        )
+        sim_lines = self._haoka_sim_lines()
+        keep = self.env["account.move.line"]
+        for line in credit_note.invoice_line_ids:
+            sale_line = line.sale_line_ids[:1]
+            if sale_line in sim_lines:
+                count = len(sale_line.haoka_lot_ids & cards)
+                if count:
+                    line.quantity = count
+                    keep |= line
+            elif sale_line.haoka_premium_lot_id and sale_line.haoka_premium_lot_id in cards:
+                keep |= line  # the premium charged for a refunded number, as invoiced
+        (credit_note.invoice_line_ids - keep).unlink()
+        credit_note.action_post()
+        if invoice.payment_state in ("paid", "in_payment"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=credit_note.ids
+            ).create({}).action_create_payments()
+        return credit_note
+
+    @api.model
+    def _haoka_auto_receipt_days(self):
+        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.auto_receipt_days")
+        try:
+            return max(int(value), 1)
+        except (TypeError, ValueError):
+            return 7
+
+    @api.model
+    def _cron_haoka_auto_receipt(self):
+        """Orders shipped N days ago (a setting, default 7) are taken as received."""
+        limit = fields.Datetime.now() - timedelta(days=self._haoka_auto_receipt_days())
+        orders = self.search([("haoka_fulfilment_state", "=", "shipped"), ("haoka_shipped_date", "<=", limit)])
+        orders.action_haoka_confirm_receipt()
+        return len(orders)
 
     @api.model
     def _cron_haoka_release_holds(self):

@@ -24,6 +24,9 @@ class SaleOrderLine(models.Model):
         "sale.order.line", string="Premium of Line", copy=False, index="btree_not_null", ondelete="cascade",
         help="The SIM line whose number-grade premium this line charges.",
     )
+    haoka_premium_lot_id = fields.Many2one(
+        "stock.lot", string="Premium Number", copy=False, help="The premium number this line charges for."
+    )
     haoka_grade_conditions = fields.Char(
         string="Number Grade Conditions", compute="_compute_haoka_grade_conditions",
         help="Minimum monthly spend, prepayment and contract months the chosen premium numbers require.",
@@ -136,8 +139,8 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------ number premium (靓号费)
 
     def _haoka_sync_premium_lines(self):
-        """A grade's price premium is its own order line right after the SIM line, not hidden in the
-        plan's unit price."""
+        """A grade's price premium is its own order line (one per premium number) right after the SIM
+        line, not hidden in the plan's unit price; a refund reverses exactly the premium it charged."""
         product = self.env.ref("haoka_distribution.product_number_premium", raise_if_not_found=False)
         if not product:
             return
@@ -145,22 +148,22 @@ class SaleOrderLine(models.Model):
         for line in self.filtered(lambda ln: ln.haoka_is_sim and ln.order_id.state in ("draft", "sent")):
             premium_cards = line.haoka_lot_ids.filtered(lambda c: c.grade_id.price_premium)
             existing = SaleLine.search([("haoka_premium_source_id", "=", line.id)])
-            if not premium_cards:
-                existing.unlink()
-                continue
-            vals = {
-                "product_id": product.id,
-                "product_uom_qty": 1,
-                "price_unit": sum(premium_cards.mapped("grade_id.price_premium")),
-                "name": self.env._("Number premium: %(numbers)s", numbers=", ".join(
-                    "%s (%s)" % (c.msisdn, c.grade_id.name) for c in premium_cards
-                )),
-                "sequence": line.sequence,
-            }
-            if existing:
-                existing.write(vals)
-            else:
-                SaleLine.create(dict(vals, order_id=line.order_id.id, haoka_premium_source_id=line.id))
+            existing.filtered(lambda pl, cards=premium_cards: pl.haoka_premium_lot_id not in cards).unlink()
+            by_card = {pl.haoka_premium_lot_id: pl for pl in existing.exists()}
+            for card in premium_cards:
+                vals = {
+                    "product_id": product.id,
+                    "product_uom_qty": 1,
+                    "price_unit": card.grade_id.price_premium,
+                    "name": self.env._("Number premium: %(number)s (%(grade)s)", number=card.msisdn,
+                                       grade=card.grade_id.name),
+                    "sequence": line.sequence,
+                }
+                if card in by_card:
+                    by_card[card].write(vals)
+                else:
+                    SaleLine.create(dict(vals, order_id=line.order_id.id, haoka_premium_source_id=line.id,
+                                         haoka_premium_lot_id=card.id))
 
     # ------------------------------------------------------------------ confirmation
 

@@ -7,6 +7,7 @@ from . import (
     test_carrier_plan,
     test_compliance,
     test_expiry,
+    test_fulfilment,
     test_grade,
     test_i18n,
     test_sale_cards,

@@ -47,6 +47,7 @@ class TestSaleCards(SaleCardsCase):
         self.assertEqual(premium.price_unit, grade.price_premium)
         self.assertEqual(premium.product_id, self.env.ref("haoka_distribution.product_number_premium"))
         self.assertIn("13800008888", premium.name)
+        self.assertEqual(premium.haoka_premium_lot_id, self.premium_card)
         self.assertEqual(order.amount_untaxed, self.plan.list_price + grade.price_premium)
         self.assertIn(str(grade.contract_months), order.order_line[0].haoka_grade_conditions)
         # taking the number off releases it and drops the premium

@@ -1,1 +1,1 @@
-from . import haoka_card_import, haoka_card_transfer
+from . import haoka_card_import, haoka_card_transfer, haoka_refund_wizard, haoka_ship_wizard
