@@ -145,6 +145,27 @@ moving._haoka_bulk_transfer(destination)
 env.cr.commit()
 print("internal transfer of %d cards: %6.1f s  (target <= 10 s)" % (len(moving), time.time() - start))
 
+# shipping one order of 1,000 cards (delivery validated with 1,000 serials)
+from odoo.addons.haoka_distribution.tests.common import adult_id  # noqa: E402
+
+customer = env["res.partner"].create({"name": "Bench customer"})
+order = env["sale.order"].create({
+    "partner_id": customer.id,
+    "haoka_holder_name": "压测",
+    "haoka_id_number": adult_id(),
+    "order_line": [(0, 0, {"product_id": plans[1].product_variant_id.id, "product_uom_qty": 1000})],
+})
+env["ir.config_parameter"].set_param("haoka_distribution.max_cards_per_id", "100000")
+start = time.time()
+order.action_confirm()
+env.cr.commit()
+print("confirm an order of 1,000 cards (lock, assign, reserve on delivery): %5.1f s" % (time.time() - start))
+start = time.time()
+order._haoka_ship(env.ref("haoka_distribution.courier_sf"), "SF-BENCH-1")
+env.cr.commit()
+print("ship an order of 1,000 cards (Odoo's delivery validation, 1,000 serials): %5.1f s (target <= 10 s)"
+      % (time.time() - start))
+
 # searches at 1,000,000 cards (lots only, written in batches of 100,000)
 SEARCH_SIZE = int(os.environ.get("HAOKA_BENCH_SEARCH", "1000000"))
 existing = env["stock.lot"].search_count([("is_sim_card", "=", True)])

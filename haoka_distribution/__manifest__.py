@@ -36,6 +36,11 @@
         "wizards/haoka_ship_wizard_views.xml",
         "wizards/haoka_refund_wizard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "haoka_distribution/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/product_template_demo.xml",
         "demo/stock_lot_demo.xml",

@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import make_iccid
+from .common import adult_id, make_iccid
 
 
 @tagged("post_install", "-at_install")
@@ -52,3 +52,34 @@ class TestCardsListInBrowser(HttpCase):
             check();
         """ % {"iccid": iccid}
         self.browser_js("/odoo/sim-cards", code, ready="odoo.isReady === true", login="haoka_browser_staff")
+
+
+@tagged("post_install", "-at_install")
+class TestShipTour(HttpCase):
+    def test_ship_from_to_ship_list(self):
+        staff = new_test_user(
+            self.env, login="haoka_tour_staff", groups="haoka_distribution.group_haoka_user", name="Tour Staff",
+        )
+        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
+        plan = self.env["product.template"].create(
+            {"name": "Tour Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id, "list_price": 30}
+        )
+        card = self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
+            {"name": make_iccid("898600", 777777), "product_id": plan.product_variant_id.id,
+             "msisdn": "13800777777"}
+        )
+        customer = self.env["res.partner"].create({"name": "HAOKA-TOUR customer"})
+        order = self.env["sale.order"].with_user(staff).create({
+            "partner_id": customer.id,
+            "haoka_holder_name": "测试",
+            "haoka_id_number": adult_id(),
+            "order_line": [(0, 0, {"product_id": plan.product_variant_id.id, "haoka_lot_ids": [(6, 0, card.ids)]})],
+        })
+        order.action_confirm()
+        self.assertEqual(order.haoka_fulfilment_state, "to_ship")
+        self.start_tour("/odoo/sim-orders-to-ship", "haoka_ship_from_to_ship_list", login="haoka_tour_staff")
+        self.assertEqual(order.haoka_fulfilment_state, "shipped")
+        self.assertEqual(order.haoka_tracking_ref, "SF9876543210")
+        self.assertEqual(order.haoka_courier_id, self.env["haoka.courier"].search([], limit=1))
+        self.assertEqual(card.card_state, "shipped")
+        self.assertEqual(order.picking_ids.move_line_ids.lot_id, card)

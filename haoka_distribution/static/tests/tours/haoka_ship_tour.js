@@ -1,0 +1,45 @@
+import { registry } from "@web/core/registry";
+
+// A 号卡业务员 ships an order from the 待发货 (To Ship) list. Relies on the order made by the Python test.
+registry.category("web_tour.tours").add("haoka_ship_from_to_ship_list", {
+    url: "/odoo/sim-orders-to-ship",
+    steps: () => [
+        {
+            content: "Open the order waiting to be shipped",
+            trigger: ".o_list_view .o_data_row .o_data_cell:contains('HAOKA-TOUR')",
+            run: "click",
+        },
+        {
+            content: "Ship it",
+            trigger: ".o_form_view .o_form_statusbar button[name='action_haoka_ship']",
+            run: "click",
+        },
+        {
+            content: "The wizard shows the card that goes out",
+            trigger: ".modal .o_data_row .o_data_cell[name='card_numbers']:contains('13800777777')",
+        },
+        {
+            content: "A courier is preselected",
+            trigger: ".modal .o_field_widget[name='courier_id'] input",
+        },
+        {
+            content: "Click the tracking number cell",
+            trigger: ".modal .o_data_row .o_data_cell[name='tracking_ref']",
+            run: "click",
+        },
+        {
+            content: "Enter the tracking number",
+            trigger: ".modal .o_data_row .o_data_cell[name='tracking_ref'] input",
+            run: "edit SF9876543210",
+        },
+        {
+            content: "Confirm the shipping",
+            trigger: ".modal .modal-footer button[name='action_ship']",
+            run: "click",
+        },
+        {
+            content: "The order is shipped: receipt can now be confirmed",
+            trigger: ".o_form_view .o_form_statusbar button[name='action_haoka_confirm_receipt']",
+        },
+    ],
+});
