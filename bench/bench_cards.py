@@ -146,13 +146,15 @@ env.cr.commit()
 print("internal transfer of %d cards: %6.1f s  (target <= 10 s)" % (len(moving), time.time() - start))
 
 # shipping one order of 1,000 cards (delivery validated with 1,000 serials)
-from odoo.addons.haoka_distribution.tests.common import adult_id  # noqa: E402
+from odoo.addons.haoka_distribution.tools import idcard  # noqa: E402
 
+holder_id = "11010519800101001"
+holder_id += idcard.check_char(holder_id)
 customer = env["res.partner"].create({"name": "Bench customer"})
 order = env["sale.order"].create({
     "partner_id": customer.id,
     "haoka_holder_name": "压测",
-    "haoka_id_number": adult_id(),
+    "haoka_id_number": holder_id,
     "order_line": [(0, 0, {"product_id": plans[1].product_variant_id.id, "product_uom_qty": 1000})],
 })
 env["ir.config_parameter"].set_param("haoka_distribution.max_cards_per_id", "100000")

@@ -35,6 +35,8 @@
         "views/haoka_courier_views.xml",
         "wizards/haoka_ship_wizard_views.xml",
         "wizards/haoka_refund_wizard_views.xml",
+        "report/sale_order_report.xml",
+        "views/distribution_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -45,10 +45,23 @@ class SaleOrder(models.Model):
     haoka_shipped_date = fields.Datetime(string="Shipped On", copy=False, readonly=True)
     haoka_received_date = fields.Datetime(string="Received On", copy=False, readonly=True)
     haoka_refunded_count = fields.Integer(string="Refunded Cards", copy=False, readonly=True)
+    haoka_distributor_id = fields.Many2one(
+        "res.partner", string="Distributor", domain=[("haoka_is_distributor", "=", True)],
+        compute="_compute_haoka_distributor_id", store=True, readonly=False, tracking=True, index="btree_not_null",
+        help="The distributor who sold this order; by default the customer's referring distributor.",
+    )
+    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True)
+    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions")
     haoka_compliance_state = fields.Selection(
         [("not_checked", "Not Checked"), ("passed", "Passed"), ("failed", "Failed")],
         string="Compliance", default="not_checked", copy=False, tracking=True, readonly=True,
     )
+
+    @api.depends("partner_id")
+    def _compute_haoka_distributor_id(self):
+        for order in self:
+            if not order.haoka_distributor_id and order.state in ("draft", "sent"):
+                order.haoka_distributor_id = order.partner_id.commercial_partner_id.haoka_referrer_id
 
     @api.depends("order_line.product_id")
     def _compute_haoka_has_sim(self):
@@ -248,7 +261,76 @@ class SaleOrder(models.Model):
         if sim_lines:
             sim_lines._haoka_reserve_on_delivery()
             sim_lines.order_id.write({"haoka_fulfilment_state": "to_ship"})
+            sim_lines.order_id._haoka_snapshot_chain()
+            sim_lines.order_id._haoka_compute_commissions()
+            sim_lines.order_id._haoka_commission_event("confirmed")
         return result
+
+    # ------------------------------------------------------------------ distribution (分销)
+
+    def _haoka_snapshot_chain(self):
+        """Store who was the distributor's upline at each tier when the order was confirmed."""
+        for order in self.filtered(lambda o: o.haoka_distributor_id and not o.haoka_chain_ids):
+            self.env["haoka.order.chain"].sudo().create([
+                {"order_id": order.id, "tier": tier, "distributor_id": partner.id,
+                 "level": partner.haoka_distributor_level}
+                for tier, partner in enumerate(order.haoka_distributor_id._haoka_chain())
+            ])
+
+    def _haoka_compute_commissions(self):
+        """Commission lines for every SIM line × chain tier × trigger that has a rule. Idempotent:
+        existing lines are kept as they are (a database index forbids duplicates)."""
+        Line = self.env["haoka.commission.line"].sudo()
+        Rule = self.env["haoka.commission.rule"].sudo()
+        for order in self.filtered("haoka_chain_ids"):
+            existing = {(l.order_line_id.id, l.distributor_id.id, l.tier, l.trigger)
+                        for l in order.sudo().haoka_commission_line_ids if not l.clawback_of_id}
+            day = fields.Date.to_date(order.date_order)
+            vals_list = []
+            for sale_line in order._haoka_sim_lines():
+                for link in order.haoka_chain_ids:
+                    rules = Rule._best_rules(sale_line.product_id, link.distributor_id, link.level, link.tier, day,
+                                             order.company_id)
+                    for trigger, rule in rules.items():
+                        key = (sale_line.id, link.distributor_id.id, link.tier, trigger)
+                        if key in existing:
+                            continue
+                        vals_list.append(order._haoka_commission_vals(sale_line, link, rule))
+            lines = Line.create(vals_list)
+            for line in lines:
+                partner = line.distributor_id
+                if partner.haoka_distributor_state != "active":
+                    line._set_state("not_payable", "distributor_suspended")
+                elif partner.haoka_kyc_state != "approved":
+                    line._set_state("not_payable", "kyc_missing")
+                else:
+                    line._set_state("expected", "trigger_pending")
+
+    def _haoka_commission_vals(self, sale_line, link, rule):
+        quantity = int(sale_line.product_uom_qty)
+        base = sale_line.price_subtotal
+        if rule.amount_type == "fixed":
+            amount = rule.amount * quantity
+        else:
+            amount = base * rule.amount / 100
+        return {
+            "order_id": self.id,
+            "order_line_id": sale_line.id,
+            "distributor_id": link.distributor_id.id,
+            "tier": link.tier,
+            "rule_id": rule.id,
+            "trigger": rule.trigger,
+            "quantity": quantity,
+            "base_amount": base,
+            "rate": rule.amount if rule.amount_type == "percent" else 0,
+            "fixed_amount": rule.amount if rule.amount_type == "fixed" else 0,
+            "amount": self.company_id.currency_id.round(amount),
+            "company_id": self.company_id.id,
+        }
+
+    def _haoka_commission_event(self, trigger):
+        lines = self.sudo().haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger)
+        lines._reach()
 
     def _action_cancel(self):
         cards = self._haoka_sim_lines().haoka_lot_ids.filtered(lambda c: c.card_state in ("reserved", "sold"))
@@ -263,6 +345,7 @@ class SaleOrder(models.Model):
             {"card_state": "available", "haoka_hold_line_id": False, "haoka_hold_until": False}
         )
         self.filtered("haoka_fulfilment_state").write({"haoka_fulfilment_state": "cancelled"})
+        self.sudo().haoka_commission_line_ids._reverse("order_cancelled")
         return result
 
     # ------------------------------------------------------------------ fulfilment (发货, 签收)
@@ -313,6 +396,7 @@ class SaleOrder(models.Model):
         })
         self.message_post(body=_("Shipped %(count)s card(s) with %(courier)s, tracking number %(ref)s.",
                                  count=len(cards), courier=courier.name, ref=tracking_ref))
+        self._haoka_commission_event("shipped")
         return picking
 
     def action_haoka_ship(self):
@@ -335,6 +419,7 @@ class SaleOrder(models.Model):
             cards.sudo().with_context(tracking_disable=True).write({"card_state": "delivered"})
             order.write({"haoka_fulfilment_state": "received", "haoka_received_date": fields.Datetime.now()})
             order.message_post(body=self.env._("Receipt confirmed for %(count)s card(s).", count=len(cards)))
+            order._haoka_commission_event("received")
         return True
 
     # ------------------------------------------------------------------ refund (退款)
@@ -387,6 +472,13 @@ class SaleOrder(models.Model):
         cards.sudo().with_context(tracking_disable=True).write(
             {"card_state": "available" if cards_unused else "returned"}
         )
+        for sale_line in self._haoka_sim_lines():
+            refunded_here = len(sale_line.haoka_lot_ids & cards)
+            if refunded_here:
+                share = refunded_here / max(sale_line.product_uom_qty, 1)
+                self.sudo().haoka_commission_line_ids.filtered(
+                    lambda l, sl=sale_line: l.order_line_id == sl
+                )._reverse("order_refunded", share=share)
         refunded = self.haoka_refunded_count + len(cards)
         total = len(self._haoka_sim_lines().haoka_lot_ids)
         self.write({

@@ -5,6 +5,7 @@ from . import (
     test_card_import,
     test_card_transfer,
     test_carrier_plan,
+    test_commission,
     test_compliance,
     test_expiry,
     test_fulfilment,

@@ -55,6 +55,16 @@ class TestSaleCards(SaleCardsCase):
         self.assertEqual(self.premium_card.card_state, "available")
         self.assertFalse(order.order_line.filtered("haoka_premium_source_id"))
 
+    def test_quotation_prints_numbers_and_grade_conditions(self):
+        order = self.quotation([{"product_id": self.product.id,
+                                 "haoka_lot_ids": [fields.Command.set(self.premium_card.ids)]}])
+        html = self.env["ir.actions.report"]._render_qweb_html("sale.action_report_saleorder", order.ids)[0]
+        html = html.decode()
+        line = order.order_line.filtered("haoka_lot_ids").with_context(lang=order.partner_id.lang or "en_US")
+        self.assertIn("13800008888", html)
+        self.assertIn(line.haoka_grade_conditions, html)
+        self.assertIn(str(self.premium_card.grade_id.contract_months), line.haoka_grade_conditions)
+
     def test_held_number_cannot_go_on_another_quotation(self):
         self.quotation([{"product_id": self.product.id, "haoka_lot_ids": [fields.Command.set(self.late_card.ids)]}])
         with self.assertRaisesRegex(UserError, "13800135792"):

@@ -1,0 +1,116 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+from .haoka_commission_rule import TRIGGERS
+
+STATES = [
+    ("expected", "Expected"),
+    ("frozen", "Frozen"),
+    ("eligible", "Eligible"),
+    ("settled", "Settled"),
+    ("not_payable", "Not Payable"),
+    ("reversed", "Reversed"),
+]
+REASONS = [
+    ("trigger_pending", "Waiting for the trigger"),
+    ("assessment_window", "In the assessment window"),
+    ("ready", "Ready for settlement"),
+    ("settled", "Settled"),
+    ("kyc_missing", "Distributor not verified (代理未实名)"),
+    ("distributor_suspended", "Distributor suspended"),
+    ("order_refunded", "Order refunded (订单已退款)"),
+    ("order_cancelled", "Order cancelled"),
+    ("clawback", "Clawback of a settled commission"),
+    ("not_activated", "Not activated in time (未在期限内激活)"),
+    ("topup_too_low", "First top-up too low (首充金额不足)"),
+    ("closed_early", "Closed before the end of next month (次月底前销户)"),
+]
+
+
+class HaokaCommissionLine(models.Model):
+    _name = "haoka.commission.line"
+    _description = "Commission Line"
+    _order = "id desc"
+
+    order_id = fields.Many2one("sale.order", required=True, index=True, ondelete="restrict", readonly=True)
+    order_line_id = fields.Many2one("sale.order.line", required=True, index=True, ondelete="restrict", readonly=True)
+    product_id = fields.Many2one(related="order_line_id.product_id", store=True, string="Plan")
+    distributor_id = fields.Many2one("res.partner", string="Distributor", required=True, index=True, readonly=True)
+    tier = fields.Integer(required=True, readonly=True)
+    rule_id = fields.Many2one("haoka.commission.rule", string="Rule (version)", required=True, readonly=True,
+                              ondelete="restrict", index=True)
+    trigger = fields.Selection(TRIGGERS, required=True, readonly=True)
+    payout_timing = fields.Selection(related="rule_id.payout_timing", store=True)
+    quantity = fields.Integer(string="Cards", readonly=True)
+    base_amount = fields.Monetary(readonly=True, help="The line's untaxed amount the percentage applies to.")
+    rate = fields.Float(string="Rate (%)", readonly=True)
+    fixed_amount = fields.Monetary(string="Fixed per Card", readonly=True)
+    amount = fields.Monetary(string="Commission", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    state = fields.Selection(STATES, default="expected", required=True, index=True, readonly=True)
+    reason_code = fields.Selection(REASONS, string="Reason Code", readonly=True)
+    reason = fields.Char(string="Reason", readonly=True)
+    reached_date = fields.Datetime(string="Trigger Reached On", readonly=True)
+    frozen_until = fields.Date(readonly=True)
+    clawback_of_id = fields.Many2one(
+        "haoka.commission.line", string="Clawback Of", readonly=True, index="btree_not_null"
+    )
+    clawback_ids = fields.One2many("haoka.commission.line", "clawback_of_id", string="Clawbacks")
+
+    def init(self):
+        # one commission per order line, distributor, tier and trigger; one clawback per commission
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS haoka_commission_line_key_uniq
+                ON haoka_commission_line (order_line_id, distributor_id, tier, trigger) WHERE clawback_of_id IS NULL;
+            CREATE UNIQUE INDEX IF NOT EXISTS haoka_commission_line_clawback_uniq
+                ON haoka_commission_line (clawback_of_id) WHERE clawback_of_id IS NOT NULL;
+            """
+        )
+
+    @api.depends("distributor_id", "order_id", "trigger", "amount")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = "%s / %s / %s" % (line.order_id.name, line.distributor_id.name,
+                                                  dict(TRIGGERS).get(line.trigger))
+
+    def _set_state(self, state, reason_code, **extra):
+        reasons = dict(self._fields["reason_code"]._description_selection(self.env))
+        self.write(dict(extra, state=state, reason_code=reason_code, reason=reasons.get(reason_code)))
+
+    def _reach(self):
+        """The trigger happened: 秒返 lines become eligible, 次月返 lines wait for next month's settlement."""
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        pending = self.filtered(lambda line: line.state == "expected")
+        pending.filtered(lambda l: l.payout_timing == "instant")._set_state("eligible", "ready", reached_date=now)
+        pending.filtered(lambda l: l.payout_timing == "monthly")._set_state(
+            "frozen", "assessment_window", reached_date=now,
+            frozen_until=today + relativedelta(months=1, day=31),
+        )
+
+    @api.model
+    def _cron_release_frozen(self):
+        """Daily: frozen lines whose assessment window is over become eligible for settlement."""
+        lines = self.search([("state", "=", "frozen"), ("frozen_until", "<=", fields.Date.context_today(self))])
+        lines._set_state("eligible", "ready")
+        return len(lines)
+
+    def _reverse(self, reason_code, share=1.0):
+        """Refund or cancellation: unsettled lines are reversed; settled lines get a negative clawback
+        line, netted in the next settlement. ``share`` is the refunded part of the order line."""
+        for line in self.filtered(lambda l: not l.clawback_of_id and l.state not in ("reversed", "not_payable")):
+            if line.state != "settled" and share >= 1:
+                line._set_state("reversed", reason_code)
+            elif not line.clawback_ids:
+                reasons = dict(self._fields["reason_code"]._description_selection(self.env))
+                line.copy({
+                    "amount": -round(line.amount * share, 2),
+                    "quantity": -round(line.quantity * share),
+                    "clawback_of_id": line.id,
+                    "state": "eligible",
+                    "reason_code": "clawback",
+                    "reason": reasons["clawback"] + ": " + reasons[reason_code],
+                })

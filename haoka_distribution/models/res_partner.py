@@ -1,0 +1,176 @@
+import secrets as pysecrets
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools import idcard, secrets
+
+MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class ResPartner(models.Model):
+    """A distributor (代理) is a partner flagged as such, placed in an upline/downline hierarchy."""
+
+    _inherit = "res.partner"
+
+    haoka_is_distributor = fields.Boolean(string="Is a Distributor", index=True, tracking=True)
+    haoka_parent_distributor_id = fields.Many2one(
+        "res.partner", string="Upline Distributor", index="btree_not_null", tracking=True, ondelete="restrict",
+        domain=[("haoka_is_distributor", "=", True)],
+    )
+    haoka_child_distributor_ids = fields.One2many(
+        "res.partner", "haoka_parent_distributor_id", string="Downline Distributors"
+    )
+    haoka_distributor_level = fields.Integer(
+        string="Distributor Level", compute="_compute_haoka_distributor_level", store=True, recursive=True,
+        help="1 for a top distributor, 2 for its downline, and so on.",
+    )
+    haoka_referral_code = fields.Char(string="Referral Code", copy=False, index="btree_not_null")
+    haoka_join_date = fields.Date(string="Joined On", default=fields.Date.context_today)
+    haoka_distributor_state = fields.Selection(
+        [("active", "Active"), ("suspended", "Suspended")], string="Distributor Status", default="active",
+        tracking=True,
+    )
+    haoka_payout_method = fields.Selection(
+        [("vendor_bill", "Vendor Bill"), ("wallet", "Wallet Credit")], string="Commission Payout",
+        default="vendor_bill",
+    )
+    haoka_referrer_id = fields.Many2one(
+        "res.partner", string="Referring Distributor", domain=[("haoka_is_distributor", "=", True)],
+        help="The distributor who brought this customer: new orders of the customer name it.",
+    )
+    haoka_kyc_state = fields.Selection(
+        [("draft", "Not Submitted"), ("submitted", "Submitted"), ("approved", "Approved"), ("rejected", "Rejected")],
+        string="Real-name Verification", default="draft", tracking=True, copy=False,
+    )
+    haoka_kyc_name = fields.Char(string="Legal Name", copy=False, tracking=True)
+    haoka_kyc_id_number = fields.Char(
+        string="Distributor ID Number", compute="_compute_haoka_kyc_id_number", inverse="_inverse_haoka_kyc_id_number",
+    )
+    haoka_kyc_id_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted Distributor ID")
+    haoka_kyc_attachment_ids = fields.Many2many(
+        "ir.attachment", "res_partner_haoka_kyc_attachment_rel", "partner_id", "attachment_id", string="ID Photos",
+    )
+    haoka_kyc_reject_reason = fields.Char(string="Rejection Reason", tracking=True, copy=False)
+    haoka_kyc_reviewer_id = fields.Many2one("res.users", string="Reviewed By", readonly=True, copy=False)
+    haoka_downline_count = fields.Integer(compute="_compute_haoka_downline", string="Team Size")
+
+    def init(self):
+        super().init()
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS res_partner_haoka_referral_code_uniq
+               ON res_partner (haoka_referral_code) WHERE haoka_referral_code IS NOT NULL"""
+        )
+
+    @api.depends("haoka_is_distributor", "haoka_parent_distributor_id.haoka_distributor_level")
+    def _compute_haoka_distributor_level(self):
+        for partner in self:
+            if not partner.haoka_is_distributor:
+                partner.haoka_distributor_level = 0
+            else:
+                partner.haoka_distributor_level = (partner.haoka_parent_distributor_id.haoka_distributor_level or 0) + 1
+
+    @api.constrains("haoka_parent_distributor_id")
+    def _check_haoka_hierarchy(self):
+        if self._has_cycle("haoka_parent_distributor_id"):
+            raise ValidationError(self.env._("A distributor cannot be its own upline, directly or through its team."))
+        for partner in self.filtered("haoka_parent_distributor_id"):
+            if not partner.haoka_parent_distributor_id.haoka_is_distributor:
+                raise ValidationError(self.env._(
+                    "%(upline)s is not a distributor.", upline=partner.haoka_parent_distributor_id.display_name
+                ))
+
+    @api.model
+    def _haoka_new_referral_code(self):
+        return "".join(pysecrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("haoka_is_distributor") and not vals.get("haoka_referral_code"):
+                vals["haoka_referral_code"] = self._haoka_new_referral_code()
+        partners = super().create(vals_list)
+        partners.invalidate_recordset(["haoka_kyc_id_number"])
+        return partners
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("haoka_is_distributor"):
+            for partner in self.filtered(lambda p: not p.haoka_referral_code):
+                partner.haoka_referral_code = self._haoka_new_referral_code()
+        if "haoka_kyc_id_number" in vals:
+            self.invalidate_recordset(["haoka_kyc_id_number"])
+        return result
+
+    def _haoka_chain(self):
+        """The distributor and its uplines: ``[self, upline, upline's upline, ...]``."""
+        self.ensure_one()
+        chain, partner = [], self
+        while partner and partner.haoka_is_distributor and partner not in chain:
+            chain.append(partner)
+            partner = partner.haoka_parent_distributor_id
+        return chain
+
+    def _haoka_earns_commission(self):
+        self.ensure_one()
+        return self.haoka_distributor_state == "active" and self.haoka_kyc_state == "approved"
+
+    def _haoka_downline(self):
+        """Every distributor below this one, at any depth (one query per depth)."""
+        team = self.browse()
+        level = self.filtered("id")
+        while level:
+            level = self.search([("haoka_parent_distributor_id", "in", level.ids)]) - team - self
+            team |= level
+        return team
+
+    def _compute_haoka_downline(self):
+        for partner in self:
+            partner.haoka_downline_count = len(partner._haoka_downline()) if partner.haoka_is_distributor else 0
+
+    # ------------------------------------------------------------------ KYC (代理实名认证)
+
+    def _compute_haoka_kyc_id_number(self):
+        for partner in self:
+            partner.haoka_kyc_id_number = idcard.mask_id(secrets.decrypt(partner.sudo().haoka_kyc_id_cipher)) or False
+
+    def _inverse_haoka_kyc_id_number(self):
+        for partner in self:
+            value = idcard.normalize_id(partner.haoka_kyc_id_number)
+            if value and "*" in value:
+                continue
+            if value and idcard.resident_id_problem(value):
+                raise ValidationError(self.env._("ID number %(number)s is not a valid resident ID number.",
+                                                 number=idcard.mask_id(value)))
+            partner.sudo().haoka_kyc_id_cipher = secrets.encrypt(value) if value else False
+
+    def action_haoka_kyc_submit(self):
+        for partner in self:
+            if not (partner.haoka_kyc_name and partner.sudo().haoka_kyc_id_cipher):
+                raise UserError(self.env._("%(partner)s: the legal name and the ID number are needed.",
+                                           partner=partner.display_name))
+        self.check_access("read")
+        # staff collect the documents; the submission itself is a controlled state change
+        self.sudo().write({"haoka_kyc_state": "submitted", "haoka_kyc_reject_reason": False})
+        return True
+
+    def _haoka_check_reviewer(self):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only SIM managers (号卡主管) review distributors' real-name verification."))
+
+    def action_haoka_kyc_approve(self):
+        self._haoka_check_reviewer()
+        if self.filtered(lambda p: p.haoka_kyc_state != "submitted"):
+            raise UserError(self.env._("Only submitted verifications can be approved."))
+        self.sudo().write({"haoka_kyc_state": "approved", "haoka_kyc_reviewer_id": self.env.uid})
+        return True
+
+    def action_haoka_kyc_reject(self, reason=None):
+        self._haoka_check_reviewer()
+        reason = reason or self.env.context.get("haoka_reject_reason")
+        if not reason:
+            raise UserError(self.env._("Give the reason of the rejection."))
+        self.sudo().write({"haoka_kyc_state": "rejected", "haoka_kyc_reject_reason": reason,
+                           "haoka_kyc_reviewer_id": self.env.uid})
+        return True

@@ -1,0 +1,201 @@
+"""Distribution network and commission engine: hierarchy, rules, chain snapshot, lifecycle, reversals."""
+
+import psycopg2
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user
+from odoo.tools import mute_logger
+
+from .common import HaokaCase, adult_id, make_iccid
+
+
+class CommissionCase(HaokaCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.top = Partner.create({"name": "Top Agent", "haoka_is_distributor": True})
+        cls.mid = Partner.create({"name": "Mid Agent", "haoka_is_distributor": True,
+                                  "haoka_parent_distributor_id": cls.top.id})
+        cls.seller = Partner.create({"name": "Seller Agent", "haoka_is_distributor": True,
+                                     "haoka_parent_distributor_id": cls.mid.id})
+        for index, agent in enumerate(cls.top | cls.mid | cls.seller):
+            agent.write({"haoka_kyc_name": agent.name, "haoka_kyc_id_number": adult_id(sequence="9%02d" % index)})
+            agent.action_haoka_kyc_submit()
+            agent.action_haoka_kyc_approve()
+        Rule = cls.env["haoka.commission.rule"]
+        cls.rule_seller_all = Rule.create({"name": "Seller 30/card on shipping", "tier": 0, "amount": 30,
+                                           "trigger": "shipped", "payout_timing": "instant"})
+        cls.rule_seller_plan = Rule.create({"name": "Seller 40/card for plan 29", "tier": 0, "amount": 40,
+                                            "trigger": "shipped", "payout_timing": "instant",
+                                            "product_tmpl_id": cls.plan.id})
+        cls.rule_upline = Rule.create({"name": "Upline 10% at order", "tier": 1, "amount_type": "percent",
+                                       "amount": 10, "trigger": "confirmed", "payout_timing": "monthly"})
+        cls.rule_top = Rule.create({"name": "Top 5/card on receipt", "tier": 2, "amount": 5,
+                                    "trigger": "received", "payout_timing": "instant"})
+        cls.customer = Partner.create({"name": "Customer Wu", "haoka_referrer_id": cls.seller.id})
+        Lot = cls.env["stock.lot"].with_context(haoka_manual_entry=True)
+        cls.cards = Lot.create([
+            {"name": make_iccid("898600", 500 + i), "product_id": cls.product.id, "msisdn": "1380050%04d" % i,
+             "expiration_date": cls.days(300)} for i in range(6)
+        ])
+        cls.plan.list_price = 50
+
+    def order(self, qty=2, **vals):
+        values = {
+            "partner_id": self.customer.id,
+            "haoka_holder_name": "吴",
+            "haoka_id_number": adult_id(sequence="8%02d" % qty),
+            "order_line": [fields.Command.create({"product_id": self.product.id, "product_uom_qty": qty})],
+        }
+        values.update(vals)
+        order = self.env["sale.order"].create(values)
+        order.action_confirm()
+        return order
+
+    def line_of(self, order, distributor):
+        return order.haoka_commission_line_ids.filtered(
+            lambda l: l.distributor_id == distributor and not l.clawback_of_id
+        )
+
+
+class TestDistributors(CommissionCase):
+    def test_hierarchy_levels_and_codes(self):
+        self.assertEqual((self.top.haoka_distributor_level, self.mid.haoka_distributor_level,
+                          self.seller.haoka_distributor_level), (1, 2, 3))
+        self.assertEqual(len({self.top.haoka_referral_code, self.mid.haoka_referral_code,
+                              self.seller.haoka_referral_code}), 3)
+        self.assertEqual(self.seller._haoka_chain(), [self.seller, self.mid, self.top])
+        self.assertEqual(self.top.haoka_downline_count, 2)
+        with self.assertRaisesRegex(ValidationError, "upline"):
+            self.top.haoka_parent_distributor_id = self.seller
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
+            self.mid.haoka_referral_code = self.top.haoka_referral_code
+            self.env.flush_all()
+
+    def test_kyc_review(self):
+        agent = self.env["res.partner"].create({"name": "New Agent", "haoka_is_distributor": True})
+        self.assertEqual(agent.haoka_kyc_state, "draft")
+        agent.write({"haoka_kyc_name": "新代理", "haoka_kyc_id_number": adult_id(sequence="123")})
+        self.assertIn("*", agent.haoka_kyc_id_number)
+        agent.with_user(self.staff).action_haoka_kyc_submit()
+        with self.assertRaises(AccessError):
+            agent.with_user(self.staff).action_haoka_kyc_approve()
+        agent.with_user(self.manager).with_context(haoka_reject_reason="照片模糊").action_haoka_kyc_reject()
+        self.assertEqual((agent.haoka_kyc_state, agent.haoka_kyc_reject_reason), ("rejected", "照片模糊"))
+        with self.assertRaisesRegex(ValidationError, "not a valid"):
+            agent.haoka_kyc_id_number = "110105199001011234"
+
+
+class TestCommissions(CommissionCase):
+    def test_chain_snapshot_and_lines(self):
+        order = self.order(qty=2)
+        self.assertEqual(order.haoka_distributor_id, self.seller)  # from the customer's referrer
+        self.assertEqual([(c.tier, c.distributor_id, c.level) for c in order.haoka_chain_ids],
+                         [(0, self.seller, 3), (1, self.mid, 2), (2, self.top, 1)])
+        seller, mid, top = (self.line_of(order, p) for p in (self.seller, self.mid, self.top))
+        self.assertEqual((seller.rule_id, seller.amount, seller.trigger, seller.state),
+                         (self.rule_seller_plan, 80, "shipped", "expected"))  # the plan rule is more specific
+        self.assertEqual((mid.amount, mid.state, mid.reason_code), (10, "frozen", "assessment_window"))
+        end_of_next_month = fields.Date.context_today(order) + relativedelta(months=1, day=31)
+        self.assertEqual(mid.frozen_until, end_of_next_month)
+        self.assertEqual((top.amount, top.state), (10, "expected"))
+
+    def test_lifecycle_through_shipping_and_receipt(self):
+        order = self.order(qty=1)
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF1")
+        self.assertEqual(self.line_of(order, self.seller).state, "eligible")
+        self.assertEqual(self.line_of(order, self.top).state, "expected")
+        order.action_haoka_confirm_receipt()
+        self.assertEqual(self.line_of(order, self.top).state, "eligible")
+        mid = self.line_of(order, self.mid)
+        self.assertEqual(mid.state, "frozen")
+        mid.frozen_until = fields.Date.context_today(mid) - relativedelta(days=1)
+        self.env["haoka.commission.line"]._cron_release_frozen()
+        self.assertEqual((mid.state, mid.reason_code), ("eligible", "ready"))
+
+    def test_idempotent(self):
+        order = self.order(qty=1)
+        count = len(order.haoka_commission_line_ids)
+        self.assertEqual(count, 3)
+        order._haoka_compute_commissions()
+        order._haoka_commission_event("confirmed")
+        self.assertEqual(len(order.haoka_commission_line_ids), count)
+        line = self.line_of(order, self.seller)
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
+            line.copy({"state": "expected"})
+            self.env.flush_all()
+
+    def test_snapshot_survives_moves(self):
+        order = self.order(qty=1)
+        before = {(l.distributor_id, l.amount) for l in order.haoka_commission_line_ids}
+        other = self.env["res.partner"].create({"name": "Other Top", "haoka_is_distributor": True})
+        self.seller.haoka_parent_distributor_id = other
+        order._haoka_compute_commissions()
+        self.assertEqual({(l.distributor_id, l.amount) for l in order.haoka_commission_line_ids}, before)
+        self.assertEqual(order.haoka_chain_ids.distributor_id, self.seller | self.mid | self.top)
+
+    def test_unverified_distributor_earns_nothing(self):
+        self.top.haoka_kyc_state = "submitted"
+        order = self.order(qty=1)
+        top = self.line_of(order, self.top)
+        self.assertEqual((top.state, top.reason_code), ("not_payable", "kyc_missing"))
+        self.assertIn("代理未实名", top.reason)
+        self.mid.haoka_distributor_state = "suspended"
+        order = self.order(qty=1)
+        self.assertEqual(self.line_of(order, self.mid).reason_code, "distributor_suspended")
+
+    def test_refund_before_and_after_settlement(self):
+        order = self.order(qty=2)
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF2")
+        seller = self.line_of(order, self.seller)
+        mid = self.line_of(order, self.mid)
+        seller.state = "settled"  # settled in an earlier settlement
+        cards = order.order_line.haoka_lot_ids
+        order._haoka_refund(cards, "全额退款")
+        self.assertEqual((mid.state, mid.reason_code), ("reversed", "order_refunded"))
+        clawback = seller.clawback_ids
+        self.assertEqual((clawback.amount, clawback.state), (-80, "eligible"))
+        self.assertIn("订单已退款", clawback.reason)
+
+    def test_partial_refund_claws_back_a_share(self):
+        order = self.order(qty=2)
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF3")
+        seller = self.line_of(order, self.seller)
+        order._haoka_refund(order.order_line.haoka_lot_ids[:1], "退一张")
+        self.assertEqual(seller.state, "eligible")
+        self.assertEqual(seller.clawback_ids.amount, -40)
+
+    def test_named_distributor_rule_wins(self):
+        special = self.env["haoka.commission.rule"].create({
+            "name": "Seller special", "tier": 0, "amount": 55, "trigger": "shipped", "payout_timing": "instant",
+            "distributor_id": self.seller.id,
+        })
+        order = self.order(qty=1)
+        self.assertEqual(self.line_of(order, self.seller).rule_id, special)
+
+    def test_rule_versioning(self):
+        order = self.order(qty=1)
+        line = self.line_of(order, self.seller)
+        self.rule_seller_plan.amount = 45
+        self.assertFalse(self.rule_seller_plan.active)
+        new = self.rule_seller_plan.next_version_id
+        self.assertEqual((new.amount, new.version, new.active), (45, 2, True))
+        self.assertEqual((line.rule_id, line.amount), (self.rule_seller_plan, 40))
+        self.assertEqual(self.line_of(self.order(qty=1), self.seller).rule_id, new)
+        unused = self.env["haoka.commission.rule"].create({"name": "unused", "amount": 1, "tier": 5})
+        unused.amount = 2
+        self.assertTrue(unused.active)
+
+    def test_distributors_see_only_their_own_lines(self):
+        order = self.order(qty=1)
+        portal_mid = new_test_user(self.env, login="portal_mid", groups="base.group_portal",
+                                   partner_id=self.mid.id)
+        visible = self.env["haoka.commission.line"].with_user(portal_mid).search([])
+        self.assertEqual(visible, self.line_of(order, self.mid))
+        with self.assertRaises(AccessError):
+            self.line_of(order, self.seller).with_user(portal_mid).read(["amount"])
+        with self.assertRaises(AccessError):
+            self.line_of(order, self.mid).with_user(portal_mid).write({"amount": 999})
