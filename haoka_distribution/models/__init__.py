@@ -3,6 +3,7 @@ from . import (
     haoka_carrier,
     haoka_commission_line,
     haoka_commission_rule,
+    haoka_commission_settlement,
     haoka_courier,
     haoka_number_grade,
     haoka_order_chain,

@@ -58,6 +58,13 @@ class HaokaCommissionLine(models.Model):
         "haoka.commission.line", string="Clawback Of", readonly=True, index="btree_not_null"
     )
     clawback_ids = fields.One2many("haoka.commission.line", "clawback_of_id", string="Clawbacks")
+    settlement_id = fields.Many2one("haoka.commission.settlement", string="Settlement", readonly=True,
+                                    index="btree_not_null", ondelete="restrict", copy=False)
+
+    _sql_constraints = [
+        ("settled_in_settlement", "CHECK (state != 'settled' OR settlement_id IS NOT NULL)",
+         "A settled commission line belongs to a settlement."),
+    ]
 
     def init(self):
         # one commission per order line, distributor, tier and trigger; one clawback per commission
@@ -107,6 +114,7 @@ class HaokaCommissionLine(models.Model):
             elif not line.clawback_ids:
                 reasons = dict(self._fields["reason_code"]._description_selection(self.env))
                 line.copy({
+                    "settlement_id": False,
                     "amount": -round(line.amount * share, 2),
                     "quantity": -round(line.quantity * share),
                     "clawback_of_id": line.id,

@@ -13,5 +13,6 @@ from . import (
     test_i18n,
     test_sale_cards,
     test_secrets,
+    test_settlement,
     test_sim_tools,
 )

@@ -1,1 +1,7 @@
-from . import haoka_card_import, haoka_card_transfer, haoka_refund_wizard, haoka_ship_wizard
+from . import (
+    haoka_card_import,
+    haoka_card_transfer,
+    haoka_refund_wizard,
+    haoka_settlement_wizard,
+    haoka_ship_wizard,
+)

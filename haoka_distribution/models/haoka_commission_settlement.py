@@ -1,0 +1,165 @@
+from collections import defaultdict
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+FINANCE_GROUP = "haoka_distribution.group_haoka_finance"
+
+
+class HaokaCommissionSettlement(models.Model):
+    """结算: a distributor's eligible commissions (and clawbacks) of a period, paid by a vendor bill."""
+
+    _name = "haoka.commission.settlement"
+    _description = "Commission Settlement"
+    _inherit = ["mail.thread"]
+    _order = "date_to desc, id desc"
+
+    name = fields.Char(required=True, readonly=True, default="/", copy=False)
+    distributor_id = fields.Many2one("res.partner", string="Distributor", required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date(readonly=True)
+    date_to = fields.Date(string="Period End", required=True, readonly=True)
+    line_ids = fields.One2many("haoka.commission.line", "settlement_id", string="Commission Lines", readonly=True)
+    line_count = fields.Integer(compute="_compute_total", string="Lines")
+    total = fields.Monetary(compute="_compute_total", store=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("confirmed", "Confirmed"), ("paid", "Paid"), ("cancelled", "Cancelled")],
+        default="draft", required=True, tracking=True, readonly=True, index=True,
+    )
+    move_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True, copy=False)
+
+    @api.depends("line_ids.amount")
+    def _compute_total(self):
+        for settlement in self:
+            settlement.total = sum(settlement.line_ids.mapped("amount"))
+            settlement.line_count = len(settlement.line_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("haoka.commission.settlement") or "/"
+        return super().create(vals_list)
+
+    def _check_finance(self):
+        if not (self.env.su or self.env.user.has_group(FINANCE_GROUP)):
+            raise AccessError(self.env._("Only SIM finance (号卡财务) confirms and cancels settlements."))
+
+    # ------------------------------------------------------------------ preparing
+
+    @api.model
+    def _prepare(self, date_to, distributors=None, company=None):
+        """One draft settlement per distributor with the eligible lines not yet settled up to
+        ``date_to``. The lines are locked first; lines another run holds are skipped, so a line is
+        never in two settlements even when two users run this at once."""
+        company = company or self.env.company
+        self.env.flush_all()
+        cr = self.env.cr
+        query = """SELECT id FROM haoka_commission_line
+                    WHERE state = 'eligible' AND settlement_id IS NULL AND company_id = %s
+                      AND COALESCE(reached_date, create_date)::date <= %s"""
+        params = [company.id, date_to]
+        if distributors:
+            query += " AND distributor_id = ANY(%s)"
+            params.append(distributors.ids)
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(query + " ORDER BY id FOR UPDATE SKIP LOCKED", params)
+                ids = [row[0] for row in cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            raise UserError(self.env._(
+                "Another settlement is being prepared for these commissions right now: try again in a moment."
+            )) from None
+        lines = self.env["haoka.commission.line"].browse(ids)
+        lines.invalidate_recordset(["settlement_id", "state"])
+        lines = lines.filtered(lambda l: not l.settlement_id and l.state == "eligible")
+        by_distributor = defaultdict(lambda: self.env["haoka.commission.line"])
+        for line in lines:
+            by_distributor[line.distributor_id] |= line
+        settlements = self.browse()
+        for distributor, distributor_lines in by_distributor.items():
+            settlement = self.create({"distributor_id": distributor.id, "company_id": company.id,
+                                      "date_to": date_to})
+            distributor_lines.write({"settlement_id": settlement.id})
+            settlements |= settlement
+        return settlements
+
+    @api.model
+    def _cron_prepare_monthly(self):
+        """Monthly: draft settlements of last month's eligible commissions, for finance to confirm."""
+        last_month_end = fields.Date.context_today(self).replace(day=1) - fields.date_utils.relativedelta(days=1)
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._prepare(last_month_end, company=company)
+
+    # ------------------------------------------------------------------ confirming and paying
+
+    def action_confirm(self):
+        """Create and post the vendor bill (a refund when clawbacks exceed commissions); lines become settled."""
+        self._check_finance()
+        for settlement in self:
+            if settlement.state != "draft":
+                raise UserError(self.env._("Settlement %(name)s is not a draft.", name=settlement.name))
+            if not settlement.line_ids:
+                raise UserError(self.env._("Settlement %(name)s has no commission line.", name=settlement.name))
+            settlement.move_id = settlement._create_bill()
+            settlement.line_ids._set_state("settled", "settled")
+            settlement.state = "confirmed"
+            if settlement.distributor_id.haoka_payout_method == "wallet":
+                settlement.message_post(body=self.env._(
+                    "The distributor prefers a wallet credit; wallets are not available yet, so the commission is "
+                    "paid by the vendor bill %(bill)s.", bill=settlement.move_id.name,
+                ))
+        return True
+
+    def _create_bill(self):
+        self.ensure_one()
+        product = self.env.ref("haoka_distribution.product_commission")
+        by_plan = defaultdict(float)
+        for line in self.line_ids:
+            by_plan[line.product_id] += line.amount
+        move_type = "in_invoice" if self.total >= 0 else "in_refund"
+        sign = 1 if self.total >= 0 else -1
+        bill = self.env["account.move"].sudo().with_company(self.company_id).create({
+            "move_type": move_type,
+            "partner_id": self.distributor_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "ref": self.name,
+            "invoice_origin": self.name,
+            "invoice_line_ids": [
+                fields.Command.create({
+                    "product_id": product.id,
+                    "name": self.env._("Commission %(period)s: %(plan)s", period=self.date_to.strftime("%Y-%m"),
+                                       plan=plan.display_name),
+                    "quantity": 1,
+                    "price_unit": sign * amount,
+                    "tax_ids": [fields.Command.clear()],
+                })
+                for plan, amount in by_plan.items() if amount
+            ],
+        })
+        bill.action_post()
+        return bill
+
+    def action_mark_paid(self):
+        for settlement in self:
+            if settlement.move_id.payment_state in ("paid", "in_payment", "reversed"):
+                settlement.state = "paid"
+        return True
+
+    def action_cancel(self):
+        """Cancel a settlement whose bill is not paid: its lines become eligible again."""
+        self._check_finance()
+        for settlement in self:
+            if settlement.state == "paid" or settlement.move_id.payment_state in ("paid", "in_payment"):
+                raise UserError(self.env._("Settlement %(name)s is paid: it cannot be cancelled.",
+                                           name=settlement.name))
+            if settlement.move_id:
+                settlement.move_id.sudo().button_draft()
+                settlement.move_id.sudo().button_cancel()
+            settlement.line_ids._set_state("eligible", "ready")
+            settlement.line_ids.write({"settlement_id": False})
+            settlement.state = "cancelled"
+        return True
