@@ -37,6 +37,8 @@
         "wizards/haoka_refund_wizard_views.xml",
         "report/sale_order_report.xml",
         "views/distribution_views.xml",
+        "wizards/haoka_commission_simulation_views.xml",
+        "report/haoka_distribution_report_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -121,10 +121,13 @@ class HaokaCommissionRule(models.Model):
         )
 
     @api.model
-    def _best_rules(self, product, distributor, level, tier, day, company):
-        """The most specific rule per trigger for this card sale."""
+    def _best_rules(self, product, distributor, level, tier, day, company, rules=None):
+        """The most specific rule per trigger for this card sale (``rules``: the company's active rules,
+        when the caller has them already)."""
         best = {}
-        for rule in self.search([("company_id", "=", company.id)]):
+        if rules is None:
+            rules = self.search([("company_id", "=", company.id)])
+        for rule in rules:
             if not rule._applies(product, distributor, level, tier, day):
                 continue
             current = best.get(rule.trigger)

@@ -107,6 +107,14 @@ class ProductTemplate(models.Model):
         for template in self:
             template.haoka_card_count = counts.get(template.id, 0)
 
+    def action_haoka_simulate_commissions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window", "res_model": "haoka.commission.simulation", "view_mode": "form",
+            "target": "new", "name": self.env._("Simulate Payout"),
+            "context": {"default_product_tmpl_id": self.id},
+        }
+
     def action_view_haoka_cards(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("haoka_distribution.action_haoka_card")

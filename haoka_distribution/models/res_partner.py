@@ -55,6 +55,12 @@ class ResPartner(models.Model):
     haoka_kyc_reject_reason = fields.Char(string="Rejection Reason", tracking=True, copy=False)
     haoka_kyc_reviewer_id = fields.Many2one("res.users", string="Reviewed By", readonly=True, copy=False)
     haoka_downline_count = fields.Integer(compute="_compute_haoka_downline", string="Team Size")
+    haoka_sales_amount = fields.Monetary(compute="_compute_haoka_sales", string="Own Sales",
+                                         currency_field="haoka_currency_id")
+    haoka_cards_sold = fields.Integer(compute="_compute_haoka_sales", string="Own Cards Sold")
+    haoka_team_sales_amount = fields.Monetary(compute="_compute_haoka_sales", string="Team Sales",
+                                              currency_field="haoka_currency_id")
+    haoka_currency_id = fields.Many2one("res.currency", compute="_compute_haoka_sales", string="Sales Currency")
 
     def init(self):
         super().init()
@@ -128,6 +134,36 @@ class ResPartner(models.Model):
     def _compute_haoka_downline(self):
         for partner in self:
             partner.haoka_downline_count = len(partner._haoka_downline()) if partner.haoka_is_distributor else 0
+
+    def _compute_haoka_sales(self):
+        Report = self.env["haoka.distribution.report"].sudo()
+        distributors = self.filtered(lambda p: p.haoka_is_distributor and p.id)
+        teams = {partner: partner._haoka_downline() for partner in distributors}
+        everyone = distributors.union(*teams.values()) if distributors else self.browse()
+        groups = Report._read_group(
+            [("distributor_id", "in", everyone.ids)], ["distributor_id"], ["amount:sum", "cards_ordered:sum"]
+        ) if everyone else []
+        sales = {partner: (amount, cards) for partner, amount, cards in groups}
+        for partner in self:
+            own = sales.get(partner, (0, 0))
+            partner.haoka_currency_id = self.env.company.currency_id
+            partner.haoka_sales_amount, partner.haoka_cards_sold = own
+            partner.haoka_team_sales_amount = own[0] + sum(
+                sales.get(member, (0, 0))[0] for member in teams.get(partner, self.browse())
+            )
+
+    def action_haoka_view_team(self):
+        """The distributor's downline, every depth, with each member's level, upline, sales and cards."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Team of %(name)s", name=self.name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("haoka_distribution.res_partner_view_list_haoka_distributor").id, "list"),
+                      (False, "form")],
+            "domain": [("id", "in", self._haoka_downline().ids)],
+        }
 
     # ------------------------------------------------------------------ KYC (代理实名认证)
 

@@ -282,29 +282,30 @@ class SaleOrder(models.Model):
         existing lines are kept as they are (a database index forbids duplicates)."""
         Line = self.env["haoka.commission.line"].sudo()
         Rule = self.env["haoka.commission.rule"].sudo()
+        rules_by_company = {}
+        vals_list = []
         for order in self.filtered("haoka_chain_ids"):
+            company = order.company_id
+            if company not in rules_by_company:
+                rules_by_company[company] = Rule.search([("company_id", "=", company.id)])
             existing = {(l.order_line_id.id, l.distributor_id.id, l.tier, l.trigger)
                         for l in order.sudo().haoka_commission_line_ids if not l.clawback_of_id}
             day = fields.Date.to_date(order.date_order)
-            vals_list = []
             for sale_line in order._haoka_sim_lines():
                 for link in order.haoka_chain_ids:
                     rules = Rule._best_rules(sale_line.product_id, link.distributor_id, link.level, link.tier, day,
-                                             order.company_id)
+                                             company, rules_by_company[company])
                     for trigger, rule in rules.items():
                         key = (sale_line.id, link.distributor_id.id, link.tier, trigger)
                         if key in existing:
                             continue
                         vals_list.append(order._haoka_commission_vals(sale_line, link, rule))
-            lines = Line.create(vals_list)
-            for line in lines:
-                partner = line.distributor_id
-                if partner.haoka_distributor_state != "active":
-                    line._set_state("not_payable", "distributor_suspended")
-                elif partner.haoka_kyc_state != "approved":
-                    line._set_state("not_payable", "kyc_missing")
-                else:
-                    line._set_state("expected", "trigger_pending")
+        new_lines = Line.create(vals_list)
+        suspended = new_lines.filtered(lambda l: l.distributor_id.haoka_distributor_state != "active")
+        unverified = (new_lines - suspended).filtered(lambda l: l.distributor_id.haoka_kyc_state != "approved")
+        suspended._set_state("not_payable", "distributor_suspended")
+        unverified._set_state("not_payable", "kyc_missing")
+        (new_lines - suspended - unverified)._set_state("expected", "trigger_pending")
 
     def _haoka_commission_vals(self, sale_line, link, rule):
         quantity = int(sale_line.product_uom_qty)
@@ -327,6 +328,11 @@ class SaleOrder(models.Model):
             "amount": self.company_id.currency_id.round(amount),
             "company_id": self.company_id.id,
         }
+
+    def action_haoka_simulate_commissions(self):
+        self.ensure_one()
+        simulation = self.env["haoka.commission.simulation"].create({"order_id": self.id})
+        return simulation.action_simulate()
 
     def _haoka_commission_event(self, trigger):
         lines = self.sudo().haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger)

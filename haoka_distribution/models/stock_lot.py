@@ -7,8 +7,8 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..report.card_xlsx import build_cards_xlsx
 from ..tools import grade, pgcopy, secrets, sim
+from ..tools.card_xlsx import build_cards_xlsx
 
 SECRET_MASK = "********"
 PUK_RE = re.compile(r"^\d{8}$")

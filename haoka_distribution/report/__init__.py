@@ -1,1 +1,1 @@
-from . import card_xlsx
+from . import haoka_distribution_report

@@ -199,3 +199,49 @@ class TestCommissions(CommissionCase):
             self.line_of(order, self.seller).with_user(portal_mid).read(["amount"])
         with self.assertRaises(AccessError):
             self.line_of(order, self.mid).with_user(portal_mid).write({"amount": 999})
+
+
+class TestSimulationAndReports(CommissionCase):
+    def test_simulate_payout_on_quotation_and_plan(self):
+        quotation = self.env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "order_line": [fields.Command.create({"product_id": self.product.id, "product_uom_qty": 3})],
+        })
+        action = quotation.action_haoka_simulate_commissions()
+        simulation = self.env["haoka.commission.simulation"].browse(action["res_id"])
+        rows = {(line.distributor_id, line.trigger): line.amount for line in simulation.line_ids}
+        self.assertEqual(rows[(self.seller, "shipped")], 120)
+        self.assertEqual(rows[(self.mid, "confirmed")], 15)  # 10 % of 150
+        self.assertEqual(rows[(self.top, "received")], 15)
+        self.assertFalse(quotation.haoka_commission_line_ids)  # a simulation writes nothing
+        plan_sim = self.env["haoka.commission.simulation"].with_context(
+            **self.plan.action_haoka_simulate_commissions()["context"]
+        ).create({"distributor_id": self.mid.id, "quantity": 2})
+        plan_sim.action_simulate()
+        self.assertEqual(plan_sim.line_ids.distributor_id, self.mid | self.top)  # mid sells: tiers 0 and 1
+        self.assertEqual(plan_sim.line_ids.filtered(lambda l: l.tier == 0).amount, 80)
+
+    def test_funnel_report_and_team(self):
+        first = self.order(qty=2)
+        first._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-R1")
+        first.action_haoka_confirm_receipt()
+        second = self.order(qty=1)
+        self.env.flush_all()
+        rows = self.env["haoka.distribution.report"].search([("order_id", "in", (first | second).ids)])
+        totals = {field: sum(rows.mapped(field)) for field in
+                  ("cards_ordered", "cards_shipped", "cards_received", "amount", "commission")}
+        self.assertEqual(totals["cards_ordered"], 3)
+        self.assertEqual(totals["cards_shipped"], 2)
+        self.assertEqual(totals["cards_received"], 2)
+        self.assertEqual(totals["amount"], 150)
+        expected_commission = sum(
+            (first | second).haoka_commission_line_ids.filtered(
+                lambda l: l.state not in ("reversed", "not_payable")).mapped("amount")
+        )
+        self.assertEqual(totals["commission"], expected_commission)
+        self.assertEqual(set(rows.mapped("team_leader_id")), {self.top})
+        self.top.invalidate_recordset()
+        self.assertEqual(self.top.haoka_team_sales_amount, 150)
+        self.assertEqual(self.seller.haoka_cards_sold, 3)
+        action = self.top.action_haoka_view_team()
+        self.assertEqual(set(action["domain"][0][2]), {self.mid.id, self.seller.id})

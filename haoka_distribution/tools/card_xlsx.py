@@ -9,7 +9,7 @@ import tempfile
 
 import xlsxwriter
 
-from ..tools import secrets
+from . import secrets
 
 BATCH = 20000
 

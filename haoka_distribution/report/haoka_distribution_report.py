@@ -1,0 +1,77 @@
+from odoo import fields, models, tools
+
+
+class HaokaDistributionReport(models.Model):
+    """分销报表: SIM order lines with their distributor, the cards' progress through the funnel
+    (下单 → 发货 → 签收 → 激活 → 结算) and the commission they earn; one row per order line."""
+
+    _name = "haoka.distribution.report"
+    _description = "Distribution Report"
+    _auto = False
+    _order = "date desc"
+
+    date = fields.Date(readonly=True)
+    order_id = fields.Many2one("sale.order", readonly=True)
+    distributor_id = fields.Many2one("res.partner", string="Distributor", readonly=True)
+    team_leader_id = fields.Many2one("res.partner", string="Top Distributor", readonly=True)
+    product_tmpl_id = fields.Many2one("product.template", string="Plan", readonly=True)
+    carrier_id = fields.Many2one("haoka.carrier", string="Carrier", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    cards_ordered = fields.Integer(string="Ordered", readonly=True)
+    cards_shipped = fields.Integer(string="Shipped", readonly=True)
+    cards_received = fields.Integer(string="Received", readonly=True)
+    cards_activated = fields.Integer(string="Activated", readonly=True)
+    cards_refunded = fields.Integer(string="Refunded", readonly=True)
+    amount = fields.Monetary(string="Sales", readonly=True)
+    commission = fields.Monetary(string="Commission", readonly=True)
+    commission_settled = fields.Monetary(string="Commission Settled", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(f"""
+            CREATE OR REPLACE VIEW {self._table} AS (
+                SELECT sol.id AS id,
+                       so.date_order::date AS date,
+                       so.id AS order_id,
+                       so.haoka_distributor_id AS distributor_id,
+                       (SELECT c.distributor_id FROM haoka_order_chain c WHERE c.order_id = so.id
+                         ORDER BY c.tier DESC LIMIT 1) AS team_leader_id,
+                       pt.id AS product_tmpl_id,
+                       pt.haoka_carrier_id AS carrier_id,
+                       so.company_id AS company_id,
+                       so.currency_id AS currency_id,
+                       sol.product_uom_qty::int AS cards_ordered,
+                       COALESCE(cards.shipped, 0) AS cards_shipped,
+                       COALESCE(cards.received, 0) AS cards_received,
+                       COALESCE(cards.activated, 0) AS cards_activated,
+                       COALESCE(cards.refunded, 0) AS cards_refunded,
+                       sol.price_subtotal AS amount,
+                       COALESCE(com.total, 0) AS commission,
+                       COALESCE(com.settled, 0) AS commission_settled
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  LEFT JOIN LATERAL (
+                        SELECT count(*) FILTER (
+                                   WHERE l.card_state IN ('shipped', 'delivered', 'activated')
+                                      OR (l.card_state IN ('returned', 'available')
+                                          AND so.haoka_fulfilment_state IN ('refunded', 'partially_refunded'))
+                               ) AS shipped,
+                               count(*) FILTER (WHERE l.card_state IN ('delivered', 'activated')) AS received,
+                               count(*) FILTER (WHERE l.card_state = 'activated') AS activated,
+                               count(*) FILTER (WHERE l.card_state IN ('returned', 'available')
+                                                  AND so.haoka_fulfilment_state IN ('refunded', 'partially_refunded'))
+                                   AS refunded
+                          FROM sale_order_line_haoka_lot_rel r JOIN stock_lot l ON l.id = r.lot_id
+                         WHERE r.line_id = sol.id
+                  ) cards ON TRUE
+                  LEFT JOIN LATERAL (
+                        SELECT sum(cl.amount) FILTER (WHERE cl.state NOT IN ('reversed', 'not_payable')) AS total,
+                               sum(cl.amount) FILTER (WHERE cl.state = 'settled') AS settled
+                          FROM haoka_commission_line cl WHERE cl.order_line_id = sol.id
+                  ) com ON TRUE
+                 WHERE pt.is_sim_card AND so.state = 'sale'
+            )
+        """)
