@@ -10,3 +10,5 @@ rm -rf "${HOME}/.local/share/Odoo/filestore/$DB"
 odoo_run -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --no-http --log-level=warn
 "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
     < "$PROJECT_DIR/bench/bench_cards.py"
+"$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+    < "$PROJECT_DIR/bench/bench_commissions.py"

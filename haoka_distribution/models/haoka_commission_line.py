@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from ..tools import pgcopy
 from .haoka_commission_rule import TRIGGERS
 
 STATES = [
@@ -82,6 +83,43 @@ class HaokaCommissionLine(models.Model):
         for line in self:
             line.display_name = "%s / %s / %s" % (line.order_id.name, line.distributor_id.name,
                                                   dict(TRIGGERS).get(line.trigger))
+
+    @api.model
+    def _bulk_insert(self, vals_list):
+        """Insert commission lines with one COPY (ids drawn from the sequence first). Each dict holds the
+        columns of :meth:`sale.order._haoka_commission_vals`, ``state`` being a (state, reason code) pair."""
+        if not vals_list:
+            return self.browse()
+        self.env.flush_all()
+        reasons = dict(self._fields["reason_code"]._description_selection(self.env))
+        currencies = {}
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        self.env.cr.execute(
+            "SELECT nextval(pg_get_serial_sequence('haoka_commission_line', 'id')) FROM generate_series(1, %s)",
+            (len(vals_list),),
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        columns = ["id", "order_id", "order_line_id", "product_id", "distributor_id", "tier", "rule_id", "trigger",
+                   "payout_timing", "quantity", "base_amount", "rate", "fixed_amount", "amount", "company_id",
+                   "currency_id", "state", "reason_code", "reason", "create_uid", "create_date", "write_uid",
+                   "write_date"]
+        rows = []
+        for line_id, vals in zip(ids, vals_list, strict=True):
+            company_id = vals["company_id"]
+            if company_id not in currencies:
+                currencies[company_id] = self.env["res.company"].browse(company_id).currency_id.id
+            state, reason_code = vals["state"]
+            rows.append((
+                line_id, vals["order_id"], vals["order_line_id"], vals["product_id"], vals["distributor_id"],
+                vals["tier"], vals["rule_id"], vals["trigger"], vals["payout_timing"], vals["quantity"],
+                vals["base_amount"], vals["rate"], vals["fixed_amount"], vals["amount"], company_id,
+                currencies[company_id], state, reason_code, reasons[reason_code], uid, now, uid, now,
+            ))
+        pgcopy.copy_rows(self.env.cr, self._table, columns, rows)
+        self.invalidate_model()
+        self.env["sale.order"].invalidate_model(["haoka_commission_line_ids"])
+        return self.browse(ids)
 
     def _set_state(self, state, reason_code, **extra):
         reasons = dict(self._fields["reason_code"]._description_selection(self.env))

@@ -23,7 +23,7 @@ class HaokaCommissionSettlement(models.Model):
     date_from = fields.Date(readonly=True)
     date_to = fields.Date(string="Period End", required=True, readonly=True)
     line_ids = fields.One2many("haoka.commission.line", "settlement_id", string="Commission Lines", readonly=True)
-    line_count = fields.Integer(compute="_compute_total", string="Lines")
+    line_count = fields.Integer(compute="_compute_line_count", string="Lines")
     total = fields.Monetary(compute="_compute_total", store=True)
     state = fields.Selection(
         [("draft", "Draft"), ("confirmed", "Confirmed"), ("paid", "Paid"), ("cancelled", "Cancelled")],
@@ -35,7 +35,12 @@ class HaokaCommissionSettlement(models.Model):
     def _compute_total(self):
         for settlement in self:
             settlement.total = sum(settlement.line_ids.mapped("amount"))
-            settlement.line_count = len(settlement.line_ids)
+
+    def _compute_line_count(self):
+        counts = dict(self.env["haoka.commission.line"]._read_group(
+            [("settlement_id", "in", self.ids)], ["settlement_id"], ["__count"]))
+        for settlement in self:
+            settlement.line_count = counts.get(settlement, 0)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -97,34 +102,47 @@ class HaokaCommissionSettlement(models.Model):
     # ------------------------------------------------------------------ confirming and paying
 
     def action_confirm(self):
-        """Create and post the vendor bill (a refund when clawbacks exceed commissions); lines become settled."""
+        """Create and post the vendor bills (a refund when clawbacks exceed commissions), all in one
+        batch; the lines become settled."""
         self._check_finance()
         for settlement in self:
             if settlement.state != "draft":
                 raise UserError(self.env._("Settlement %(name)s is not a draft.", name=settlement.name))
             if not settlement.line_ids:
                 raise UserError(self.env._("Settlement %(name)s has no commission line.", name=settlement.name))
-            settlement.move_id = settlement._create_bill()
-            settlement.line_ids._set_state("settled", "settled")
-            settlement.state = "confirmed"
+        self.line_ids._set_state("settled", "settled")
+        netted = self.filtered(lambda s: s.currency_id.is_zero(s.total))
+        for settlement in netted:
+            # commissions and clawbacks cancel out: nothing to pay
+            settlement.message_post(body=self.env._("Commissions and clawbacks net to zero: no bill."))
+        netted.state = "paid"
+        to_bill = self - netted
+        if not to_bill:
+            return True
+        bills = self.env["account.move"].sudo().with_company(to_bill[0].company_id).create(
+            [settlement._bill_vals() for settlement in to_bill]
+        )
+        bills.action_post()
+        for settlement, bill in zip(to_bill, bills, strict=True):
+            settlement.write({"move_id": bill.id, "state": "confirmed"})
             if settlement.distributor_id.haoka_payout_method == "wallet":
                 settlement.message_post(body=self.env._(
                     "The distributor prefers a wallet credit; wallets are not available yet, so the commission is "
-                    "paid by the vendor bill %(bill)s.", bill=settlement.move_id.name,
+                    "paid by the vendor bill %(bill)s.", bill=bill.name,
                 ))
         return True
 
-    def _create_bill(self):
+    def _bill_vals(self):
         self.ensure_one()
         product = self.env.ref("haoka_distribution.product_commission")
         by_plan = defaultdict(float)
         for line in self.line_ids:
             by_plan[line.product_id] += line.amount
-        move_type = "in_invoice" if self.total >= 0 else "in_refund"
         sign = 1 if self.total >= 0 else -1
-        bill = self.env["account.move"].sudo().with_company(self.company_id).create({
-            "move_type": move_type,
+        return {
+            "move_type": "in_invoice" if self.total >= 0 else "in_refund",
             "partner_id": self.distributor_id.id,
+            "company_id": self.company_id.id,
             "invoice_date": fields.Date.context_today(self),
             "ref": self.name,
             "invoice_origin": self.name,
@@ -137,11 +155,9 @@ class HaokaCommissionSettlement(models.Model):
                     "price_unit": sign * amount,
                     "tax_ids": [fields.Command.clear()],
                 })
-                for plan, amount in by_plan.items() if amount
+                for plan, amount in by_plan.items() if not self.currency_id.is_zero(amount)
             ],
-        })
-        bill.action_post()
-        return bill
+        }
 
     def action_mark_paid(self):
         for settlement in self:

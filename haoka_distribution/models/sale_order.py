@@ -279,35 +279,38 @@ class SaleOrder(models.Model):
 
     def _haoka_compute_commissions(self):
         """Commission lines for every SIM line × chain tier × trigger that has a rule. Idempotent:
-        existing lines are kept as they are (a database index forbids duplicates)."""
+        existing lines are kept as they are (a database index forbids duplicates). Written with one
+        COPY for the whole set of orders."""
         Line = self.env["haoka.commission.line"].sudo()
         Rule = self.env["haoka.commission.rule"].sudo()
-        rules_by_company = {}
+        rules_by_company, best_cache = {}, {}
         vals_list = []
-        for order in self.filtered("haoka_chain_ids"):
+        orders = self.filtered("haoka_chain_ids")
+        existing = set()
+        if orders:
+            self.env.flush_all()
+            self.env.cr.execute(
+                """SELECT order_line_id, distributor_id, tier, trigger FROM haoka_commission_line
+                    WHERE order_id = ANY(%s) AND clawback_of_id IS NULL""", (orders.ids,))
+            existing = set(self.env.cr.fetchall())
+        for order in orders:
             company = order.company_id
             if company not in rules_by_company:
                 rules_by_company[company] = Rule.search([("company_id", "=", company.id)])
-            existing = {(l.order_line_id.id, l.distributor_id.id, l.tier, l.trigger)
-                        for l in order.sudo().haoka_commission_line_ids if not l.clawback_of_id}
             day = fields.Date.to_date(order.date_order)
+            links = [(link.tier, link.distributor_id, link.level) for link in order.haoka_chain_ids]
             for sale_line in order._haoka_sim_lines():
-                for link in order.haoka_chain_ids:
-                    rules = Rule._best_rules(sale_line.product_id, link.distributor_id, link.level, link.tier, day,
-                                             company, rules_by_company[company])
-                    for trigger, rule in rules.items():
-                        key = (sale_line.id, link.distributor_id.id, link.tier, trigger)
-                        if key in existing:
+                for tier, distributor, level in links:
+                    key = (sale_line.product_id, distributor, level, tier, day, company)
+                    if key not in best_cache:
+                        best_cache[key] = Rule._best_rules(*key, rules_by_company[company])
+                    for trigger, rule in best_cache[key].items():
+                        if (sale_line.id, distributor.id, tier, trigger) in existing:
                             continue
-                        vals_list.append(order._haoka_commission_vals(sale_line, link, rule))
-        new_lines = Line.create(vals_list)
-        suspended = new_lines.filtered(lambda l: l.distributor_id.haoka_distributor_state != "active")
-        unverified = (new_lines - suspended).filtered(lambda l: l.distributor_id.haoka_kyc_state != "approved")
-        suspended._set_state("not_payable", "distributor_suspended")
-        unverified._set_state("not_payable", "kyc_missing")
-        (new_lines - suspended - unverified)._set_state("expected", "trigger_pending")
+                        vals_list.append(order._haoka_commission_vals(sale_line, distributor, tier, rule))
+        Line._bulk_insert(vals_list)
 
-    def _haoka_commission_vals(self, sale_line, link, rule):
+    def _haoka_commission_vals(self, sale_line, distributor, tier, rule):
         quantity = int(sale_line.product_uom_qty)
         base = sale_line.price_subtotal
         if rule.amount_type == "fixed":
@@ -317,9 +320,12 @@ class SaleOrder(models.Model):
         return {
             "order_id": self.id,
             "order_line_id": sale_line.id,
-            "distributor_id": link.distributor_id.id,
-            "tier": link.tier,
+            "product_id": sale_line.product_id.id,
+            "distributor_id": distributor.id,
+            "tier": tier,
             "rule_id": rule.id,
+            "payout_timing": rule.payout_timing,
+            "state": self._haoka_commission_start_state(distributor),
             "trigger": rule.trigger,
             "quantity": quantity,
             "base_amount": base,
@@ -333,6 +339,14 @@ class SaleOrder(models.Model):
         self.ensure_one()
         simulation = self.env["haoka.commission.simulation"].create({"order_id": self.id})
         return simulation.action_simulate()
+
+    @api.model
+    def _haoka_commission_start_state(self, distributor):
+        if distributor.haoka_distributor_state != "active":
+            return "not_payable", "distributor_suspended"
+        if distributor.haoka_kyc_state != "approved":
+            return "not_payable", "kyc_missing"
+        return "expected", "trigger_pending"
 
     def _haoka_commission_event(self, trigger):
         lines = self.sudo().haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger)

@@ -22,7 +22,7 @@ class TestSettlement(CommissionCase):
         order = self.shipped_and_received(qty=2)
         today = fields.Date.context_today(order)
         Settlement = self.env["haoka.commission.settlement"]
-        settlements = Settlement.with_user(self.finance)._prepare(today)
+        settlements = Settlement.with_user(self.finance)._prepare(today, self.seller | self.mid | self.top)
         self.assertEqual(settlements.distributor_id, self.seller | self.top)  # mid's line is still frozen
         seller = settlements.filtered(lambda s: s.distributor_id == self.seller)
         self.assertEqual(seller.total, 80)
@@ -60,6 +60,18 @@ class TestSettlement(CommissionCase):
         later.with_user(self.finance).action_confirm()
         self.assertEqual((later.move_id.move_type, later.move_id.amount_total), ("in_refund", 40))
         self.assertTrue(second)
+
+    def test_netting_to_zero(self):
+        order = self.shipped_and_received(qty=1)
+        Settlement = self.env["haoka.commission.settlement"]
+        Settlement._prepare(fields.Date.today(), self.seller).with_user(self.finance).action_confirm()
+        order._haoka_refund(order.order_line.haoka_lot_ids, "退")
+        self.shipped_and_received(qty=1)  # a new sale earns exactly what the clawback takes back
+        netted = Settlement._prepare(fields.Date.today(), self.seller)
+        self.assertEqual(netted.total, 0)
+        netted.with_user(self.finance).action_confirm()
+        self.assertEqual(netted.state, "paid")
+        self.assertFalse(netted.move_id)
 
     def test_cancel_returns_lines(self):
         self.shipped_and_received(qty=1)
