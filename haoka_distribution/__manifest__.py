@@ -48,5 +48,6 @@
     "demo": [
         "demo/product_template_demo.xml",
         "demo/stock_lot_demo.xml",
+        "demo/distribution_demo.xml",
     ],
 }
