@@ -37,6 +37,7 @@ class StockLot(models.Model):
     """
 
     _inherit = "stock.lot"
+    _rec_names_search = ["name", "msisdn"]
 
     is_sim_card = fields.Boolean(
         related="product_id.is_sim_card", store=True, index=True, string="Is a SIM Card"
@@ -94,6 +95,13 @@ class StockLot(models.Model):
         readonly=True,
     )
     haoka_hold_until = fields.Datetime(string="Held Until", copy=False, readonly=True)
+
+    @api.depends("name", "msisdn", "is_sim_card")
+    def _compute_display_name(self):
+        """A SIM card reads as its number first (what sales staff and customers know), then its ICCID."""
+        super()._compute_display_name()
+        for lot in self.filtered(lambda lot: lot.is_sim_card and lot.msisdn):
+            lot.display_name = "%s · %s" % (lot.msisdn, lot.name)
 
     def init(self):
         super().init()

@@ -159,3 +159,11 @@ class TestCard(HaokaCase):
         self.assertEqual(card.card_state, "void")
         with self.assertRaisesRegex(UserError, "voided"):
             card.action_void()
+
+    def test_display_name_and_name_search_by_number(self):
+        card = self.create_card(95, "13800009595")
+        self.assertEqual(card.display_name, "13800009595 · %s" % card.name)
+        found = self.env["stock.lot"].name_search("9595", [("is_sim_card", "=", True)])
+        self.assertIn(card.id, [row[0] for row in found])
+        other = self.env["stock.lot"].create({"name": "X-1", "product_id": self.other_product.id})
+        self.assertEqual(other.display_name, "X-1")
