@@ -342,8 +342,11 @@ class StockLot(models.Model):
                     "picking_type_id": picking_type.id,
                 })],
             })
-            self._haoka_insert_move_lines(picking, picking.move_ids, lot_ids)
+            # the move's quantity is set before confirming so that nothing is reserved automatically, and
+            # the move lines come after it so that confirming does not recompute them one by one
+            self._haoka_set_move_quantity(picking.move_ids, len(lot_ids))
             picking.action_confirm()
+            self._haoka_insert_move_lines(picking, picking.move_ids, lot_ids)
             result = picking.with_context(
                 haoka_bulk_receipt=True, skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
                 skip_expired=True, skip_sanity_check=True,
@@ -399,8 +402,10 @@ class StockLot(models.Model):
                 }) for product, lot_ids in lots_by_product.items()],
             })
             for move in picking.move_ids:
-                self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
+                self._haoka_set_move_quantity(move, len(lots_by_product[move.product_id]))
             picking.action_confirm()
+            for move in picking.move_ids:
+                self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
             result = picking.with_context(
                 haoka_bulk_transfer=True, skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
                 skip_expired=True, skip_sanity_check=True,
@@ -411,6 +416,14 @@ class StockLot(models.Model):
                 )
             pickings |= picking
         return pickings
+
+    @api.model
+    def _haoka_set_move_quantity(self, move, quantity):
+        """The move's stored quantity and picked flag, as the ORM computes them from the lines to come."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE stock_move SET quantity = %s, picked = true WHERE id = %s",
+                            (float(quantity), move.id))
+        move.invalidate_recordset(["quantity", "picked"])
 
     @api.model
     def _haoka_insert_move_lines(self, picking, move, lot_ids):
@@ -433,10 +446,6 @@ class StockLot(models.Model):
         ]
         pgcopy.copy_rows(
             self.env.cr, "stock_move_line", columns, [row + (1, 1, True, "assigned") for row in values]
-        )
-        # the move's stored quantity and picked flag follow its lines, as the ORM would compute them
-        self.env.cr.execute(
-            "UPDATE stock_move SET quantity = %s, picked = true WHERE id = %s", (float(len(values)), move.id)
         )
         self.env["stock.move.line"].invalidate_model()
         move.invalidate_recordset()
