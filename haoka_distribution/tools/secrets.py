@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _lock = threading.Lock()
 _cache = {}
+_file_cache = {}
 
 
 def _key_file_path():
@@ -38,6 +39,8 @@ def master_secret():
     if configured:
         return configured.encode()
     path = _key_file_path()
+    if path in _file_cache:
+        return _file_cache[path]
     with _lock:
         if not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -45,7 +48,8 @@ def master_secret():
             with os.fdopen(fd, "w") as handle:
                 handle.write(_secrets.token_urlsafe(48))
         with open(path) as handle:
-            return handle.read().strip().encode()
+            _file_cache[path] = handle.read().strip().encode()
+            return _file_cache[path]
 
 
 def _keys():
