@@ -1,1 +1,4 @@
+# isort: skip_file
+# The funnel view reads the report view: the report model must be initialised first.
 from . import haoka_distribution_report
+from . import haoka_distribution_funnel

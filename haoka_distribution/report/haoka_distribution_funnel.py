@@ -1,0 +1,51 @@
+from odoo import fields, models, tools
+
+
+class HaokaDistributionFunnel(models.Model):
+    """The funnel per distributor and month — 下单 → 发货 → 签收 → 激活 → 首充 → 结算 — with conversion rates
+    computed at that grain (rates are not summed across rows)."""
+
+    _name = "haoka.distribution.funnel"
+    _description = "Distribution Funnel"
+    _auto = False
+    _order = "month desc, distributor_id"
+
+    month = fields.Date(readonly=True)
+    distributor_id = fields.Many2one("res.partner", string="Distributor", readonly=True)
+    ordered = fields.Integer(readonly=True)
+    shipped = fields.Integer(readonly=True)
+    received = fields.Integer(readonly=True)
+    activated = fields.Integer(readonly=True)
+    topped_up = fields.Integer(string="First Top-up", readonly=True)
+    settled = fields.Integer(readonly=True)
+    shipped_rate = fields.Float(string="Shipped %", readonly=True, aggregator=None)
+    received_rate = fields.Float(string="Received %", readonly=True, aggregator=None)
+    activated_rate = fields.Float(string="Activated %", readonly=True, aggregator=None)
+    settled_rate = fields.Float(string="Settled %", readonly=True, aggregator=None)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(f"""
+            CREATE OR REPLACE VIEW {self._table} AS (
+                WITH base AS (
+                    SELECT r.id, date_trunc('month', r.date)::date AS month, r.distributor_id, r.cards_ordered,
+                           r.cards_shipped, r.cards_received, r.cards_activated,
+                           CASE WHEN EXISTS (SELECT 1 FROM haoka_commission_line cl WHERE cl.order_line_id = r.id
+                                              AND cl.trigger = 'first_topup' AND cl.state IN ('frozen', 'eligible',
+                                              'settled')) THEN r.cards_ordered ELSE 0 END AS topped_up,
+                           CASE WHEN EXISTS (SELECT 1 FROM haoka_commission_line cl WHERE cl.order_line_id = r.id
+                                              AND cl.tier = 0 AND cl.state = 'settled') THEN r.cards_ordered
+                                ELSE 0 END AS settled
+                      FROM haoka_distribution_report r
+                     WHERE r.distributor_id IS NOT NULL
+                )
+                SELECT row_number() OVER (ORDER BY month, distributor_id) AS id, month, distributor_id,
+                       sum(cards_ordered) AS ordered, sum(cards_shipped) AS shipped, sum(cards_received) AS received,
+                       sum(cards_activated) AS activated, sum(topped_up) AS topped_up, sum(settled) AS settled,
+                       round(100.0 * sum(cards_shipped) / NULLIF(sum(cards_ordered), 0), 1) AS shipped_rate,
+                       round(100.0 * sum(cards_received) / NULLIF(sum(cards_ordered), 0), 1) AS received_rate,
+                       round(100.0 * sum(cards_activated) / NULLIF(sum(cards_ordered), 0), 1) AS activated_rate,
+                       round(100.0 * sum(settled) / NULLIF(sum(cards_ordered), 0), 1) AS settled_rate
+                  FROM base GROUP BY month, distributor_id
+            )
+        """)
