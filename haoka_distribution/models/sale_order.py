@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools import idcard, secrets, sim
+from ..tools import idcard, params, secrets, sim
 
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
 COUNTED_STATES = ("sold", "shipped", "delivered", "activated")
@@ -127,11 +127,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _haoka_max_cards_per_id(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.max_cards_per_id")
-        try:
-            return max(int(value), 1)
-        except (TypeError, ValueError):
-            return DEFAULT_MAX_CARDS_PER_ID
+        return params.int_param(self.env, "haoka_distribution.max_cards_per_id", DEFAULT_MAX_CARDS_PER_ID, 1)
 
     def _haoka_compliance_problems(self):
         """Problems (translated sentences) that forbid shipping SIM cards on this order."""
@@ -602,11 +598,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _haoka_auto_receipt_days(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.auto_receipt_days")
-        try:
-            return max(int(value), 1)
-        except (TypeError, ValueError):
-            return 7
+        return params.int_param(self.env, "haoka_distribution.auto_receipt_days", 7, 1)
 
     @api.model
     def _cron_haoka_auto_receipt(self):

@@ -5,6 +5,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import params
+
 DEFAULT_HOLD_MINUTES = 30
 
 
@@ -75,11 +77,7 @@ class SaleOrderLine(models.Model):
 
     @api.model
     def _haoka_hold_minutes(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.hold_minutes")
-        try:
-            return max(int(value), 1)
-        except (TypeError, ValueError):
-            return DEFAULT_HOLD_MINUTES
+        return params.int_param(self.env, "haoka_distribution.hold_minutes", DEFAULT_HOLD_MINUTES, 1)
 
     def _haoka_hold_cards(self, previous):
         """Hold the newly chosen cards for this quotation line; release the ones taken off."""

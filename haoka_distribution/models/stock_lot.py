@@ -7,7 +7,7 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import grade, pgcopy, secrets, sim
+from ..tools import grade, params, pgcopy, secrets, sim
 from ..tools.card_xlsx import build_cards_xlsx
 
 SECRET_MASK = "********"
@@ -174,7 +174,7 @@ class StockLot(models.Model):
         return result
 
     def _haoka_receive_in_stock(self, location=None):
-        """Put new cards in stock through one validated receipt per company, so quants,
+        """Put new cards in stock through a validated receipt per company and plan, so quants,
         traceability and inventory reports count them like any received serial."""
         by_company = defaultdict(lambda: self.browse())
         for lot in self:
@@ -185,59 +185,11 @@ class StockLot(models.Model):
                 raise UserError(
                     self.env._("Company %(company)s has no warehouse to receive cards into.", company=company.name)
                 )
-            picking_type = warehouse.in_type_id
-            destination = location or warehouse.lot_stock_id
-            source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
-            grouped = lots.grouped("product_id")
-            picking = self.env["stock.picking"].create(
-                {
-                    "picking_type_id": picking_type.id,
-                    "location_id": source.id,
-                    "location_dest_id": destination.id,
-                    "company_id": company.id,
-                    "origin": self.env._("SIM cards entered by hand"),
-                    "move_ids": [
-                        fields.Command.create(
-                            {
-                                "name": product.display_name,
-                                "product_id": product.id,
-                                "product_uom": product.uom_id.id,
-                                "product_uom_qty": len(product_lots),
-                                "location_id": source.id,
-                                "location_dest_id": destination.id,
-                                "company_id": company.id,
-                            }
-                        )
-                        for product, product_lots in grouped.items()
-                    ],
-                }
+            self._haoka_bulk_receive(
+                {product: product_lots.ids for product, product_lots in lots.grouped("product_id").items()},
+                location or warehouse.lot_stock_id,
+                self.env._("SIM cards entered by hand"),
             )
-            self.env["stock.move.line"].create(
-                [
-                    {
-                        "picking_id": picking.id,
-                        "move_id": move.id,
-                        "product_id": move.product_id.id,
-                        "product_uom_id": move.product_uom.id,
-                        "lot_id": lot.id,
-                        "quantity": 1,
-                        "picked": True,
-                        "location_id": source.id,
-                        "location_dest_id": destination.id,
-                        "company_id": company.id,
-                    }
-                    for move in picking.move_ids
-                    for lot in grouped[move.product_id]
-                ]
-            )
-            picking.action_confirm()
-            result = picking.with_context(
-                skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True
-            ).button_validate()
-            if result is not True or picking.state != "done":
-                raise UserError(
-                    self.env._("The receipt %(picking)s of the new cards could not be validated.", picking=picking.name)
-                )
         return True
 
     # ------------------------------------------------------------------ bulk (import)
@@ -342,19 +294,7 @@ class StockLot(models.Model):
                     "picking_type_id": picking_type.id,
                 })],
             })
-            # the move's quantity is set before confirming so that nothing is reserved automatically, and
-            # the move lines come after it so that confirming does not recompute them one by one
-            self._haoka_set_move_quantity(picking.move_ids, len(lot_ids))
-            picking.action_confirm()
-            self._haoka_insert_move_lines(picking, picking.move_ids, lot_ids)
-            result = picking.with_context(
-                haoka_bulk_receipt=True, skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
-                skip_expired=True, skip_sanity_check=True,
-            ).button_validate()
-            if result is not True or picking.state != "done":
-                raise UserError(
-                    self.env._("The receipt %(picking)s of the new cards could not be validated.", picking=picking.name)
-                )
+            self._haoka_fill_and_validate(picking, {product: lot_ids}, "haoka_bulk_receipt")
             pickings |= picking
         return pickings
 
@@ -401,21 +341,35 @@ class StockLot(models.Model):
                     "picking_type_id": picking_type.id,
                 }) for product, lot_ids in lots_by_product.items()],
             })
-            for move in picking.move_ids:
-                self._haoka_set_move_quantity(move, len(lots_by_product[move.product_id]))
-            picking.action_confirm()
-            for move in picking.move_ids:
-                self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
-            result = picking.with_context(
-                haoka_bulk_transfer=True, skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
-                skip_expired=True, skip_sanity_check=True,
-            ).button_validate()
-            if result is not True or picking.state != "done":
-                raise UserError(
-                    self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
-                )
+            self._haoka_fill_and_validate(picking, lots_by_product, "haoka_bulk_transfer")
             pickings |= picking
         return pickings
+
+    @api.model
+    def _haoka_fill_and_validate(self, picking, lots_by_product, bulk_mode):
+        """Give each move of ``picking`` its cards (a move line per card, written in bulk) and validate it.
+
+        The moves' quantities are set before confirming so that nothing is reserved automatically, and
+        the move lines come after it so that confirming does not recompute them one by one.
+        ``bulk_mode`` is the context key of the move-line path: ``haoka_bulk_receipt`` or
+        ``haoka_bulk_transfer``.
+        """
+        for move in picking.move_ids:
+            self._haoka_set_move_quantity(move, len(lots_by_product[move.product_id]))
+        picking.action_confirm()
+        for move in picking.move_ids:
+            self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
+        result = picking.with_context(
+            skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True,
+            skip_sanity_check=True, **{bulk_mode: True},
+        ).button_validate()
+        if result is not True or picking.state != "done":
+            if bulk_mode == "haoka_bulk_receipt":
+                message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
+                                     picking=picking.name)
+            else:
+                message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
+            raise UserError(message)
 
     @api.model
     def _haoka_set_move_quantity(self, move, quantity):
@@ -736,11 +690,7 @@ class StockLot(models.Model):
 
     @api.model
     def _haoka_expiry_warning_days(self):
-        value = self.env["ir.config_parameter"].sudo().get_param("haoka_distribution.expiry_warning_days", "30")
-        try:
-            return max(int(value), 0)
-        except ValueError:
-            return 30
+        return params.int_param(self.env, "haoka_distribution.expiry_warning_days", 30)
 
     def _compute_expiring_soon(self):
         limit = fields.Datetime.now() + timedelta(days=self._haoka_expiry_warning_days())

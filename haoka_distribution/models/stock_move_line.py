@@ -114,5 +114,12 @@ class StockMoveLine(models.Model):
             "reserved_quantity", "inventory_quantity", "inventory_quantity_set",
         ]
         pgcopy.copy_rows(self.env.cr, "stock_quant", columns, [row + (0, 0, False) for row in values])
+        # the lot's single location follows its quants, as the ORM computes it
+        self.env.cr.execute(
+            """UPDATE stock_lot lot SET location_id = ml.location_dest_id
+                 FROM stock_move_line ml WHERE ml.move_id = ANY(%s) AND lot.id = ml.lot_id
+                  AND lot.location_id IS DISTINCT FROM ml.location_dest_id""",
+            (self.move_id.ids,),
+        )
         self.env["stock.quant"].invalidate_model()
         self.env["stock.lot"].invalidate_model(["quant_ids", "location_id", "product_qty"])
