@@ -25,6 +25,7 @@
         "views/haoka_menus.xml",
         "wizards/haoka_card_import_views.xml",
         "wizards/haoka_card_transfer_views.xml",
+        "wizards/haoka_card_carrier_event_views.xml",
         "views/haoka_carrier_views.xml",
         "views/haoka_number_grade_views.xml",
         "views/product_template_views.xml",

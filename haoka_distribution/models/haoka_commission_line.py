@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 from ..tools import pgcopy
+from ..tools.params import int_param
 from .haoka_commission_rule import TRIGGERS
 
 STATES = [
@@ -125,10 +126,11 @@ class HaokaCommissionLine(models.Model):
         reasons = dict(self._fields["reason_code"]._description_selection(self.env))
         self.write(dict(extra, state=state, reason_code=reason_code, reason=reasons.get(reason_code)))
 
-    def _reach(self):
-        """The trigger happened: 秒返 lines become eligible, 次月返 lines wait for next month's settlement."""
+    def _reach(self, on=None):
+        """The trigger happened (``on`` that day, default today): 秒返 lines become eligible, 次月返 lines
+        stay frozen until the end of the next month (次月底), the window in which a closure voids them."""
         now = fields.Datetime.now()
-        today = fields.Date.context_today(self)
+        today = on or fields.Date.context_today(self)
         pending = self.filtered(lambda line: line.state == "expected")
         pending.filtered(lambda l: l.payout_timing == "instant")._set_state("eligible", "ready", reached_date=now)
         pending.filtered(lambda l: l.payout_timing == "monthly")._set_state(
@@ -160,3 +162,69 @@ class HaokaCommissionLine(models.Model):
                     "reason_code": "clawback",
                     "reason": reasons["clawback"] + ": " + reasons[reason_code],
                 })
+
+    # ------------------------------------------------------------------ carrier triggers (激活, 首充, 在网)
+
+    def _evaluate_carrier_triggers(self):
+        """Move expected and frozen lines on what the carrier reported about their order line's cards.
+
+        A line's trigger is reached when it holds for every card of the order line: all activated
+        (激活), all topped up by at least the rule's minimum (首充 ≥ X), all still in service at the end
+        of their N-th month, the activation month counting as the first (在网 N 月). A closure (销户)
+        before the end of the assessment window makes the line not payable."""
+        today = fields.Date.context_today(self)
+        for line in self.filtered(lambda l: l.state in ("expected", "frozen") and not l.clawback_of_id):
+            cards = line.order_line_id.haoka_lot_ids
+            if not cards:
+                continue
+            closed = [card.haoka_closed_date for card in cards if card.haoka_closed_date]
+            if line.state == "frozen":
+                if closed and line.frozen_until and min(closed) <= line.frozen_until:
+                    line._set_state("not_payable", "closed_early")
+                continue
+            activated = [card.haoka_activated_date for card in cards]
+            if line.trigger == "activated" and all(activated):
+                line._reach(on=max(activated))
+            elif line.trigger == "first_topup":
+                topups = [card.haoka_first_topup_amount for card in cards if card.haoka_first_topup_date]
+                if topups and min(topups) < line.rule_id.first_topup_min:
+                    line._set_state("not_payable", "topup_too_low")
+                elif len(topups) == len(cards):
+                    line._reach(on=max(card.haoka_first_topup_date for card in cards))
+            elif line.trigger == "in_service":
+                if closed:
+                    line._set_state("not_payable", "closed_early")
+                elif all(activated):
+                    due = line._in_service_due(max(activated))
+                    if due < today:
+                        line._reach(on=due)
+
+    def _in_service_due(self, activated):
+        """The last day of the N-th month in service, the activation month being the first (首月)."""
+        months = max(self.rule_id.service_months, 1)
+        return activated + relativedelta(months=months - 1, day=31)
+
+    @api.model
+    def _haoka_activation_days(self):
+        return int_param(self.env, "haoka_distribution.activation_days", 30, minimum=1)
+
+    @api.model
+    def _cron_carrier_deadlines(self):
+        """Daily: in-service lines whose months are over are reached; lines waiting for an activation or a
+        first top-up that did not come within the deadline after shipping are not payable."""
+        carrier_triggers = ("activated", "first_topup", "in_service")
+        waiting = self.search([("state", "=", "expected"), ("trigger", "in", carrier_triggers),
+                               ("clawback_of_id", "=", False)])
+        waiting._evaluate_carrier_triggers()
+        deadline = fields.Datetime.now() - relativedelta(days=self._haoka_activation_days())
+        late = self.search([
+            ("state", "=", "expected"), ("trigger", "in", carrier_triggers), ("clawback_of_id", "=", False),
+            ("order_id.haoka_shipped_date", "<", deadline),
+        ])
+        for line in late:
+            cards = line.order_line_id.haoka_lot_ids
+            if not all(cards.mapped("haoka_activated_date")):
+                line._set_state("not_payable", "not_activated")
+            elif line.trigger == "first_topup" and not all(cards.mapped("haoka_first_topup_date")):
+                line._set_state("not_payable", "topup_too_low")
+        return len(late)

@@ -9,8 +9,6 @@ TRIGGERS = [
     ("first_topup", "First top-up"),
     ("in_service", "In service N months"),
 ]
-#: triggers this release can reach from Odoo's own documents; the others come with carrier data
-ORDER_TRIGGERS = ("confirmed", "shipped", "received")
 
 
 class HaokaCommissionRule(models.Model):

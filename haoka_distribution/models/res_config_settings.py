@@ -28,3 +28,10 @@ class ResConfigSettings(models.TransientModel):
         default=7,
         help="Shipped orders are taken as received this many days after shipping.",
     )
+    haoka_activation_days = fields.Integer(
+        string="Activation Deadline (days)",
+        config_parameter="haoka_distribution.activation_days",
+        default=30,
+        help="Commissions waiting for an activation or a first top-up are not payable when the carrier has not "
+        "reported it this many days after shipping (未在期限内激活).",
+    )

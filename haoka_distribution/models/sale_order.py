@@ -438,6 +438,15 @@ class SaleOrder(models.Model):
             order._haoka_commission_event("received")
         return True
 
+    def _haoka_update_activation_state(self):
+        """已激活: every SIM card of a shipped or received order has been activated."""
+        for order in self.filtered(lambda o: o.haoka_fulfilment_state in ("shipped", "received")):
+            cards = order._haoka_sim_lines().haoka_lot_ids
+            if cards and all(card.haoka_activated_date for card in cards):
+                order.haoka_fulfilment_state = "activated"
+                order.message_post(body=self.env._("The carrier reports all %(count)s card(s) activated.",
+                                                   count=len(cards)))
+
     # ------------------------------------------------------------------ refund (退款)
 
     def _haoka_refundable_cards(self):

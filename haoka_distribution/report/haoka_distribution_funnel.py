@@ -21,6 +21,7 @@ class HaokaDistributionFunnel(models.Model):
     shipped_rate = fields.Float(string="Shipped %", readonly=True, aggregator=None)
     received_rate = fields.Float(string="Received %", readonly=True, aggregator=None)
     activated_rate = fields.Float(string="Activated %", readonly=True, aggregator=None)
+    topped_up_rate = fields.Float(string="First Top-up %", readonly=True, aggregator=None)
     settled_rate = fields.Float(string="Settled %", readonly=True, aggregator=None)
 
     def init(self):
@@ -30,9 +31,7 @@ class HaokaDistributionFunnel(models.Model):
                 WITH base AS (
                     SELECT r.id, date_trunc('month', r.date)::date AS month, r.distributor_id, r.cards_ordered,
                            r.cards_shipped, r.cards_received, r.cards_activated,
-                           CASE WHEN EXISTS (SELECT 1 FROM haoka_commission_line cl WHERE cl.order_line_id = r.id
-                                              AND cl.trigger = 'first_topup' AND cl.state IN ('frozen', 'eligible',
-                                              'settled')) THEN r.cards_ordered ELSE 0 END AS topped_up,
+                           r.cards_topped_up AS topped_up,
                            CASE WHEN EXISTS (SELECT 1 FROM haoka_commission_line cl WHERE cl.order_line_id = r.id
                                               AND cl.tier = 0 AND cl.state = 'settled') THEN r.cards_ordered
                                 ELSE 0 END AS settled
@@ -45,6 +44,7 @@ class HaokaDistributionFunnel(models.Model):
                        round(100.0 * sum(cards_shipped) / NULLIF(sum(cards_ordered), 0), 1) AS shipped_rate,
                        round(100.0 * sum(cards_received) / NULLIF(sum(cards_ordered), 0), 1) AS received_rate,
                        round(100.0 * sum(cards_activated) / NULLIF(sum(cards_ordered), 0), 1) AS activated_rate,
+                       round(100.0 * sum(topped_up) / NULLIF(sum(cards_ordered), 0), 1) AS topped_up_rate,
                        round(100.0 * sum(settled) / NULLIF(sum(cards_ordered), 0), 1) AS settled_rate
                   FROM base GROUP BY month, distributor_id
             )

@@ -22,6 +22,8 @@ class HaokaDistributionReport(models.Model):
     cards_shipped = fields.Integer(string="Shipped", readonly=True)
     cards_received = fields.Integer(string="Received", readonly=True)
     cards_activated = fields.Integer(string="Activated", readonly=True)
+    cards_topped_up = fields.Integer(string="Topped Up", readonly=True)
+    cards_closed = fields.Integer(string="Closed", readonly=True)
     cards_refunded = fields.Integer(string="Refunded", readonly=True)
     amount = fields.Monetary(string="Sales", readonly=True)
     commission = fields.Monetary(string="Commission", readonly=True)
@@ -45,6 +47,8 @@ class HaokaDistributionReport(models.Model):
                        COALESCE(cards.shipped, 0) AS cards_shipped,
                        COALESCE(cards.received, 0) AS cards_received,
                        COALESCE(cards.activated, 0) AS cards_activated,
+                       COALESCE(cards.topped_up, 0) AS cards_topped_up,
+                       COALESCE(cards.closed, 0) AS cards_closed,
                        COALESCE(cards.refunded, 0) AS cards_refunded,
                        sol.price_subtotal AS amount,
                        COALESCE(com.total, 0) AS commission,
@@ -61,6 +65,10 @@ class HaokaDistributionReport(models.Model):
                                ) AS shipped,
                                count(*) FILTER (WHERE l.card_state IN ('delivered', 'activated')) AS received,
                                count(*) FILTER (WHERE l.card_state = 'activated') AS activated,
+                               count(*) FILTER (WHERE l.card_state = 'activated'
+                                                  AND l.haoka_first_topup_date IS NOT NULL) AS topped_up,
+                               count(*) FILTER (WHERE l.card_state = 'activated'
+                                                  AND l.haoka_closed_date IS NOT NULL) AS closed,
                                count(*) FILTER (WHERE l.card_state IN ('returned', 'available')
                                                   AND so.haoka_fulfilment_state IN ('refunded', 'partially_refunded'))
                                    AS refunded

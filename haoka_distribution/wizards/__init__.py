@@ -1,4 +1,5 @@
 from . import (
+    haoka_card_carrier_event,
     haoka_card_import,
     haoka_card_transfer,
     haoka_commission_simulation,
