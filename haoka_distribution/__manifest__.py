@@ -42,6 +42,9 @@
         "report/haoka_distribution_report_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "haoka_distribution/static/src/dashboard/*",
+        ],
         "web.assets_tests": [
             "haoka_distribution/static/tests/tours/*.js",
         ],

@@ -2,3 +2,4 @@
 # The funnel view reads the report view: the report model must be initialised first.
 from . import haoka_distribution_report
 from . import haoka_distribution_funnel
+from . import haoka_distribution_dashboard

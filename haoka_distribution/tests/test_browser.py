@@ -83,3 +83,30 @@ class TestShipTour(HttpCase):
         self.assertEqual(order.haoka_courier_id, self.env["haoka.courier"].search([], limit=1))
         self.assertEqual(card.card_state, "shipped")
         self.assertEqual(order.picking_ids.move_line_ids.lot_id, card)
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(HttpCase):
+    def test_dashboard_in_chinese(self):
+        self.env.ref("base.lang_zh_CN").active = True
+        new_test_user(self.env, login="haoka_dash_manager", groups="haoka_distribution.group_haoka_manager",
+                      name="Dash Manager", lang="zh_CN")
+        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
+        plan = self.env["product.template"].create(
+            {"name": "Dash Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id, "list_price": 30}
+        )
+        self.env["stock.lot"].with_context(haoka_manual_entry=True).create([
+            {"name": make_iccid("898600", 888800 + i), "product_id": plan.product_variant_id.id,
+             "msisdn": "138008888%02d" % i} for i in range(3)
+        ])
+        agent = self.env["res.partner"].create({"name": "Dash Agent", "haoka_is_distributor": True})
+        customer = self.env["res.partner"].create({"name": "Dash customer", "haoka_referrer_id": agent.id})
+        order = self.env["sale.order"].create({
+            "partner_id": customer.id,
+            "haoka_holder_name": "测试",
+            "haoka_id_number": adult_id(sequence="555"),
+            "order_line": [(0, 0, {"product_id": plan.product_variant_id.id, "product_uom_qty": 3})],
+        })
+        order.action_confirm()
+        self.assertEqual(order.haoka_distributor_id, agent)
+        self.start_tour("/odoo/sim-dashboard", "haoka_dashboard", login="haoka_dash_manager")

@@ -1,0 +1,162 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import format_amount
+
+PERIODS = ("month", "last_month", "year", "all")
+
+
+class HaokaDistributionDashboard(models.AbstractModel):
+    """分销看板: the figures of the distribution reports for one period, with the action behind each figure.
+
+    Everything is read with the user's own rights (record rules apply), labels are translated here,
+    amounts are formatted in the company currency."""
+
+    _name = "haoka.distribution.dashboard"
+    _description = "Distribution Dashboard"
+
+    @api.model
+    def _period_bounds(self, period):
+        today = fields.Date.context_today(self)
+        if period == "month":
+            return today.replace(day=1), None
+        if period == "last_month":
+            start = today.replace(day=1) - relativedelta(months=1)
+            return start, today.replace(day=1)
+        if period == "year":
+            return today.replace(month=1, day=1), None
+        return None, None
+
+    @api.model
+    def _period_domain(self, period, field="date"):
+        start, end = self._period_bounds(period)
+        domain = []
+        if start:
+            domain.append((field, ">=", start))
+        if end:
+            domain.append((field, "<", end))
+        return domain
+
+    @api.model
+    def _action(self, xmlid, domain, name=None, context=None):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain
+        action["context"] = context or {}
+        if name:
+            action["name"] = name
+        return action
+
+    @api.model
+    def get_data(self, period="month"):
+        """Figures for the dashboard client action; ``period`` is one of month, last_month, year, all."""
+        _ = self.env._
+        period = period if period in PERIODS else "month"
+        currency = self.env.company.currency_id
+        money = lambda value: format_amount(self.env, value or 0.0, currency)  # noqa: E731
+        domain = self._period_domain(period) + [("company_id", "in", self.env.companies.ids)]
+        totals = self._report_totals(domain)
+        report = "haoka_distribution.action_haoka_distribution_report"
+        funnel_steps = [
+            ("cards_ordered", _("Ordered")), ("cards_shipped", _("Shipped")), ("cards_received", _("Received")),
+            ("cards_activated", _("Activated")), ("cards_topped_up", _("First Top-up")),
+            ("cards_settled", _("Settled")),
+        ]
+        ordered = totals["cards_ordered"]
+        return {
+            "periods": [
+                {"key": "month", "label": _("This Month")}, {"key": "last_month", "label": _("Last Month")},
+                {"key": "year", "label": _("This Year")}, {"key": "all", "label": _("All Time")},
+            ],
+            "period": period,
+            "labels": {
+                "title": _("Distribution Dashboard"), "funnel": _("Funnel"), "distributors": _("Top Distributors"),
+                "plans": _("Sales by Plan"), "commissions": _("Commissions by State"), "todo": _("To Do"),
+                "distributor": _("Distributor"), "plan": _("Plan"), "cards": _("Cards"), "sales": _("Sales"),
+                "commission": _("Commission"), "state": _("State"), "lines": _("Lines"), "amount": _("Amount"),
+                "rate": _("Of Ordered"), "empty": _("Nothing in this period."),
+            },
+            "kpis": [
+                {"key": "orders", "label": _("Orders"), "value": totals["orders"],
+                 "action": self._action("haoka_distribution.action_haoka_orders",
+                                        [("order_line.product_id.is_sim_card", "=", True), ("state", "=", "sale")]
+                                        + self._period_domain(period, "date_order"))},
+                {"key": "cards", "label": _("Cards Ordered"), "value": ordered,
+                 "action": self._action(report, domain)},
+                {"key": "sales", "label": _("Sales"), "value": money(totals["amount"]),
+                 "action": self._action(report, domain)},
+                {"key": "commission", "label": _("Commission"), "value": money(totals["commission"]),
+                 "action": self._action(report, domain)},
+                {"key": "settled", "label": _("Commission Settled"), "value": money(totals["commission_settled"]),
+                 "action": self._action(report, domain)},
+            ],
+            "funnel": [
+                {"key": key, "label": label, "value": totals[key],
+                 "rate": round(100.0 * totals[key] / ordered, 1) if ordered else 0.0}
+                for key, label in funnel_steps
+            ],
+            "distributors": self._top(domain, "distributor_id", money),
+            "plans": self._top(domain, "product_tmpl_id", money),
+            "commissions": self._commissions_by_state(period, money),
+            "todo": self._todo(),
+        }
+
+    @api.model
+    def _report_totals(self, domain):
+        Report = self.env["haoka.distribution.report"]
+        measures = ["cards_ordered", "cards_shipped", "cards_received", "cards_activated", "cards_topped_up",
+                    "amount", "commission", "commission_settled"]
+        [row] = Report._read_group(domain, [], ["order_id:count_distinct"] + [f"{m}:sum" for m in measures])
+        totals = dict(zip(["orders"] + measures, (value or 0 for value in row), strict=True))
+        [[settled]] = self.env["haoka.commission.line"]._read_group(
+            [("order_line_id", "in", Report._search(domain)), ("tier", "=", 0),
+             ("state", "=", "settled"), ("clawback_of_id", "=", False)],
+            [], ["quantity:sum"],
+        )
+        totals["cards_settled"] = settled or 0
+        return totals
+
+    @api.model
+    def _top(self, domain, field, money, limit=10):
+        Report = self.env["haoka.distribution.report"]
+        rows = Report._read_group(domain + [(field, "!=", False)], [field],
+                                  ["cards_ordered:sum", "amount:sum", "commission:sum"],
+                                  order="amount:sum desc", limit=limit)
+        return [{
+            "id": record.id, "name": record.display_name, "cards": cards, "sales": money(amount),
+            "commission": money(commission),
+            "action": self._action("haoka_distribution.action_haoka_distribution_report",
+                                   domain + [(field, "=", record.id)], name=record.display_name),
+        } for record, cards, amount, commission in rows]
+
+    @api.model
+    def _commissions_by_state(self, period, money):
+        Line = self.env["haoka.commission.line"]
+        domain = self._period_domain(period, "order_id.date_order")
+        states = dict(Line._fields["state"]._description_selection(self.env))
+        rows = Line._read_group(domain, ["state"], ["__count", "amount:sum"])
+        order = list(states)
+        return [{
+            "state": state, "label": states[state], "lines": count, "amount": money(amount),
+            "action": self._action("haoka_distribution.action_haoka_commission_lines",
+                                   domain + [("state", "=", state)], name=states[state]),
+        } for state, count, amount in sorted(rows, key=lambda row: order.index(row[0]))]
+
+    @api.model
+    def _todo(self):
+        """What waits for someone: orders to ship, commission lines to settle, distributors to verify."""
+        _ = self.env._
+        items = []
+        to_ship = [("haoka_fulfilment_state", "=", "to_ship")]
+        items.append({"key": "to_ship", "label": _("Orders to Ship"),
+                      "value": self.env["sale.order"].search_count(to_ship),
+                      "action": self._action("haoka_distribution.action_haoka_orders_to_ship", to_ship)})
+        eligible = [("state", "=", "eligible"), ("settlement_id", "=", False)]
+        items.append({"key": "eligible", "label": _("Commission Lines to Settle"),
+                      "value": self.env["haoka.commission.line"].search_count(eligible),
+                      "action": self._action("haoka_distribution.action_haoka_commission_lines", eligible)})
+        if self.env.user.has_group("haoka_distribution.group_haoka_manager"):
+            kyc = [("haoka_is_distributor", "=", True), ("haoka_kyc_state", "=", "submitted")]
+            items.append({"key": "kyc", "label": _("Distributors to Verify"),
+                          "value": self.env["res.partner"].search_count(kyc),
+                          "action": self._action("haoka_distribution.action_haoka_distributors", kyc)})
+        return items
