@@ -603,6 +603,9 @@ class SaleOrder(models.Model):
         orders[0]._haoka_ship(courier, "SF1001000001")
         orders[1]._haoka_ship(courier, "SF1001000002")
         orders[1].action_haoka_confirm_receipt()
+        orders[2]._haoka_ship(courier, "SF1001000003")
+        orders[2].action_haoka_confirm_receipt()
+        orders[2]._haoka_sim_lines().haoka_lot_ids._haoka_record_carrier_event("first_topup", amount=100)
         return True
 
     @api.model

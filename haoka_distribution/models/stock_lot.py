@@ -1,3 +1,4 @@
+import itertools
 import re
 from collections import defaultdict
 from datetime import timedelta
@@ -396,29 +397,48 @@ class StockLot(models.Model):
 
     @api.model
     def _haoka_insert_move_lines(self, picking, move, lot_ids):
+        """A move line per card with one COPY, already in the state validation gives it; the values written are
+        put in the ORM cache as well, so that validating the move recomputes nothing into a write per line
+        (the ORM writes only values that change). Called right before the validation."""
         self.env.flush_all()
         now = fields.Datetime.now()
         uid = self.env.uid
         self.env.cr.execute(
             "SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s) ORDER BY name", (list(lot_ids),)
         )
-        values = [
-            (picking.id, move.id, move.company_id.id, move.product_id.id, move.product_uom.id, lot_id, lot_name,
-             move.location_id.id, move.location_dest_id.id, picking.name, now, expiry, uid, now, uid, now)
-            for lot_id, lot_name, expiry in self.env.cr.fetchall()
-        ]
-        columns = [
-            "picking_id", "move_id", "company_id", "product_id", "product_uom_id", "lot_id", "lot_name",
-            "location_id", "location_dest_id", "reference", "date", "expiration_date",
-            "create_uid", "create_date", "write_uid", "write_date",
-            "quantity", "quantity_product_uom", "picked", "state",
-        ]
-        pgcopy.copy_rows(
-            self.env.cr, "stock_move_line", columns, [row + (1, 1, True, "assigned") for row in values]
+        lots = self.env.cr.fetchall()
+        self.env.cr.execute(
+            "SELECT nextval(pg_get_serial_sequence('stock_move_line', 'id')) FROM generate_series(1, %s)",
+            (len(lots),),
         )
-        self.env["stock.move.line"].invalidate_model()
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        common = {
+            "picking_id": picking.id, "move_id": move.id, "company_id": move.company_id.id,
+            "product_id": move.product_id.id, "product_uom_id": move.product_uom.id,
+            "location_id": move.location_id.id, "location_dest_id": move.location_dest_id.id,
+            "reference": picking.name, "date": now, "create_uid": uid, "create_date": now, "write_uid": uid,
+            "write_date": now, "quantity": 1.0, "quantity_product_uom": 1.0, "picked": True,
+            # the state the lines reach when the move is done (a related field): written once here
+            "state": "done",
+        }
+        columns = ["id", "lot_id", "lot_name", "expiration_date", *common]
+        pgcopy.copy_rows(self.env.cr, "stock_move_line", columns, [
+            (line_id, lot_id, lot_name, expiry, *common.values())
+            for line_id, (lot_id, lot_name, expiry) in zip(ids, lots, strict=True)
+        ])
+        MoveLine = self.env["stock.move.line"]
+        MoveLine.invalidate_model()
         move.invalidate_recordset()
         picking.invalidate_recordset()
+        lines = MoveLine.browse(ids)
+        cache = self.env.cache
+        for name, value in common.items():
+            cache.update(lines, MoveLine._fields[name], itertools.repeat(value))
+        for name, index in (("lot_id", 0), ("lot_name", 1), ("expiration_date", 2)):
+            cache.update(lines, MoveLine._fields[name], [lot[index] for lot in lots])
+        for name in ("owner_id", "package_id", "result_package_id"):
+            cache.update(lines, MoveLine._fields[name], itertools.repeat(None))
+        return lines
 
     # ------------------------------------------------------------------ validation
 
