@@ -373,8 +373,9 @@ class StockLot(models.Model):
         for move in picking.move_ids:
             self._haoka_set_move_quantity(move, len(lots_by_product[move.product_id]))
         picking.action_confirm()
+        lines = self.env["stock.move.line"]
         for move in picking.move_ids:
-            self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
+            lines |= self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
         result = picking.with_context(
             skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True,
             skip_sanity_check=True, **{bulk_mode: True},
@@ -386,6 +387,16 @@ class StockLot(models.Model):
             else:
                 message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
             raise UserError(message)
+        self._haoka_skip_line_recomputes(lines)
+
+    @api.model
+    def _haoka_skip_line_recomputes(self, lines):
+        """Validating marks every line's state, picked flag and expiry for recomputation (they follow the
+        move's state and the picking's date). The lines were written with the values these computations
+        give (done, picked, the card's expiry), so the per-line recomputation is skipped."""
+        MoveLine = self.env["stock.move.line"]
+        for name in ("state", "picked", "expiration_date"):
+            self.env.remove_to_compute(MoveLine._fields[name], lines)
 
     @api.model
     def _haoka_set_move_quantity(self, move, quantity):

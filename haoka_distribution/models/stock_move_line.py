@@ -1,8 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..tools import pgcopy
-
 
 class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
@@ -81,39 +79,36 @@ class StockMoveLine(models.Model):
 
     def _haoka_insert_receipt_quants(self):
         """Two quants per new card, as ``_synchronize_quant`` makes them: -1 at the (supplier) source,
-        +1 at the destination."""
-        now = fields.Datetime.now()
-        uid = self.env.uid
+        +1 at the destination; written by one INSERT ... SELECT from the move lines."""
         self.env.cr.execute(
-            """
-            SELECT ml.product_id, ml.lot_id, ml.location_id, ml.location_dest_id,
-                   lot.expiration_date, lot.removal_date
-              FROM stock_move_line ml JOIN stock_lot lot ON lot.id = ml.lot_id
-             WHERE ml.move_id = ANY(%s)
-            """,
+            "SELECT DISTINCT location_id, location_dest_id FROM stock_move_line WHERE move_id = ANY(%s)",
             (self.move_id.ids,),
         )
-        rows = self.env.cr.fetchall()
-        locations = self.env["stock.location"].browse({r[2] for r in rows} | {r[3] for r in rows})
-        location_info = {
-            location.id: (location.company_id.id or None, location._get_next_inventory_date() or None)
-            for location in locations
-        }
-        values = []
-        for product_id, lot_id, source_id, dest_id, expiration_date, removal_date in rows:
-            for location_id, quantity in ((source_id, -1.0), (dest_id, 1.0)):
-                company_id, inventory_date = location_info[location_id]
-                values.append(
-                    (product_id, company_id, location_id, lot_id, quantity, -quantity, inventory_date, now,
-                     expiration_date, removal_date, uid, now, uid, now)
-                )
-        columns = [
-            "product_id", "company_id", "location_id", "lot_id", "quantity", "inventory_diff_quantity",
-            "inventory_date", "in_date", "expiration_date", "removal_date",
-            "create_uid", "create_date", "write_uid", "write_date",
-            "reserved_quantity", "inventory_quantity", "inventory_quantity_set",
-        ]
-        pgcopy.copy_rows(self.env.cr, "stock_quant", columns, [row + (0, 0, False) for row in values])
+        locations = self.env["stock.location"].browse({loc for row in self.env.cr.fetchall() for loc in row})
+        now, uid = fields.Datetime.now(), self.env.uid
+        self.env.cr.execute(
+            """
+            WITH loc(id, company_id, inventory_date) AS (SELECT * FROM unnest(%s::int[], %s::int[], %s::date[]))
+            INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, inventory_diff_quantity,
+                                     inventory_date, in_date, expiration_date, removal_date,
+                                     create_uid, create_date, write_uid, write_date,
+                                     reserved_quantity, inventory_quantity, inventory_quantity_set)
+            SELECT ml.product_id, loc.company_id, loc.id, ml.lot_id, side.quantity, -side.quantity,
+                   loc.inventory_date, %s, lot.expiration_date, lot.removal_date, %s, %s, %s, %s, 0, 0, false
+              FROM stock_move_line ml
+              JOIN stock_lot lot ON lot.id = ml.lot_id
+              CROSS JOIN (VALUES (-1.0, true), (1.0, false)) AS side(quantity, at_source)
+              JOIN loc ON loc.id = CASE WHEN side.at_source THEN ml.location_id ELSE ml.location_dest_id END
+             WHERE ml.move_id = ANY(%s)
+            """,
+            (
+                locations.ids,
+                [location.company_id.id or None for location in locations],
+                [location._get_next_inventory_date() or None for location in locations],
+                now, uid, now, uid, now,
+                self.move_id.ids,
+            ),
+        )
         # the lot's single location follows its quants, as the ORM computes it
         self.env.cr.execute(
             """UPDATE stock_lot lot SET location_id = ml.location_dest_id

@@ -72,6 +72,8 @@ class TestCardTransfer(HaokaCase):
         picking.move_ids.lot_ids = standard
         picking.move_ids.picked = True
         self.assertIs(picking.button_validate(), True)
+        self.env.flush_all()
+        self.env.invalidate_all()  # compare the database, not the ORM cache
 
         def picture(cards):
             quants = self.env["stock.quant"].search([("lot_id", "in", cards.ids), ("quantity", "!=", 0)])
@@ -80,7 +82,8 @@ class TestCardTransfer(HaokaCase):
             )
             return (
                 sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants),
-                sorted((ml.state, ml.quantity, ml.location_dest_id.id, ml.picking_id.state) for ml in lines),
+                sorted((ml.state, ml.quantity, ml.picked, ml.location_dest_id.id, ml.picking_id.state,
+                        ml.expiration_date == ml.lot_id.expiration_date) for ml in lines),
                 sorted(card.location_id.id for card in cards),
             )
 
