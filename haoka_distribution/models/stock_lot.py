@@ -212,54 +212,17 @@ class StockLot(models.Model):
 
     @api.model
     def _haoka_bulk_insert(self, cards, location):
-        """Insert new cards with one INSERT per batch of 5,000 and return ``{iccid: lot id}``.
+        """Insert new cards with one COPY and return ``{iccid: lot id}``.
 
         :param cards: list of dicts with ``iccid``, ``product`` (product.product), ``msisdn``, ``puk``,
             ``pin``, ``expiration_date`` (datetime); values already normalised and validated, ICCIDs and
             numbers checked against the database by the caller.
         :param location: where the cards will be received (stored as the lots' single location).
-        Computed fields are filled exactly as the ORM computes them (tested against ``create``).
+        Computed fields are filled exactly as the ORM computes them (tested against ``create``). The rows
+        are produced (secrets encrypted, warnings and grades computed) while PostgreSQL writes the
+        previous ones.
         """
         self.env.flush_all()
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        segments_cache = {}
-        values = []
-        product_info = {}
-        for card in cards:
-            product = card["product"]
-            info = product_info.get(product)
-            if info is None:
-                template = product.product_tmpl_id
-                carrier = template.haoka_carrier_id
-                info = product_info[product] = (
-                    carrier,
-                    product.uom_id.id,
-                    product.company_id.id or None,
-                    self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
-                    timedelta(days=template.use_time),
-                    timedelta(days=template.removal_time),
-                    timedelta(days=template.alert_time),
-                )
-            carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = info
-            iccid_warning, msisdn_warning, message = self._haoka_card_warnings(
-                card["iccid"], card["msisdn"], carrier, segments_cache
-            )
-            match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
-            expiry = card["expiration_date"]
-            values.append((
-                card["iccid"], product.id, uom_id, company_id, location.id,
-                card["msisdn"] or None,
-                secrets.encrypt(card["puk"]) or None, secrets.search_hash(card["puk"]) or None,
-                secrets.encrypt(card["pin"]) or None,
-                carrier.id or None, iccid_warning, msisdn_warning, message or None,
-                match.key if match else None, match.label if match else None,
-                expiry,
-                expiry and expiry - use_delta,
-                expiry and expiry - removal_delta,
-                expiry and expiry - alert_delta,
-                uid, now, uid, now,
-            ))
         columns = [
             "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
             "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
@@ -270,16 +233,62 @@ class StockLot(models.Model):
         ]
         # ids drawn from the table's sequence first, so the batch is one COPY with no look-up after it
         self.env.cr.execute(
-            "SELECT nextval(pg_get_serial_sequence('stock_lot', 'id')) FROM generate_series(1, %s)", (len(values),)
+            "SELECT nextval(pg_get_serial_sequence('stock_lot', 'id')) FROM generate_series(1, %s)", (len(cards),)
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        pgcopy.copy_rows(
-            self.env.cr, "stock_lot", columns,
-            [(lot_id, *row, True, "available", True) for lot_id, row in zip(ids, values, strict=True)],
-        )
-        rows = [(row[0], lot_id) for lot_id, row in zip(ids, values, strict=True)]
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", columns, self._haoka_lot_rows(cards, location, ids))
         self.invalidate_model()
-        return dict(rows)
+        return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
+
+    def _haoka_lot_rows(self, cards, location, ids):
+        """The ``stock_lot`` rows of :meth:`_haoka_bulk_insert`, one tuple per card, in its column order.
+
+        Everything read from the database (plans, carriers, grade rules, the language) is read before the
+        first row: the rows are produced while the connection is busy with the COPY."""
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        segments_cache = {}
+        product_info = {}
+        for product in {card["product"] for card in cards}:
+            template = product.product_tmpl_id
+            carrier = template.haoka_carrier_id
+            product_info[product] = (
+                carrier,
+                product.uom_id.id,
+                product.company_id.id or None,
+                self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
+                timedelta(days=template.use_time),
+                timedelta(days=template.removal_time),
+                timedelta(days=template.alert_time),
+            )
+            self._haoka_card_warnings(None, None, carrier, segments_cache)  # caches the carrier's rules
+        self.env.lang  # noqa: B018 - resolved here, before the COPY starts
+        return self._haoka_lot_rows_iter(cards, location, ids, product_info, segments_cache, now, uid)
+
+    def _haoka_lot_rows_iter(self, cards, location, ids, product_info, segments_cache, now, uid):
+        for card, lot_id in zip(cards, ids, strict=True):
+            product = card["product"]
+            info = product_info[product]
+            carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = info
+            iccid_warning, msisdn_warning, message = self._haoka_card_warnings(
+                card["iccid"], card["msisdn"], carrier, segments_cache
+            )
+            match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
+            expiry = card["expiration_date"]
+            yield (
+                lot_id, card["iccid"], product.id, uom_id, company_id, location.id,
+                card["msisdn"] or None,
+                secrets.encrypt(card["puk"]) or None, secrets.search_hash(card["puk"]) or None,
+                secrets.encrypt(card["pin"]) or None,
+                carrier.id or None, iccid_warning, msisdn_warning, message or None,
+                match.key if match else None, match.label if match else None,
+                expiry,
+                expiry and expiry - use_delta,
+                expiry and expiry - removal_delta,
+                expiry and expiry - alert_delta,
+                uid, now, uid, now,
+                True, "available", True,
+            )
 
     @api.model
     def _haoka_bulk_receive(self, lot_ids_by_product, location, origin):
