@@ -137,3 +137,11 @@ class TestCarrierEvents(CommissionCase):
         self.env.flush_all()
         funnel = self.env["haoka.distribution.funnel"].search([("distributor_id", "=", self.seller.id)])
         self.assertEqual((funnel.activated, funnel.topped_up, funnel.topped_up_rate), (1, 1, 100.0))
+
+    def test_commission_lines_name_their_cards(self):
+        order = self.shipped_order(qty=2)
+        line = self.line(order, "activated")
+        cards = order.order_line.haoka_lot_ids
+        self.assertEqual(line.lot_ids, cards)
+        found = self.env["haoka.commission.line"].search([("lot_ids.msisdn", "=", cards[0].msisdn)])
+        self.assertEqual(found, order.haoka_commission_line_ids)
