@@ -3,8 +3,10 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.tools import mute_logger
 
-from .common import adult_id
+from .common import adult_id, make_iccid
 from .test_commission import CommissionCase
 
 
@@ -58,3 +60,56 @@ class TestDashboard(CommissionCase):
         manager_data = Dashboard.with_user(self.manager).get_data("bogus")
         self.assertEqual(manager_data["period"], "month")
         self.assertIn("kyc", {item["key"] for item in manager_data["todo"]})
+
+
+@tagged("post_install", "-at_install")
+class TestDistributorDataOverHttp(HttpCase):
+    """A distributor logged in to the portal reads its own commission lines over JSON-RPC, nothing of
+    another distributor's, and not the back-office dashboard."""
+
+    def test_portal_distributor_sees_only_its_own_lines(self):
+        Partner = self.env["res.partner"]
+        top = Partner.create({"name": "HTTP Top", "haoka_is_distributor": True})
+        seller = Partner.create({"name": "HTTP Seller", "haoka_is_distributor": True,
+                                 "haoka_parent_distributor_id": top.id})
+        for index, agent in enumerate(top | seller):
+            agent.write({"haoka_kyc_name": agent.name, "haoka_kyc_id_number": adult_id(sequence="4%02d" % index)})
+            agent.action_haoka_kyc_submit()
+            agent.action_haoka_kyc_approve()
+        Rule = self.env["haoka.commission.rule"]
+        Rule.create({"name": "HTTP seller", "tier": 0, "amount": 30, "trigger": "confirmed"})
+        Rule.create({"name": "HTTP upline", "tier": 1, "amount": 10, "trigger": "confirmed"})
+        plan = self.env["product.template"].create({
+            "name": "HTTP Plan", "is_sim_card": True, "list_price": 30,
+            "haoka_carrier_id": self.env.ref("haoka_distribution.carrier_cmcc").id,
+        })
+        self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
+            {"name": make_iccid("898600", 454500), "product_id": plan.product_variant_id.id, "msisdn": "13800454500"}
+        )
+        customer = Partner.create({"name": "HTTP customer", "haoka_referrer_id": seller.id})
+        order = self.env["sale.order"].create({
+            "partner_id": customer.id, "haoka_holder_name": "测试", "haoka_id_number": adult_id(sequence="454"),
+            "order_line": [(0, 0, {"product_id": plan.product_variant_id.id, "product_uom_qty": 1})],
+        })
+        order.action_confirm()
+        lines = order.haoka_commission_line_ids
+        self.assertEqual(set(lines.mapped("distributor_id")), {top, seller})
+        new_test_user(self.env, login="http_top", password="http_top_pw1", groups="base.group_portal",
+                      partner_id=top.id)
+
+        self.authenticate("http_top", "http_top_pw1")
+        rows = self.make_jsonrpc_request("/web/dataset/call_kw/haoka.commission.line/search_read", {
+            "model": "haoka.commission.line", "method": "search_read", "args": [[]],
+            "kwargs": {"fields": ["distributor_id", "amount"]},
+        })
+        self.assertEqual([(row["distributor_id"][0], row["amount"]) for row in rows], [(top.id, 10.0)])
+        seller_line = lines.filtered(lambda l: l.distributor_id == seller)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"), mute_logger("odoo.http"):
+            self.make_jsonrpc_request("/web/dataset/call_kw/haoka.commission.line/read", {
+                "model": "haoka.commission.line", "method": "read", "args": [seller_line.ids, ["amount"]],
+                "kwargs": {},
+            })
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"), mute_logger("odoo.http"):
+            self.make_jsonrpc_request("/web/dataset/call_kw/haoka.distribution.dashboard/get_data", {
+                "model": "haoka.distribution.dashboard", "method": "get_data", "args": ["all"], "kwargs": {},
+            })
