@@ -103,8 +103,10 @@ class StockLot(models.Model):
         help="首充: the amount of the card's first top-up, as reported by the carrier.",
     )
     haoka_first_topup_date = fields.Date(string="First Top-up On", copy=False, readonly=True)
-    haoka_closed_date = fields.Date(string="Closed On", copy=False, readonly=True, tracking=True, index="btree_not_null",
-                                    help="销户: the day the carrier reported the number closed.")
+    haoka_closed_date = fields.Date(
+        string="Closed On", copy=False, readonly=True, tracking=True, index="btree_not_null",
+        help="销户: the day the carrier reported the number closed.",
+    )
     haoka_currency_id = fields.Many2one("res.currency", compute="_compute_haoka_currency_id", string="Currency")
 
     @api.depends("name", "msisdn", "is_sim_card")
