@@ -238,7 +238,9 @@ class StockLot(models.Model):
             "SELECT nextval(pg_get_serial_sequence('stock_lot', 'id')) FROM generate_series(1, %s)", (len(cards),)
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", columns, self._haoka_lot_rows(cards, location, ids))
+        pgcopy.copy_rows_streamed(
+            self.env.cr, "stock_lot", columns, self._haoka_lot_rows(cards, location, ids), chunk_size=1000
+        )
         self.invalidate_model()
         return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
 
@@ -268,6 +270,7 @@ class StockLot(models.Model):
         return self._haoka_lot_rows_iter(cards, location, ids, product_info, segments_cache, now, uid)
 
     def _haoka_lot_rows_iter(self, cards, location, ids, product_info, segments_cache, now, uid):
+        encrypt, search_hash = secrets.encryptor()
         for card, lot_id in zip(cards, ids, strict=True):
             product = card["product"]
             info = product_info[product]
@@ -280,8 +283,7 @@ class StockLot(models.Model):
             yield (
                 lot_id, card["iccid"], product.id, uom_id, company_id, location.id,
                 card["msisdn"] or None,
-                secrets.encrypt(card["puk"]) or None, secrets.search_hash(card["puk"]) or None,
-                secrets.encrypt(card["pin"]) or None,
+                encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
                 carrier.id or None, iccid_warning, msisdn_warning, message or None,
                 match.key if match else None, match.label if match else None,
                 expiry,

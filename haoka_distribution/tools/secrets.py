@@ -62,11 +62,29 @@ def _keys():
     return keys
 
 
+def _encrypt_with(aead, value):
+    nonce = os.urandom(12)
+    return "g1:" + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None)).decode()
+
+
+def _hash_with(mac_key, value):
+    return hmac.digest(mac_key, value.encode(), "sha256").hex()
+
+
 def encrypt(value):
     if not value:
         return False
-    nonce = os.urandom(12)
-    return "g1:" + base64.b64encode(nonce + _keys()[0].encrypt(nonce, value.encode(), None)).decode()
+    return _encrypt_with(_keys()[0], value)
+
+
+def encryptor():
+    """``(encrypt, search_hash)`` bound to the current key, for many values in a row (a bulk import):
+    the key is looked up once instead of once per value."""
+    aead, mac_key = _keys()
+    return (
+        lambda value: _encrypt_with(aead, value) if value else False,
+        lambda value: _hash_with(mac_key, value) if value else False,
+    )
 
 
 def decrypt(token):
@@ -84,7 +102,7 @@ def search_hash(value):
     """Keyed hash for exact-match search; equal inputs give equal hashes."""
     if not value:
         return False
-    return hmac.new(_keys()[1], value.encode(), hashlib.sha256).hexdigest()
+    return _hash_with(_keys()[1], value)
 
 
 def mask(value, keep_start=0, keep_end=0, char="*"):
