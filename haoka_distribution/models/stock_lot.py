@@ -446,10 +446,11 @@ class StockLot(models.Model):
             "state": "done",
         }
         columns = ["id", "lot_id", "lot_name", "expiration_date", *common]
-        pgcopy.copy_rows(self.env.cr, "stock_move_line", columns, [
-            (line_id, lot_id, lot_name, expiry, *common.values())
+        values = tuple(common.values())
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", columns, (
+            (line_id, lot_id, lot_name, expiry, *values)
             for line_id, (lot_id, lot_name, expiry) in zip(ids, lots, strict=True)
-        ])
+        ), chunk_size=2000)
         MoveLine = self.env["stock.move.line"]
         MoveLine.invalidate_model()
         move.invalidate_recordset()
