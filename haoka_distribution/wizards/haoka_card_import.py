@@ -245,6 +245,11 @@ class HaokaCardImport(models.TransientModel):
         seen_iccid, seen_msisdn = {}, {}
         policies, carrier_names, default_expiry, products = {}, {}, {}, {}
 
+        secret_checks = (
+            ("puk", lambda v: len(v) == 8 and v.isdigit(), _("A PUK has 8 digits.")),
+            ("pin", lambda v: 4 <= len(v) <= 8 and v.isdigit(), _("A PIN has 4 to 8 digits.")),
+        )
+
         def cell(row, target):
             index = column_of.get(target)
             return row[index] if index is not None and index < len(row) else None
@@ -323,10 +328,7 @@ class HaokaCardImport(models.TransientModel):
                     msisdn = None
 
             secrets_ = {}
-            for target, pattern_ok, reason in (
-                ("puk", lambda v: len(v) == 8 and v.isdigit(), _("A PUK has 8 digits.")),
-                ("pin", lambda v: 4 <= len(v) <= 8 and v.isdigit(), _("A PIN has 4 to 8 digits.")),
-            ):
+            for target, pattern_ok, reason in secret_checks:
                 raw = cell(row, target)
                 value = sim.normalize_code(spreadsheet.cell_text(raw)) if not spreadsheet.is_blank(raw) else None
                 if value and not pattern_ok(value):
