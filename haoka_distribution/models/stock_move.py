@@ -11,6 +11,13 @@ class StockMove(models.Model):
             return True
         return super()._check_quantity()
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("state") == "done" and self._haoka_is_bulk():
+            # the lines were written done and picked: nothing to recompute for them (see _haoka_insert_move_lines)
+            self.env["stock.lot"]._haoka_skip_line_recomputes(self.move_line_ids)
+        return result
+
     def _get_in_move_lines(self):
         if not self._haoka_is_bulk():
             return super()._get_in_move_lines()
