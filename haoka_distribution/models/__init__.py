@@ -7,6 +7,7 @@ from . import (
     haoka_courier,
     haoka_number_grade,
     haoka_order_chain,
+    haoka_selected_cards,
     product_template,
     res_config_settings,
     res_partner,

@@ -306,23 +306,7 @@ class StockLot(models.Model):
         source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
         pickings = self.env["stock.picking"]
         for product, lot_ids in lot_ids_by_product.items():
-            picking = self.env["stock.picking"].create({
-                "picking_type_id": picking_type.id,
-                "location_id": source.id,
-                "location_dest_id": location.id,
-                "company_id": company.id,
-                "origin": origin,
-                "move_ids": [fields.Command.create({
-                    "name": product.display_name,
-                    "product_id": product.id,
-                    "product_uom": product.uom_id.id,
-                    "product_uom_qty": len(lot_ids),
-                    "location_id": source.id,
-                    "location_dest_id": location.id,
-                    "company_id": company.id,
-                    "picking_type_id": picking_type.id,
-                })],
-            })
+            picking = self._haoka_create_picking(picking_type, source, location, {product: lot_ids}, origin, company)
             self._haoka_fill_and_validate(picking, {product: lot_ids}, "haoka_bulk_receipt")
             pickings |= picking
         return pickings
@@ -355,24 +339,34 @@ class StockLot(models.Model):
                 continue
             warehouse = source.warehouse_id or destination.warehouse_id
             picking_type = warehouse.int_type_id
-            picking = self.env["stock.picking"].create({
-                "picking_type_id": picking_type.id,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "origin": note or self.env._("SIM card transfer"),
-                "move_ids": [fields.Command.create({
-                    "name": product.display_name,
-                    "product_id": product.id,
-                    "product_uom": product.uom_id.id,
-                    "product_uom_qty": len(lot_ids),
-                    "location_id": source.id,
-                    "location_dest_id": destination.id,
-                    "picking_type_id": picking_type.id,
-                }) for product, lot_ids in lots_by_product.items()],
-            })
+            picking = self._haoka_create_picking(
+                picking_type, source, destination, lots_by_product, note or self.env._("SIM card transfer")
+            )
             self._haoka_fill_and_validate(picking, lots_by_product, "haoka_bulk_transfer")
             pickings |= picking
         return pickings
+
+    @api.model
+    def _haoka_create_picking(self, picking_type, source, destination, lots_by_product, origin, company=None):
+        """A draft picking from ``source`` to ``destination`` with one move per plan of ``lots_by_product``."""
+        company_vals = {"company_id": company.id} if company else {}
+        return self.env["stock.picking"].create({
+            "picking_type_id": picking_type.id,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "origin": origin,
+            **company_vals,
+            "move_ids": [fields.Command.create({
+                "name": product.display_name,
+                "product_id": product.id,
+                "product_uom": product.uom_id.id,
+                "product_uom_qty": len(lot_ids),
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "picking_type_id": picking_type.id,
+                **company_vals,
+            }) for product, lot_ids in lots_by_product.items()],
+        })
 
     @api.model
     def _haoka_fill_and_validate(self, picking, lots_by_product, bulk_mode):

@@ -14,35 +14,35 @@ class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
 
     def _action_done(self):
-        if self.env.context.get("haoka_bulk_transfer"):
-            if self:
-                self._haoka_check_bulk_lines(receipt=False)
-                self._haoka_move_transfer_quants()
-            return None
-        if not self.env.context.get("haoka_bulk_receipt"):
+        receipt = self.env.context.get("haoka_bulk_receipt")
+        if not receipt and not self.env.context.get("haoka_bulk_transfer"):
             return super()._action_done()
         if not self:
             return None
-        self._haoka_check_bulk_lines(receipt=True)
-        self._haoka_insert_receipt_quants()  # the lines were written with the receipt's date already
+        lot_ids_by_move = self._haoka_lot_ids_by_move()
+        self._haoka_check_bulk_lines(lot_ids_by_move, receipt)
+        if receipt:
+            self._haoka_insert_receipt_quants(lot_ids_by_move)  # the lines carry the receipt's date already
+        else:
+            self._haoka_move_transfer_quants(lot_ids_by_move)
         return None
 
     def _haoka_lot_ids_by_move(self):
         """``{move: [lot ids]}`` of the moves of these lines, read from the database."""
+        self.env.flush_all()
         result = {}
         for move in self.move_id:
             self.env.cr.execute("SELECT lot_id FROM stock_move_line WHERE move_id = %s", (move.id,))
             result[move] = [row[0] for row in self.env.cr.fetchall()]
         return result
 
-    def _haoka_check_bulk_lines(self, receipt):
+    def _haoka_check_bulk_lines(self, lot_ids_by_move, receipt):
         """Every line of the moves is one of these lines: one picked SIM card each, with the move's
         product and locations; a receipt takes new cards (no quant yet) from outside the warehouse."""
-        self.env.flush_all()
         _ = self.env._
         problem = False
         total = 0
-        for move, lot_ids in self._haoka_lot_ids_by_move().items():
+        for move, lot_ids in lot_ids_by_move.items():
             total += len(lot_ids)
             self.env.cr.execute(
                 """SELECT count(*) FROM stock_move_line
@@ -64,10 +64,10 @@ class StockMoveLine(models.Model):
                 )
             raise UserError(_("A bulk card transfer only moves SIM cards, one per line, between two locations."))
 
-    def _haoka_move_transfer_quants(self):
+    def _haoka_move_transfer_quants(self, lot_ids_by_move):
         """Internal transfer of whole cards: each card's single unreserved quant changes location,
         keeping its in-date, as ``_synchronize_quant`` would leave it (minus an empty source quant)."""
-        for move, lot_ids in self._haoka_lot_ids_by_move().items():
+        for move, lot_ids in lot_ids_by_move.items():
             self.env.cr.execute(
                 """
                 UPDATE stock_quant SET location_id = %s, write_date = now() AT TIME ZONE 'UTC', write_uid = %s
@@ -83,11 +83,11 @@ class StockMoveLine(models.Model):
             self._haoka_set_lot_location(lot_ids, move.location_dest_id)
         self.env["stock.quant"].invalidate_model()
 
-    def _haoka_insert_receipt_quants(self):
+    def _haoka_insert_receipt_quants(self, lot_ids_by_move):
         """Two quants per new card, as ``_synchronize_quant`` makes them: -1 at the (supplier) source,
         +1 at the destination; one INSERT per move."""
         now, uid = fields.Datetime.now(), self.env.uid
-        for move, lot_ids in self._haoka_lot_ids_by_move().items():
+        for move, lot_ids in lot_ids_by_move.items():
             sides = [
                 (location.id, quantity, location.company_id.id or None, location._get_next_inventory_date() or None)
                 for location, quantity in ((move.location_id, -1.0), (move.location_dest_id, 1.0))

@@ -1,10 +1,11 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class HaokaCardCarrierEvent(models.TransientModel):
     """Record what the carrier reported about sold cards (激活, 首充, 销户), by hand or from its report."""
 
     _name = "haoka.card.carrier.event"
+    _inherit = ["haoka.selected.cards"]
     _description = "Record Carrier Report"
 
     lot_ids = fields.Many2many("stock.lot", string="Cards", domain=[("is_sim_card", "=", True)], required=True)
@@ -15,13 +16,6 @@ class HaokaCardCarrierEvent(models.TransientModel):
     date = fields.Date(required=True, default=fields.Date.context_today)
     amount = fields.Monetary(string="Top-up Amount", currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "stock.lot" and self.env.context.get("active_ids"):
-            values["lot_ids"] = [fields.Command.set(self.env.context["active_ids"])]
-        return values
 
     def action_apply(self):
         self.ensure_one()

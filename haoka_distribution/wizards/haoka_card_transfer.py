@@ -6,6 +6,7 @@ from ..tools import sim
 
 class HaokaCardTransfer(models.TransientModel):
     _name = "haoka.card.transfer"
+    _inherit = ["haoka.selected.cards"]
     _description = "Transfer SIM Cards"
 
     selection = fields.Selection(
@@ -26,11 +27,8 @@ class HaokaCardTransfer(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        context = self.env.context
-        if context.get("active_model") == "stock.lot" and context.get("active_ids"):
-            values["lot_ids"] = [fields.Command.set(context["active_ids"])]
-        if context.get("active_domain"):
-            values["domain"] = repr(context["active_domain"])
+        if self.env.context.get("active_domain"):
+            values["domain"] = repr(self.env.context["active_domain"])
         return values
 
     def _cards(self):
@@ -74,18 +72,12 @@ class HaokaCardTransfer(models.TransientModel):
 
 class HaokaCardVoid(models.TransientModel):
     _name = "haoka.card.void"
+    _inherit = ["haoka.selected.cards"]
     _description = "Void SIM Cards"
 
     lot_ids = fields.Many2many("stock.lot", string="Cards", domain=[("is_sim_card", "=", True)])
     reason = fields.Char(required=True, help="Why the cards are voided: damaged, lost, ...")
     scrap_reason_tag_ids = fields.Many2many("stock.scrap.reason.tag", string="Scrap Reasons")
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "stock.lot" and self.env.context.get("active_ids"):
-            values["lot_ids"] = [fields.Command.set(self.env.context["active_ids"])]
-        return values
 
     def action_void(self):
         """作废: cards in stock leave it through Odoo's scrap (one scrap per card, with the reason);
