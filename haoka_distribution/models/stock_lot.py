@@ -28,6 +28,25 @@ CARD_STATES = [
 #: states in which a card can still be sold: the expiry job only moves these to 'expired'
 SELLABLE_STATES = ("available",)
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+#: the columns of a card written by a bulk import (see StockLot._haoka_lot_row_maker)
+BULK_LOT_COLUMNS = [
+    "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
+    "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
+    "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
+    "expiration_date", "use_date", "removal_date", "alert_date",
+    "create_uid", "create_date", "write_uid", "write_date",
+    "is_sim_card", "card_state", "product_expiry_reminded",
+]
+
+
+class CardsAlreadyExist(Exception):
+    """A bulk import asked to check the database (``check_existing``) met a card that exists already."""
+
+
+def _raise_if_found(cursor):
+    row = cursor.fetchone()
+    if row:
+        raise CardsAlreadyExist(row[0])
 
 
 class StockLot(models.Model):
@@ -41,10 +60,10 @@ class StockLot(models.Model):
     _rec_names_search = ["name", "msisdn"]
 
     is_sim_card = fields.Boolean(
-        related="product_id.is_sim_card", store=True, index=True, string="Is a SIM Card"
+        related="product_id.is_sim_card", store=True, string="Is a SIM Card"
     )
     haoka_carrier_id = fields.Many2one(
-        related="product_id.haoka_carrier_id", store=True, index=True, string="Carrier"
+        related="product_id.haoka_carrier_id", store=True, string="Carrier"
     )
     msisdn = fields.Char(string="Phone Number", index="trigram", tracking=True, copy=False)
     msisdn_tail = fields.Char(
@@ -134,10 +153,40 @@ class StockLot(models.Model):
                 ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_company_uniq
                 ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
-                ON stock_lot (name text_pattern_ops) WHERE is_sim_card;
+            -- indexes of earlier versions that no search needs (a boolean, three carriers) and every
+            -- import pays for
+            DROP INDEX IF EXISTS stock_lot__is_sim_card_index;
+            DROP INDEX IF EXISTS stock_lot__haoka_carrier_id_index;
             """
         )
+        # The SIM cards (ids) having one of these ICCIDs or numbers: one b-tree look-up per value, always.
+        # Left to itself the planner may pick the trigram (GIN) indexes, whose whole pending list is then
+        # scanned for each value (~10 ms a look-up right after a large import, until autovacuum merges it),
+        # or, with statistics taken when the table was small (an import writes many rows at once), a scan
+        # of the table for each value.
+        self.env.cr.execute(
+            """
+            CREATE OR REPLACE FUNCTION haoka_sim_cards_matching(iccids varchar[], numbers varchar[])
+            RETURNS SETOF integer LANGUAGE sql STABLE
+            SET enable_bitmapscan = off SET enable_seqscan = off SET enable_hashjoin = off
+            SET enable_mergejoin = off AS $$
+                SELECT l.id FROM unnest(iccids) AS v(name) JOIN stock_lot l ON l.name = v.name AND l.is_sim_card
+                UNION
+                SELECT l.id FROM unnest(numbers) AS v(msisdn)
+                  JOIN stock_lot l ON l.msisdn = v.msisdn AND l.is_sim_card
+            $$
+            """
+        )
+        # ICCID prefix searches (LIKE '8986...%'): in a database with the C collation (as Odoo creates
+        # them) the unique index above serves them; otherwise they need a text_pattern_ops index
+        self.env.cr.execute("SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()")
+        if self.env.cr.fetchone()[0]:
+            self.env.cr.execute("DROP INDEX IF EXISTS stock_lot_haoka_iccid_prefix")
+        else:
+            self.env.cr.execute(
+                """CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
+                       ON stock_lot (name text_pattern_ops) WHERE is_sim_card"""
+            )
 
     # ------------------------------------------------------------------ create / write
 
@@ -214,49 +263,107 @@ class StockLot(models.Model):
 
     @api.model
     def _haoka_bulk_insert(self, cards, location):
-        """Insert new cards with one COPY and return ``{iccid: lot id}``.
+        """Insert new cards (lots only, not received into stock) and return ``{iccid: lot id}``.
 
         :param cards: list of dicts with ``iccid``, ``product`` (product.product), ``msisdn``, ``puk``,
             ``pin``, ``expiration_date`` (datetime); values already normalised and validated, ICCIDs and
             numbers checked against the database by the caller.
         :param location: where the cards will be received (stored as the lots' single location).
-        Computed fields are filled exactly as the ORM computes them (tested against ``create``). The rows
-        are produced (secrets encrypted, warnings and grades computed) while PostgreSQL writes the
-        previous ones.
+        Computed fields are filled exactly as the ORM computes them (tested against ``create``).
         """
         self.env.flush_all()
-        columns = [
-            "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
-            "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
-            "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
-            "expiration_date", "use_date", "removal_date", "alert_date",
-            "create_uid", "create_date", "write_uid", "write_date",
-            "is_sim_card", "card_state", "product_expiry_reminded",
-        ]
-        # ids drawn from the table's sequence first, so the batch is one COPY with no look-up after it
-        self.env.cr.execute(
-            "SELECT nextval(pg_get_serial_sequence('stock_lot', 'id')) FROM generate_series(1, %s)", (len(cards),)
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        pgcopy.copy_rows_streamed(
-            self.env.cr, "stock_lot", columns, self._haoka_lot_rows(cards, location, ids), chunk_size=1000
-        )
+        ids = self._haoka_next_ids("stock_lot", len(cards))
+        make_row = self._haoka_lot_row_maker({card["product"] for card in cards}, location)
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", BULK_LOT_COLUMNS, (
+            make_row(card, lot_id) for card, lot_id in zip(cards, ids, strict=True)
+        ), chunk_size=2000)
         self.invalidate_model()
         return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
 
-    def _haoka_lot_rows(self, cards, location, ids):
-        """The ``stock_lot`` rows of :meth:`_haoka_bulk_insert`, one tuple per card, in its column order.
+    @api.model
+    def _haoka_import_cards(self, card_chunks, counts_by_product, location, origin, check_existing=False,
+                            progress=None):
+        """Create new cards and receive them into ``location``: one validated receipt per plan, with a move
+        line per card, as :meth:`_haoka_bulk_receive` makes it. Returns ``(pickings, {iccid: lot id})``.
 
-        Everything read from the database (plans, carriers, grade rules, the language) is read before the
-        first row: the rows are produced while the connection is busy with the COPY."""
+        The lots, move lines and quants of each chunk are written by PostgreSQL while the next chunk is
+        produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts.
+
+        :param card_chunks: iterable of lists of card dicts (see :meth:`_haoka_bulk_insert`); it may produce
+            them lazily (e.g. check the file's rows chunk by chunk) and must not use the database.
+        :param counts_by_product: ``{product.product: number of cards}``, exactly what the chunks hold.
+        :param check_existing: look each chunk up in the database first and raise :class:`CardsAlreadyExist`
+            when a card has the ICCID or the number of an existing card.
+        :param progress: called with the number of cards written so far, after each chunk.
+        """
+        receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
+        make_row = self._haoka_lot_row_maker(list(counts_by_product), location)
+        lot_ids = iter(self._haoka_next_ids("stock_lot", receipt.total))
+        ids_by_iccid = {}
+        with pgcopy.Pipeline(self.env.cr) as pipe:
+            for cards in card_chunks:
+                lots = [(next(lot_ids, None), card) for card in cards]
+                if lots and lots[-1][0] is None:
+                    raise UserError(self.env._("More cards than announced for this import."))
+                if check_existing:
+                    pipe.execute("SELECT haoka_sim_cards_matching(%s, %s) LIMIT 1", (
+                        [card["iccid"] for card in cards], [card["msisdn"] for card in cards if card["msisdn"]]
+                    ), check=_raise_if_found)
+                pipe.copy("stock_lot", BULK_LOT_COLUMNS, [make_row(card, lot_id) for lot_id, card in lots])
+                receipt.queue(pipe, [
+                    (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
+                ])
+                ids_by_iccid.update((card["iccid"], lot_id) for lot_id, card in lots)
+                if progress:
+                    progress(len(ids_by_iccid))
+        self.invalidate_model()
+        return receipt.validate(), ids_by_iccid
+
+    @api.model
+    def _haoka_bulk_receive(self, lot_ids_by_product, location, origin):
+        """One validated receipt per plan for cards not yet in stock, with a move line per card: quants,
+        move lines, valuation layers and product quantities as a receipt validated in the UI."""
+        self.env.flush_all()
+        all_ids = [lot_id for lot_ids in lot_ids_by_product.values() for lot_id in lot_ids]
+        self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (all_ids,))
+        if self.env.cr.fetchone()[0]:
+            raise UserError(self.env._("Only cards that are not in stock yet can be received."))
+        receipt = _BulkReceipt(self.env, {p: len(ids) for p, ids in lot_ids_by_product.items()}, location, origin)
+        self.env.cr.execute("SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s)", (all_ids,))
+        lots = {lot_id: (name, expiry) for lot_id, name, expiry in self.env.cr.fetchall()}
+        with pgcopy.Pipeline(self.env.cr) as pipe:
+            receipt.queue(pipe, [
+                (lot_id, product, *lots[lot_id])
+                for product, lot_ids in lot_ids_by_product.items() for lot_id in lot_ids
+            ])
+            pipe.execute("UPDATE stock_lot SET location_id = %s WHERE id = ANY(%s)", (location.id, all_ids))
+        self.invalidate_model()
+        return receipt.validate()
+
+    @api.model
+    def _haoka_next_ids(self, table, count):
+        """``count`` ids drawn from the table's sequence, so that rows can be written (and referenced) with
+        no look-up after the COPY."""
+        self.env.cr.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table, count)
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _haoka_lot_row_maker(self, products, location):
+        """A function ``(card, lot id) -> the stock_lot row`` (in the order of ``BULK_LOT_COLUMNS``).
+
+        Everything read from the database (plans, carriers, grade rules, the language, the encryption key)
+        is read here: the rows are produced while the connection is busy writing the previous ones."""
         now = fields.Datetime.now()
         uid = self.env.uid
         segments_cache = {}
         product_info = {}
-        for product in {card["product"] for card in cards}:
+        for product in products:
             template = product.product_tmpl_id
             carrier = template.haoka_carrier_id
             product_info[product] = (
+                product.id,
                 carrier,
                 product.uom_id.id,
                 product.company_id.id or None,
@@ -266,22 +373,22 @@ class StockLot(models.Model):
                 timedelta(days=template.alert_time),
             )
             self._haoka_card_warnings(None, None, carrier, segments_cache)  # caches the carrier's rules
-        self.env.lang  # noqa: B018 - resolved here, before the COPY starts
-        return self._haoka_lot_rows_iter(cards, location, ids, product_info, segments_cache, now, uid)
-
-    def _haoka_lot_rows_iter(self, cards, location, ids, product_info, segments_cache, now, uid):
+        self.env.lang  # noqa: B018 - resolved here, before any COPY starts
         encrypt, search_hash = secrets.encryptor()
-        for card, lot_id in zip(cards, ids, strict=True):
-            product = card["product"]
-            info = product_info[product]
-            carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = info
-            iccid_warning, msisdn_warning, message = self._haoka_card_warnings(
+        location_id = location.id
+        card_warnings = self._haoka_card_warnings
+
+        def make_row(card, lot_id):
+            product_id, carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = product_info[
+                card["product"]
+            ]
+            iccid_warning, msisdn_warning, message = card_warnings(
                 card["iccid"], card["msisdn"], carrier, segments_cache
             )
             match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
             expiry = card["expiration_date"]
-            yield (
-                lot_id, card["iccid"], product.id, uom_id, company_id, location.id,
+            return (
+                lot_id, card["iccid"], product_id, uom_id, company_id, location_id,
                 card["msisdn"] or None,
                 encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
                 carrier.id or None, iccid_warning, msisdn_warning, message or None,
@@ -294,22 +401,7 @@ class StockLot(models.Model):
                 True, "available", True,
             )
 
-    @api.model
-    def _haoka_bulk_receive(self, lot_ids_by_product, location, origin):
-        """One validated receipt per plan for new cards, with a move line per card: quants, move
-        lines, valuation layers and product quantities as a receipt validated in the UI."""
-        company = location.company_id or self.env.company
-        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", company.id)], limit=1
-        )
-        picking_type = warehouse.in_type_id
-        source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
-        pickings = self.env["stock.picking"]
-        for product, lot_ids in lot_ids_by_product.items():
-            picking = self._haoka_create_picking(picking_type, source, location, {product: lot_ids}, origin, company)
-            self._haoka_fill_and_validate(picking, {product: lot_ids}, "haoka_bulk_receipt")
-            pickings |= picking
-        return pickings
+        return make_row
 
     def _haoka_bulk_transfer(self, destination, note=False):
         """Move these cards (in stock, unreserved) to ``destination`` with one validated internal
@@ -338,17 +430,21 @@ class StockLot(models.Model):
             if source == destination:
                 continue
             warehouse = source.warehouse_id or destination.warehouse_id
-            picking_type = warehouse.int_type_id
             picking = self._haoka_create_picking(
-                picking_type, source, destination, lots_by_product, note or self.env._("SIM card transfer")
+                warehouse.int_type_id, source, destination, {p: len(ids) for p, ids in lots_by_product.items()},
+                note or self.env._("SIM card transfer"),
             )
-            self._haoka_fill_and_validate(picking, lots_by_product, "haoka_bulk_transfer")
+            self._haoka_confirm_bulk(picking)
+            lines = self.env["stock.move.line"]
+            for move in picking.move_ids:
+                lines |= self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
+            self._haoka_validate_bulk(picking, lines, "haoka_bulk_transfer")
             pickings |= picking
         return pickings
 
     @api.model
-    def _haoka_create_picking(self, picking_type, source, destination, lots_by_product, origin, company=None):
-        """A draft picking from ``source`` to ``destination`` with one move per plan of ``lots_by_product``."""
+    def _haoka_create_picking(self, picking_type, source, destination, counts_by_product, origin, company=None):
+        """A draft picking from ``source`` to ``destination`` with one move per plan of ``counts_by_product``."""
         company_vals = {"company_id": company.id} if company else {}
         return self.env["stock.picking"].create({
             "picking_type_id": picking_type.id,
@@ -360,32 +456,31 @@ class StockLot(models.Model):
                 "name": product.display_name,
                 "product_id": product.id,
                 "product_uom": product.uom_id.id,
-                "product_uom_qty": len(lot_ids),
+                "product_uom_qty": count,
                 "location_id": source.id,
                 "location_dest_id": destination.id,
                 "picking_type_id": picking_type.id,
                 **company_vals,
-            }) for product, lot_ids in lots_by_product.items()],
+            }) for product, count in counts_by_product.items()],
         })
 
     @api.model
-    def _haoka_fill_and_validate(self, picking, lots_by_product, bulk_mode):
-        """Give each move of ``picking`` its cards (a move line per card, written in bulk) and validate it.
-
-        The moves' quantities are set before confirming so that nothing is reserved automatically, and
-        the move lines come after it so that confirming does not recompute them one by one.
-        ``bulk_mode`` is the context key of the move-line path: ``haoka_bulk_receipt`` or
-        ``haoka_bulk_transfer``.
-        """
+    def _haoka_confirm_bulk(self, picking):
+        """Confirm a bulk picking with its moves' quantities already set (picked), so that nothing is
+        reserved automatically; its move lines are written after this, so that confirming does not
+        recompute them one by one."""
         for move in picking.move_ids:
-            self._haoka_set_move_quantity(move, len(lots_by_product[move.product_id]))
+            self._haoka_set_move_quantity(move, move.product_uom_qty)
         picking.action_confirm()
-        lines = self.env["stock.move.line"]
-        for move in picking.move_ids:
-            lines |= self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
+
+    @api.model
+    def _haoka_validate_bulk(self, picking, lines, bulk_mode):
+        """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
+        ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
+        ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``; its value lists the picking's moves."""
         result = picking.with_context(
             skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True,
-            skip_sanity_check=True, **{bulk_mode: True},
+            skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)},
         ).button_validate()
         if result is not True or picking.state != "done":
             if bulk_mode == "haoka_bulk_receipt":
@@ -414,50 +509,57 @@ class StockLot(models.Model):
         move.invalidate_recordset(["quantity", "picked"])
 
     @api.model
+    def _haoka_move_line_values(self, move, now):
+        """The values every move line of a bulk ``move`` shares, in the state validation gives it."""
+        picking = move.picking_id
+        return {
+            "picking_id": picking.id, "move_id": move.id, "company_id": move.company_id.id,
+            "product_id": move.product_id.id, "product_uom_id": move.product_uom.id,
+            "location_id": move.location_id.id, "location_dest_id": move.location_dest_id.id,
+            "reference": picking.name, "date": now, "create_uid": self.env.uid, "create_date": now,
+            "write_uid": self.env.uid, "write_date": now, "quantity": 1.0, "quantity_product_uom": 1.0,
+            "picked": True,
+            # the state the lines reach when the move is done (a related field): written once here
+            "state": "done",
+        }
+
+    @api.model
+    def _haoka_cache_move_lines(self, move, common, lines):
+        """Put the values written for bulk move lines ``lines`` (``(line id, lot id, lot name, expiry)``)
+        in the ORM cache, so that validating the move recomputes nothing into a write per line (the ORM
+        writes only values that change). Returns the lines."""
+        MoveLine = self.env["stock.move.line"]
+        records = MoveLine.browse([line[0] for line in lines])
+        cache = self.env.cache
+        for name, value in common.items():
+            cache.update(records, MoveLine._fields[name], itertools.repeat(value))
+        for name, index in (("lot_id", 1), ("lot_name", 2), ("expiration_date", 3)):
+            cache.update(records, MoveLine._fields[name], [line[index] for line in lines])
+        for name in ("owner_id", "package_id", "result_package_id"):
+            cache.update(records, MoveLine._fields[name], itertools.repeat(None))
+        return records
+
+    @api.model
     def _haoka_insert_move_lines(self, picking, move, lot_ids):
-        """A move line per card with one COPY, already in the state validation gives it; the values written are
-        put in the ORM cache as well, so that validating the move recomputes nothing into a write per line
-        (the ORM writes only values that change). Called right before the validation."""
+        """A move line per card with one COPY, already in the state validation gives it (and in the ORM
+        cache, see :meth:`_haoka_cache_move_lines`). Called right before the validation."""
         self.env.flush_all()
-        now = fields.Datetime.now()
-        uid = self.env.uid
         self.env.cr.execute(
             "SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s) ORDER BY name", (list(lot_ids),)
         )
         lots = self.env.cr.fetchall()
-        self.env.cr.execute(
-            "SELECT nextval(pg_get_serial_sequence('stock_move_line', 'id')) FROM generate_series(1, %s)",
-            (len(lots),),
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        common = {
-            "picking_id": picking.id, "move_id": move.id, "company_id": move.company_id.id,
-            "product_id": move.product_id.id, "product_uom_id": move.product_uom.id,
-            "location_id": move.location_id.id, "location_dest_id": move.location_dest_id.id,
-            "reference": picking.name, "date": now, "create_uid": uid, "create_date": now, "write_uid": uid,
-            "write_date": now, "quantity": 1.0, "quantity_product_uom": 1.0, "picked": True,
-            # the state the lines reach when the move is done (a related field): written once here
-            "state": "done",
-        }
-        columns = ["id", "lot_id", "lot_name", "expiration_date", *common]
+        ids = self._haoka_next_ids("stock_move_line", len(lots))
+        common = self._haoka_move_line_values(move, fields.Datetime.now())
+        lines = [(line_id, *lot) for line_id, lot in zip(ids, lots, strict=True)]
         values = tuple(common.values())
-        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", columns, (
-            (line_id, lot_id, lot_name, expiry, *values)
-            for line_id, (lot_id, lot_name, expiry) in zip(ids, lots, strict=True)
-        ), chunk_size=2000)
-        MoveLine = self.env["stock.move.line"]
-        MoveLine.invalidate_model()
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", ["id", "lot_id", "lot_name", "expiration_date",
+                                                                   *common], (
+            (*line, *values) for line in lines
+        ), chunk_size=5000)
+        self.env["stock.move.line"].invalidate_model()
         move.invalidate_recordset()
         picking.invalidate_recordset()
-        lines = MoveLine.browse(ids)
-        cache = self.env.cache
-        for name, value in common.items():
-            cache.update(lines, MoveLine._fields[name], itertools.repeat(value))
-        for name, index in (("lot_id", 0), ("lot_name", 1), ("expiration_date", 2)):
-            cache.update(lines, MoveLine._fields[name], [lot[index] for lot in lots])
-        for name in ("owner_id", "package_id", "result_package_id"):
-            cache.update(lines, MoveLine._fields[name], itertools.repeat(None))
-        return lines
+        return self._haoka_cache_move_lines(move, common, lines)
 
     # ------------------------------------------------------------------ validation
 
@@ -955,3 +1057,68 @@ class StockLot(models.Model):
         return self.env["sale.order.line"].sudo().search([
             ("haoka_lot_ids", "in", self.ids), ("order_id.state", "=", "sale"),
         ])
+
+
+class _BulkReceipt:
+    """The receipts of cards received in bulk: one confirmed receipt per plan, whose move lines and quants
+    are queued chunk by chunk on a :class:`~..tools.pgcopy.Pipeline`, then validated by Odoo.
+
+    Everything the queued statements need from the ORM is read when the receipts are made, so that queuing
+    does not use the cursor the pipeline is writing with."""
+
+    def __init__(self, env, counts_by_product, location, origin):
+        Lot = env["stock.lot"]
+        company = location.company_id or env.company
+        warehouse = location.warehouse_id or env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        picking_type = warehouse.in_type_id
+        source = picking_type.default_location_src_id or env.ref("stock.stock_location_suppliers")
+        now = fields.Datetime.now()
+        self.env = env
+        self.total = sum(counts_by_product.values())
+        self.moves, self.common, self.quant_statements, self.lines = {}, {}, {}, {}
+        for product, count in counts_by_product.items():
+            picking = Lot._haoka_create_picking(picking_type, source, location, {product: count}, origin, company)
+            Lot._haoka_confirm_bulk(picking)
+            move = picking.move_ids
+            self.moves[product] = move
+            self.common[move] = Lot._haoka_move_line_values(move, now)
+            self.quant_statements[move] = env["stock.move.line"]._haoka_receipt_quants_statement(move, now)
+            self.lines[move] = []
+        self.line_ids = iter(Lot._haoka_next_ids("stock_move_line", self.total))
+        env.flush_all()
+
+    def queue(self, pipe, lots):
+        """Queue the move lines and quants of ``lots``: ``(lot id, product, ICCID, expiry)``."""
+        by_move = defaultdict(list)
+        for lot_id, product, name, expiry in lots:
+            by_move[self.moves[product]].append((next(self.line_ids), lot_id, name, expiry))
+        for move, lines in by_move.items():
+            common = self.common[move]
+            values = tuple(common.values())
+            pipe.copy("stock_move_line", ["id", "lot_id", "lot_name", "expiration_date", *common],
+                      [(*line, *values) for line in lines])
+            pipe.execute(*self.quant_statements[move]([line[1] for line in lines]))
+            self.lines[move].extend(lines)
+
+    def validate(self):
+        """Validate the receipts (their lines all written); returns the pickings."""
+        env = self.env
+        Lot = env["stock.lot"]
+        for model in ("stock.move.line", "stock.quant", "stock.lot"):
+            env[model].invalidate_model()
+        pickings = env["stock.picking"]
+        for move, lines in self.lines.items():
+            picking = move.picking_id
+            if len(lines) != move.product_uom_qty:
+                raise UserError(env._(
+                    "The receipt %(picking)s expects %(expected)s cards but %(count)s were written.",
+                    picking=picking.name, expected=int(move.product_uom_qty), count=len(lines),
+                ))
+            move.invalidate_recordset()
+            picking.invalidate_recordset()
+            records = Lot._haoka_cache_move_lines(move, self.common[move], lines)
+            Lot._haoka_validate_bulk(picking, records, "haoka_bulk_receipt")
+            pickings |= picking
+        return pickings

@@ -1,11 +1,12 @@
-from odoo import fields, models
+from odoo import models
 from odoo.exceptions import UserError
 
 
 class StockMoveLine(models.Model):
     """Bulk card moves (context ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``) write their quants with
-    one statement per move instead of one ORM quant update per serial; the moves, the picking,
-    valuation and accounting still go through Odoo's own ``_action_done``.
+    statements on many cards at once instead of one ORM quant update per serial: a bulk transfer here,
+    a bulk receipt with its move lines (see ``stock.lot._haoka_import_cards``), checked here. The moves, the
+    picking, valuation and accounting still go through Odoo's own ``_action_done``.
 
     The statements read one table each, by primary key or an indexed column and arrays of ids: their plans
     do not depend on table statistics, which are stale right after tens of thousands of rows were written
@@ -21,9 +22,7 @@ class StockMoveLine(models.Model):
             return None
         lot_ids_by_move = self._haoka_lot_ids_by_move()
         self._haoka_check_bulk_lines(lot_ids_by_move, receipt)
-        if receipt:
-            self._haoka_insert_receipt_quants(lot_ids_by_move)  # the lines carry the receipt's date already
-        else:
+        if not receipt:
             self._haoka_move_transfer_quants(lot_ids_by_move)
         return None
 
@@ -38,7 +37,8 @@ class StockMoveLine(models.Model):
 
     def _haoka_check_bulk_lines(self, lot_ids_by_move, receipt):
         """Every line of the moves is one of these lines: one picked SIM card each, with the move's
-        product and locations; a receipt takes new cards (no quant yet) from outside the warehouse."""
+        product and locations; a receipt takes new cards from outside the warehouse, into moves whose
+        quants were written with their lines (the context key ``haoka_bulk_receipt`` lists these moves)."""
         _ = self.env._
         problem = False
         total = 0
@@ -54,9 +54,8 @@ class StockMoveLine(models.Model):
             self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
             problem = problem or self.env.cr.fetchone()[0] != len(set(lot_ids)) or len(set(lot_ids)) != len(lot_ids)
             if receipt:
-                self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (lot_ids,))
-                problem = problem or self.env.cr.fetchone()[0] > 0
-                problem = problem or move.location_id.usage in ("internal", "transit")
+                # the receipt's writer names the moves whose quants it wrote
+                problem = problem or move.id not in receipt or move.location_id.usage in ("internal", "transit")
         if problem or total != len(self):
             if receipt:
                 raise UserError(
@@ -83,32 +82,33 @@ class StockMoveLine(models.Model):
             self._haoka_set_lot_location(lot_ids, move.location_dest_id)
         self.env["stock.quant"].invalidate_model()
 
-    def _haoka_insert_receipt_quants(self, lot_ids_by_move):
-        """Two quants per new card, as ``_synchronize_quant`` makes them: -1 at the (supplier) source,
-        +1 at the destination; one INSERT per move."""
-        now, uid = fields.Datetime.now(), self.env.uid
-        for move, lot_ids in lot_ids_by_move.items():
-            sides = [
-                (location.id, quantity, location.company_id.id or None, location._get_next_inventory_date() or None)
-                for location, quantity in ((move.location_id, -1.0), (move.location_dest_id, 1.0))
-            ]
-            self.env.cr.execute(
-                """
-                INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, inventory_diff_quantity,
-                                         inventory_date, in_date, expiration_date, removal_date,
-                                         create_uid, create_date, write_uid, write_date,
-                                         reserved_quantity, inventory_quantity, inventory_quantity_set)
-                SELECT %s, side.company_id, side.location_id, lot.id, side.quantity, -side.quantity,
-                       side.inventory_date, %s, lot.expiration_date, lot.removal_date, %s, %s, %s, %s, 0, 0, false
-                  FROM stock_lot lot
-                 CROSS JOIN unnest(%s::int[], %s::numeric[], %s::int[], %s::date[])
-                            AS side(location_id, quantity, company_id, inventory_date)
-                 WHERE lot.id = ANY(%s)
-                """,
-                (move.product_id.id, now, uid, now, uid, now, *map(list, zip(*sides, strict=True)), lot_ids),
-            )
-            self._haoka_set_lot_location(lot_ids, move.location_dest_id)
-        self.env["stock.quant"].invalidate_model()
+    def _haoka_receipt_quants_statement(self, move, now):
+        """A function ``lot ids -> (query, params)`` inserting two quants per new card of the receipt ``move``,
+        as ``_synchronize_quant`` makes them: -1 at the (supplier) source, +1 at the destination. The
+        locations are read here, so the function itself does not use the ORM."""
+        sides = [
+            (location.id, quantity, location.company_id.id or None, location._get_next_inventory_date() or None)
+            for location, quantity in ((move.location_id, -1.0), (move.location_dest_id, 1.0))
+        ]
+        columns = [list(column) for column in zip(*sides, strict=True)]
+        product_id, uid = move.product_id.id, self.env.uid
+        query = """
+            INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, inventory_diff_quantity,
+                                     inventory_date, in_date, expiration_date, removal_date,
+                                     create_uid, create_date, write_uid, write_date,
+                                     reserved_quantity, inventory_quantity, inventory_quantity_set)
+            SELECT %s, side.company_id, side.location_id, lot.id, side.quantity, -side.quantity,
+                   side.inventory_date, %s, lot.expiration_date, lot.removal_date, %s, %s, %s, %s, 0, 0, false
+              FROM stock_lot lot
+             CROSS JOIN unnest(%s::int[], %s::numeric[], %s::int[], %s::date[])
+                        AS side(location_id, quantity, company_id, inventory_date)
+             WHERE lot.id = ANY(%s)
+        """
+
+        def statement(lot_ids):
+            return query, (product_id, now, uid, now, uid, now, *columns, lot_ids)
+
+        return statement
 
     def _haoka_set_lot_location(self, lot_ids, location):
         """The lot's single location follows its quants, as the ORM computes it."""

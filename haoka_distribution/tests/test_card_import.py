@@ -12,6 +12,7 @@ import xlwt
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
+from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, make_iccid
 
 FUTURE = datetime.date.today() + datetime.timedelta(days=400)
@@ -227,22 +228,69 @@ class TestCardImport(HaokaCase):
         self.assertEqual(result["error_lines"][0][0], 3)
 
     def test_atomic_when_writing_fails_midway(self):
+        """A failure after some chunks were written leaves nothing: in the one-pass import (cards checked and
+        written chunk by chunk) and in the check-then-import one (update mode)."""
         content = xlsx_bytes([HEADER] + self.card_rows(900, 5) + self.card_rows(950, 5, plan="Test Plan 39"))
         lots_before = self.env["stock.lot"].search_count([])
         Lot = type(self.env["stock.lot"])
-        original = Lot._haoka_bulk_receive
+        original = Lot._haoka_lot_row_maker
+        written = []
 
-        def crash_after_first_plan(lot_self, lot_ids_by_product, location, origin):
-            first = dict(list(lot_ids_by_product.items())[:1])
-            original(lot_self, first, location, origin)
-            raise RuntimeError("disk full")
+        def failing_maker(lot_self, products, location):
+            make_row = original(lot_self, products, location)
 
-        with patch.object(Lot, "_haoka_bulk_receive", crash_after_first_plan), self.assertRaises(RuntimeError):
-            with self.env.cr.savepoint():
-                self.run_import(content)
+            def make(card, lot_id):
+                written.append(card["iccid"])
+                if len(written) == 8:
+                    raise RuntimeError("disk full")
+                return make_row(card, lot_id)
+
+            return make
+
+        for update_existing in (False, True):
+            written.clear()
+            with self.subTest(update_existing=update_existing), \
+                    patch.object(Lot, "_haoka_lot_row_maker", failing_maker), \
+                    patch.object(import_wizard, "STREAM_CHUNK", 3), self.assertRaisesRegex(RuntimeError, "disk full"):
+                with self.env.cr.savepoint():
+                    self.run_import(content, update_existing=update_existing)
+            self.assertEqual(len(written), 8)  # two chunks of three were queued before the failure
+            self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
+            self.assertFalse(self.env["stock.quant"].search([("lot_id.name", "like", "89860000000000009")]))
+            self.assertFalse(self.env["stock.move"].search([("product_id", "in", (self.product | self.product_b).ids)]))
+
+    def test_one_pass_import_in_chunks(self):
+        """Files whose rows are all valid and new are checked and written chunk by chunk; the result is the
+        same as for any import."""
+        content = xlsx_bytes([HEADER] + self.card_rows(1100, 7) + self.card_rows(1150, 4, plan="Test Plan 39"))
+        with patch.object(import_wizard, "STREAM_CHUNK", 3):
+            wizard, result = self.run_import(content)
+        self.assertEqual((result["imported"], result["valid"], result["errors"], result["rows"]), (11, 11, 0, 11))
+        pickings = self.env["stock.picking"].browse(result["picking_ids"])
+        self.assertEqual(sorted(len(p.move_line_ids) for p in pickings), [4, 7])
+        self.assertEqual(set(pickings.mapped("state")), {"done"})
+        self.assertEqual((self.product.qty_available, self.product_b.qty_available), (7, 4))
+        cards = self.sim_lots([make_iccid("898600", 1100 + i) for i in range(7)])
+        self.assertEqual(set(cards.mapped("product_qty")), {1})
+        self.assertEqual(wizard.state, "done")
+        self.assertIn(make_iccid("898600", 1100), wizard.preview_html)
+
+    def test_one_pass_falls_back_when_a_card_exists(self):
+        """A card already in the database is met in the third chunk: what the first chunks wrote is undone,
+        and the file is reported as a whole (all or nothing: nothing imported)."""
+        self.run_import(xlsx_bytes([HEADER] + self.card_rows(1207, 1)))
+        content = xlsx_bytes([HEADER] + self.card_rows(1200, 9))
+        lots_before = self.env["stock.lot"].search_count([])
+        with patch.object(import_wizard, "STREAM_CHUNK", 3):
+            _wizard, result = self.run_import(content)
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        self.assertEqual(result["error_lines"][0][0], 9)
+        self.assertIn(make_iccid("898600", 1207), result["error_lines"][0][3])
         self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
-        self.assertFalse(self.env["stock.quant"].search([("lot_id.name", "like", "89860000000000009")]))
-        self.assertFalse(self.env["stock.move"].search([("product_id", "in", (self.product | self.product_b).ids)]))
+        with patch.object(import_wizard, "STREAM_CHUNK", 3):
+            _wizard, result = self.run_import(content, mode="valid_only")
+        self.assertEqual((result["imported"], result["errors"]), (8, 1))
+        self.assertEqual(self.product.qty_available, 9)
 
     def test_staff_can_import_through_the_form(self):
         content = xlsx_bytes([HEADER] + self.card_rows(1000, 2))

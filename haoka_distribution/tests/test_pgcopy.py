@@ -41,3 +41,25 @@ class TestStreamedCopy(TransactionCase):
         with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             pgcopy.copy_rows_streamed(self.env.cr, "haoka_copy_test", ["id", "name"], iter(rows), chunk_size=1000)
         self.assertEqual(self.count(), (0, 0))
+
+    def test_pipeline_runs_statements_in_order(self):
+        with pgcopy.Pipeline(self.env.cr) as pipe:
+            pipe.copy("haoka_copy_test", ["id", "name"], [(1, "a"), (2, "b")])
+            pipe.execute("UPDATE haoka_copy_test SET name = name || '!' WHERE id = ANY(%s)", ([1, 2],))
+            pipe.copy("haoka_copy_test", ["id", "name"], [(3, "c")])
+            seen = []
+            pipe.execute("SELECT string_agg(name, ',' ORDER BY id) FROM haoka_copy_test", check=lambda cur: seen.append(
+                cur.fetchone()[0]))
+        self.assertEqual(seen, ["a!,b!,c"])
+
+    def test_pipeline_check_stops_it(self):
+        def refuse(cursor):
+            raise LookupError("found %s" % cursor.fetchone()[0])
+
+        with self.assertRaisesRegex(LookupError, "found 1"), self.env.cr.savepoint():
+            with pgcopy.Pipeline(self.env.cr) as pipe:
+                pipe.copy("haoka_copy_test", ["id", "name"], [(1, "a")])
+                pipe.execute("SELECT count(*) FROM haoka_copy_test", check=refuse)
+                for i in range(2, 50):  # queued after the failure: taken, never run (or refused on queuing)
+                    pipe.copy("haoka_copy_test", ["id", "name"], [(i, "z")])
+        self.assertEqual(self.count(), (0, 0))

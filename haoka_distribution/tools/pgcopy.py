@@ -1,8 +1,9 @@
-"""Bulk inserts with PostgreSQL's COPY (no ORM): one round-trip per table and batch."""
+"""Bulk writes with PostgreSQL's COPY (no ORM): one round-trip per table and batch."""
 
 import csv
 import io
 import queue
+import sys
 import threading
 
 from psycopg2 import sql
@@ -29,67 +30,95 @@ def copy_rows(cr, table, columns, rows):
     cr._obj.copy_expert(_copy_query(cr, table, columns), io.StringIO(_csv(rows)))
 
 
-class _Abort(Exception):
-    """The producer of a streamed COPY failed: the COPY is aborted (and the transaction with it)."""
+SWITCH_INTERVAL = 0.0005
+_END = object()
+_ABORT = object()
 
 
-class _QueueReader:
-    """File-like object for ``copy_expert``: returns the CSV chunks put in ``chunks``, '' at the end."""
+class Pipeline:
+    """Statements run in order by a helper thread on the cursor's connection, while the calling thread
+    prepares the next ones::
 
-    def __init__(self, chunks):
-        self.chunks = chunks
-        self.finished = False  # the end (or abort) marker has been taken from the queue
+        with pgcopy.Pipeline(cr) as pipe:
+            for chunk in chunks:
+                pipe.copy("stock_lot", columns, rows_of(chunk))
+                pipe.execute("INSERT ... SELECT ... WHERE id = ANY(%s)", (ids,))
 
-    def read(self, size=-1):
-        chunk = self.chunks.get()
-        if chunk is None:
-            self.finished = True
-            return ""
-        if chunk is _Abort:
-            self.finished = True
-            raise _Abort()
-        return chunk
+    Each statement is a whole statement for PostgreSQL: the foreign-key checks of a chunk (which
+    PostgreSQL runs when the statement ends) overlap with the preparation of the next chunk (psycopg2
+    releases the GIL while it waits for the server). The first error, in either thread, stops the
+    pipeline and is raised by the ``with`` block; the transaction is the caller's (a savepoint around
+    the block leaves nothing written). The calling thread must not use the cursor inside the block.
+    """
 
-    readline = read
+    def __init__(self, cr, depth=2):
+        self._cr = cr
+        self._queue = queue.Queue(maxsize=depth)
+        self._failure = None
+        self._worker = threading.Thread(target=self._run, name="haoka-pipeline", daemon=True)
+
+    def __enter__(self):
+        # the helper thread needs the GIL back after each statement, from a thread that keeps it busy:
+        # a shorter switch interval (for this process, while the pipeline runs) makes it wait less
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        self._worker.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._queue.put(_ABORT if exc_type else _END)
+        self._worker.join()
+        sys.setswitchinterval(self._switch_interval)
+        if exc_type is None and self._failure is not None:
+            raise self._failure
+        return False
+
+    def copy(self, table, columns, rows):
+        """COPY ``rows`` (tuples, ``None`` for NULL) into ``table``; the CSV is built in the calling thread."""
+        self._put(("copy", _copy_query(self._cr, table, columns), _csv(rows)))
+
+    def execute(self, query, params=None, check=None):
+        """Run ``query``; ``check(cursor)``, if given, runs right after it in the helper thread (to fetch
+        and verify a result: an exception it raises stops the pipeline)."""
+        self._put(("execute", query, params, check))
+
+    def _put(self, item):
+        if self._failure is not None:
+            raise self._failure
+        self._queue.put(item)
+
+    def _run(self):
+        cursor = self._cr._obj
+        while True:
+            item = self._queue.get()
+            if item is _END or item is _ABORT:
+                return
+            if self._failure is not None:
+                continue  # failed: take what is queued until the end marker, run nothing more
+            try:
+                if item[0] == "copy":
+                    # read in one call: each read needs the GIL, which the producing thread holds
+                    cursor.copy_expert(item[1], io.StringIO(item[2]), size=len(item[2]) + 1)
+                else:
+                    cursor.execute(item[1], item[2])
+                    if item[3]:
+                        item[3](cursor)
+            except BaseException as error:  # noqa: BLE001 - handed over to the calling thread
+                self._failure = error
 
 
 def copy_rows_streamed(cr, table, columns, rows, chunk_size=5000):
     """Like :func:`copy_rows`, for an iterable of rows that is costly to produce (encryption, checks):
-    the COPY runs in a helper thread on the same connection while this thread produces the next chunk,
-    so that PostgreSQL writes, indexes and checks one chunk while Python builds the next (psycopg2
-    releases the GIL while it talks to the server). Either every row is written or the COPY fails and
-    the error is raised here; the transaction is the caller's, as with :func:`copy_rows`.
+    one COPY per chunk, each written (and its foreign keys checked) by PostgreSQL while this thread
+    produces the next chunk. Either every row is written or an error is raised here; the transaction is
+    the caller's, as with :func:`copy_rows`.
     """
-    chunks = queue.Queue(maxsize=4)
-    failure = []
-    query = _copy_query(cr, table, columns)
-
-    reader = _QueueReader(chunks)
-
-    def run_copy():
-        try:
-            cr._obj.copy_expert(query, reader)
-        except BaseException as error:  # noqa: BLE001 - handed over to the producing thread
-            failure.append(error)
-            while not reader.finished:  # unblock the producer: take its chunks until it stops
-                reader.finished = chunks.get() in (None, _Abort)
-
-    worker = threading.Thread(target=run_copy, name="haoka-copy", daemon=True)
-    worker.start()
-    try:
+    with Pipeline(cr) as pipe:
         batch = []
         for row in rows:
             batch.append(row)
             if len(batch) >= chunk_size:
-                chunks.put(_csv(batch))
+                pipe.copy(table, columns, batch)
                 batch = []
         if batch:
-            chunks.put(_csv(batch))
-    except BaseException:
-        chunks.put(_Abort)
-        worker.join()
-        raise
-    chunks.put(None)
-    worker.join()
-    if failure and not isinstance(failure[0], _Abort):
-        raise failure[0]
+            pipe.copy(table, columns, batch)

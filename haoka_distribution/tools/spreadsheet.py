@@ -139,6 +139,8 @@ def is_footer(row):
     for value in row:
         if is_blank(value):
             continue
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value.lstrip()[:1].isdigit()):
+            return False  # a card's row (no footer word starts with a digit)
         text = header_key(value)
         return any(text.startswith(word) for word in FOOTER_WORDS)
     return False

@@ -4,14 +4,18 @@ import io
 import time
 from collections import defaultdict
 
+import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.stock_lot import CardsAlreadyExist
 from ..tools import sim, spreadsheet
 
 PROGRESS_EVERY = 5000
+#: rows checked and written per chunk (a chunk is written while the next one is checked)
+STREAM_CHUNK = 5000
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
 TARGET_SELECTION = [
@@ -25,6 +29,10 @@ TARGET_SELECTION = [
     ("ignore", "Ignore"),
 ]
 TEMPLATE_HEADERS = ["ICCID(卡号)", "号码", "PUK", "PIN", "套餐", "运营商", "有效期"]
+
+
+class _RowsToReport(Exception):
+    """A row of a file imported in one pass is invalid: the file is checked as a whole instead."""
 
 
 class HaokaCardImport(models.TransientModel):
@@ -139,38 +147,105 @@ class HaokaCardImport(models.TransientModel):
         started = time.time()
         rows = self._read_rows()
         header_index, mapping = self._column_mapping(rows)
-        records, errors, warnings, footers = self._validate_rows(rows, header_index, mapping)
-        result = {
-            "rows": len(records) + len({e[0] for e in errors}),
-            "valid": len(records),
-            "warnings": warnings,
-            "errors": len(errors),
-            "error_lines": errors,
-            "imported": 0,
-            "updated": 0,
-            "picking_ids": [],
-            "footer_rows": footers,
-        }
-        blocked = errors and self.mode == "all_or_nothing"
-        if write and records and not blocked:
-            result.update(self._write(records))
-            self.state = "done"
+        context = self._row_context(rows, header_index, mapping)
+        result = None
+        if write and not self.update_existing:
+            result = self._import_in_one_pass(rows, header_index, context)
+        if result is None:
+            result = self._check_then_import(rows, header_index, context, write)
+        errors = result["error_lines"]
         result["error_report"] = self._error_report(errors) if errors else False
         result["seconds"] = round(time.time() - started, 2)
         self.write({
             "header_row": header_index + 1,
             "row_count": result["rows"],
             "valid_count": result["valid"],
-            "warning_count": warnings,
+            "warning_count": result["warnings"],
             "error_count": len(errors),
             "imported_count": result["imported"],
             "updated_count": result["updated"],
             "picking_ids": [fields.Command.set(result["picking_ids"])],
-            "preview_html": self._preview_html(records, errors, write and not blocked),
+            "preview_html": self._preview_html(result.pop("preview"), errors, result.pop("written")),
             "error_report": base64.b64encode(result["error_report"]) if errors else False,
             "error_report_name": "号卡导入错误.xlsx" if errors else False,
         })
+        if result["imported"] or result["updated"]:
+            self.state = "done"
         return result
+
+    def _check_then_import(self, rows, header_index, context, write):
+        """Check every row, then the valid cards against the database, then (``write``) import them."""
+        records, errors = [], []
+        for record, row_errors in self._iter_checked_rows(rows, header_index, context):
+            if row_errors:
+                errors.extend(row_errors)
+            else:
+                records.append(record)
+        records, db_errors = self._check_against_database(records, context)
+        errors.extend(db_errors)
+        errors.sort(key=lambda e: e[0])
+        result = self._result(records, errors, context)
+        blocked = errors and self.mode == "all_or_nothing"
+        if write and records and not blocked:
+            result.update(self._write(records))
+            result["written"] = True
+        return result
+
+    def _import_in_one_pass(self, rows, header_index, context):
+        """The import of a file whose rows are all valid and new, in one pass: the rows are checked chunk by
+        chunk while the previous chunk is written. Returns the result, or None when a row is invalid or a
+        card exists already: then nothing is left written and the rows are checked first
+        (:meth:`_check_then_import`), to report every problem."""
+        counts = self._plan_counts(rows, header_index, context)
+        if not counts:
+            return None
+        records = []
+
+        def chunks():
+            chunk = []
+            for record, row_errors in self._iter_checked_rows(rows, header_index, context):
+                if row_errors:
+                    raise _RowsToReport()
+                chunk.append(record)
+                if len(records) < PREVIEW_ROWS:
+                    records.append(record)
+                if len(chunk) == STREAM_CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+        total = sum(counts.values())
+        try:
+            with self.env.cr.savepoint():
+                pickings, _ids = self.env["stock.lot"]._haoka_import_cards(
+                    chunks(), counts, self.location_id, self._receipt_origin(), check_existing=True,
+                    progress=lambda done: self._notify_progress(done, total, every=PROGRESS_EVERY * 4),
+                )
+        except (_RowsToReport, CardsAlreadyExist, psycopg2.IntegrityError):
+            return None
+        result = self._result(records, [], context, valid=total)
+        result.update({"imported": total, "picking_ids": pickings.ids, "written": True})
+        return result
+
+    def _result(self, records, errors, context, valid=None):
+        valid = len(records) if valid is None else valid
+        return {
+            "rows": valid + len({e[0] for e in errors}),
+            "valid": valid,
+            "warnings": context["warnings"],
+            "errors": len(errors),
+            "error_lines": errors,
+            "imported": 0,
+            "updated": 0,
+            "picking_ids": [],
+            "footer_rows": context["footers"],
+            "preview": records[:PREVIEW_ROWS],
+            "written": False,
+        }
+
+    def _receipt_origin(self):
+        return self.env._("Card import %(file)s", file=self.filename or "")
 
     def _read_rows(self):
         if not self.file and self.filename:
@@ -230,20 +305,88 @@ class HaokaCardImport(models.TransientModel):
                     lookup.setdefault(spreadsheet.header_key(key), plan)
         return lookup
 
-    def _validate_rows(self, rows, header_index, mapping):
-        """Rows -> (valid card dicts, errors [(row, column, value, reason)], warning count, footer rows)."""
-        _ = self.env._
+    def _row_context(self, rows, header_index, mapping):
+        """What checking the rows needs, read once: column labels, plans, today; and the counters the check
+        fills (warnings, footer rows)."""
         header_row = rows[header_index]
-        headers = {
-            index: spreadsheet.cell_text(header_row[index]) if index < len(header_row) else "" for index in mapping
+        return {
+            "headers": {
+                index: spreadsheet.cell_text(header_row[index]) if index < len(header_row) else ""
+                for index in mapping
+            },
+            "column_of": {target: index for index, target in mapping.items()},
+            "plans": self._plan_lookup(),
+            "plan_by_cell": {},
+            "plan_facts": {},
+            "today": fields.Date.context_today(self),
+            "warnings": 0,
+            "footers": 0,
         }
-        column_of = {target: index for index, target in mapping.items()}
-        plans = self._plan_lookup()
-        today = fields.Date.context_today(self)
-        records, errors = [], []
-        warnings = footers = 0
+
+    def _data_rows(self, rows, header_index, context):
+        """``(row number, row)`` of the rows below the header that hold a card: blank rows are skipped, a
+        total/footer row is counted and skipped."""
+        context["footers"] = 0
+        for row_index in range(header_index + 1, len(rows)):
+            row = rows[row_index]
+            if all(spreadsheet.is_blank(v) for v in row):
+                continue
+            if spreadsheet.is_footer(row):
+                context["footers"] += 1
+                continue
+            yield row_index + 1, row
+
+    def _row_plan(self, row, context):
+        """The plan a row names (False when unknown) or the default plan; and the raw cell."""
+        index = context["column_of"].get("plan")
+        raw_plan = row[index] if index is not None and index < len(row) else None
+        if spreadsheet.is_blank(raw_plan):
+            return self.plan_id, raw_plan
+        plan = context["plan_by_cell"].get(raw_plan)
+        if plan is None:
+            plan = context["plan_by_cell"][raw_plan] = context["plans"].get(
+                spreadsheet.header_key(raw_plan), self.env["product.template"]
+            )
+        return plan, raw_plan
+
+    def _plan_facts(self, plan, context):
+        """What checking a row of ``plan`` reads from it, read once per plan."""
+        facts = context["plan_facts"].get(plan)
+        if facts is None:
+            carrier = plan.haoka_carrier_id
+            facts = context["plan_facts"][plan] = {
+                "name": plan.name,
+                "carrier": carrier.name,
+                "carrier_names": {
+                    spreadsheet.header_key(n)
+                    for n in (carrier.name, carrier.code, carrier.with_context(lang="zh_CN").name) if n
+                },
+                "policy": carrier.iccid_check_policy,
+                "expiration_time": plan.expiration_time,
+                "product": plan.product_variant_id,
+            }
+        return facts
+
+    def _plan_counts(self, rows, header_index, context):
+        """``{product: number of rows}`` when every row holding a card names a known plan (or the default
+        plan applies), else None. Reads what checking the rows of each plan needs, so that the check itself
+        does not use the database."""
+        counts = defaultdict(int)
+        for _row_no, row in self._data_rows(rows, header_index, context):
+            plan, _raw = self._row_plan(row, context)
+            if not plan:
+                return None
+            counts[self._plan_facts(plan, context)["product"]] += 1
+        return counts
+
+    def _iter_checked_rows(self, rows, header_index, context):
+        """``(card dict, [])`` for each valid row holding a card, ``(None, errors)`` for an invalid one, where
+        an error is ``(row, column, value, reason)``; duplicates within the file are errors. Counts the
+        warnings and footer rows in ``context``."""
+        _ = self.env._
+        headers, column_of, today = context["headers"], context["column_of"], context["today"]
+        context["warnings"] = 0
         seen_iccid, seen_msisdn = {}, {}
-        policies, carrier_names, default_expiry, products = {}, {}, {}, {}
 
         secret_checks = (
             ("puk", lambda v: len(v) == 8 and v.isdigit(), _("A PUK has 8 digits.")),
@@ -254,14 +397,7 @@ class HaokaCardImport(models.TransientModel):
             index = column_of.get(target)
             return row[index] if index is not None and index < len(row) else None
 
-        for row_index in range(header_index + 1, len(rows)):
-            row = rows[row_index]
-            row_no = row_index + 1
-            if all(spreadsheet.is_blank(v) for v in row):
-                continue
-            if spreadsheet.is_footer(row):
-                footers += 1
-                continue
+        for row_no, row in self._data_rows(rows, header_index, context):
             row_errors = []
 
             def error(target, value, reason, row_no=row_no, row_errors=row_errors):
@@ -285,39 +421,27 @@ class HaokaCardImport(models.TransientModel):
                     ))
                     iccid = None
 
-            plan = self.plan_id
-            raw_plan = cell(row, "plan")
-            if not spreadsheet.is_blank(raw_plan):
-                plan = plans.get(spreadsheet.header_key(raw_plan))
-                if not plan:
-                    error("plan", raw_plan, _("Unknown plan: no SIM plan has this name or reference."))
+            plan, raw_plan = self._row_plan(row, context)
+            facts = self._plan_facts(plan, context) if plan else None
+            if not plan and not spreadsheet.is_blank(raw_plan):
+                error("plan", raw_plan, _("Unknown plan: no SIM plan has this name or reference."))
             elif not plan:
                 error("plan", raw_plan, _("No plan: the row names none and no default plan is chosen."))
 
             raw_carrier = cell(row, "carrier")
             if plan and not spreadsheet.is_blank(raw_carrier):
-                carrier = plan.haoka_carrier_id
                 text = spreadsheet.header_key(raw_carrier)
-                if carrier not in carrier_names:
-                    carrier_names[carrier] = {
-                        spreadsheet.header_key(n)
-                        for n in (carrier.name, carrier.code, carrier.with_context(lang="zh_CN").name)
-                    }
-                names = carrier_names[carrier]
-                if not any(text == n or (len(text) >= 2 and text in n) for n in names if n):
+                if not any(text == n or (len(text) >= 2 and text in n) for n in facts["carrier_names"]):
                     error("carrier", raw_carrier, _(
-                        "The carrier does not match plan %(plan)s (%(carrier)s).", plan=plan.name, carrier=carrier.name
+                        "The carrier does not match plan %(plan)s (%(carrier)s).",
+                        plan=facts["name"], carrier=facts["carrier"],
                     ))
 
-            policy = policies.get(plan) if plan else None
-            if policy is None and plan:
-                policy = policies[plan] = plan.haoka_carrier_id.iccid_check_policy
-            if iccid and plan and policy != "off":
-                if sim.iccid_luhn_status(iccid) == "failed":
-                    if policy == "strict":
-                        error("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong."))
-                    else:
-                        warnings += 1
+            if iccid and plan and facts["policy"] != "off" and sim.iccid_luhn_status(iccid) == "failed":
+                if facts["policy"] == "strict":
+                    error("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong."))
+                else:
+                    context["warnings"] += 1
 
             raw_msisdn = cell(row, "msisdn")
             msisdn = None
@@ -347,11 +471,11 @@ class HaokaCardImport(models.TransientModel):
                 elif expiry < today:
                     error("expiry", raw_expiry, _("The expiry date is in the past."))
                     expiry = None
-            elif plan and default_expiry.setdefault(plan, plan.expiration_time):
-                expiry = today + datetime.timedelta(days=default_expiry[plan])
+            elif plan and facts["expiration_time"]:
+                expiry = today + datetime.timedelta(days=facts["expiration_time"])
             elif plan:
                 error("expiry", raw_expiry, _("No expiry date, and plan %(plan)s has no default validity.",
-                                              plan=plan.name))
+                                              plan=facts["name"]))
 
             if iccid:
                 if iccid in seen_iccid:
@@ -367,47 +491,42 @@ class HaokaCardImport(models.TransientModel):
                     seen_msisdn[msisdn] = row_no
 
             if row_errors:
-                errors.extend(row_errors)
+                yield None, row_errors
                 continue
-            records.append({
+            yield {
                 "row": row_no,
                 "iccid": iccid,
                 "msisdn": msisdn,
                 "puk": secrets_["puk"],
                 "pin": secrets_["pin"],
                 "plan": plan,
-                "product": products.get(plan) or products.setdefault(plan, plan.product_variant_id),
+                "product": facts["product"],
                 "expiration_date": datetime.datetime.combine(expiry, datetime.time()),
-                "raw": {target: cell(row, target) for target in ("iccid", "msisdn")},
-            })
-        records, db_errors = self._check_against_database(records, headers, column_of)
-        errors.extend(db_errors)
-        errors.sort(key=lambda e: e[0])
-        return records, errors, warnings, footers
+            }, []
 
-    def _check_against_database(self, records, headers, column_of):
+    def _check_against_database(self, records, context):
         """Cards already in the database: an error naming the existing card, or (update mode) an update."""
         _ = self.env._
         if not records:
             return records, []
+        headers, column_of = context["headers"], context["column_of"]
         cr = self.env.cr
         self.env.flush_all()
-        # join on unnest(): one index look-up per value, whatever the size of the batch
+        iccids = [r["iccid"] for r in records]
+        numbers = [r["msisdn"] for r in records if r["msisdn"]]
+        cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id", (iccids, numbers))
         cr.execute(
             """SELECT l.name, l.id, l.msisdn, t.name->>'en_US'
-                 FROM unnest(%s::varchar[]) AS v(name)
-                 JOIN stock_lot l ON l.name = v.name AND l.is_sim_card
+                 FROM stock_lot l
                  JOIN product_product p ON p.id = l.product_id
-                 JOIN product_template t ON t.id = p.product_tmpl_id""",
-            ([r["iccid"] for r in records],),
+                 JOIN product_template t ON t.id = p.product_tmpl_id
+                WHERE l.id = ANY(%s)""",
+            (cr.fetchone()[0] or [],),
         )
-        by_iccid = {name: (lot_id, msisdn, plan) for name, lot_id, msisdn, plan in cr.fetchall()}
-        cr.execute(
-            """SELECT l.msisdn, l.name FROM unnest(%s::varchar[]) AS v(msisdn)
-                 JOIN stock_lot l ON l.msisdn = v.msisdn AND l.is_sim_card""",
-            ([r["msisdn"] for r in records if r["msisdn"]],),
-        )
-        by_msisdn = dict(cr.fetchall())
+        existing = cr.fetchall()
+        iccids, numbers = set(iccids), set(numbers)
+        by_iccid = {name: (lot_id, msisdn, plan) for name, lot_id, msisdn, plan in existing if name in iccids}
+        by_msisdn = {msisdn: name for name, _lot_id, msisdn, _plan in existing if msisdn in numbers}
         kept, errors = [], []
         for record in records:
             existing = by_iccid.get(record["iccid"])
@@ -432,22 +551,20 @@ class HaokaCardImport(models.TransientModel):
         return kept, errors
 
     def _write(self, records):
+        """Import checked records: new cards into stock, existing ones (update mode) updated."""
         Lot = self.env["stock.lot"]
         new = [r for r in records if not r.get("update_lot_id")]
         updates = [r for r in records if r.get("update_lot_id")]
         pickings = self.env["stock.picking"]
-        done = 0
-        lot_ids_by_product = defaultdict(list)
-        for start in range(0, len(new), PROGRESS_EVERY * 4):
-            chunk = new[start:start + PROGRESS_EVERY * 4]
-            ids = Lot._haoka_bulk_insert(chunk, self.location_id)
-            for record in chunk:
-                lot_ids_by_product[record["product"]].append(ids[record["iccid"]])
-            done += len(chunk)
-            self._notify_progress(done, len(records))
-        if lot_ids_by_product:
-            origin = self.env._("Card import %(file)s", file=self.filename or "")
-            pickings = Lot._haoka_bulk_receive(lot_ids_by_product, self.location_id, origin)
+        if new:
+            counts = defaultdict(int)
+            for record in new:
+                counts[record["product"]] += 1
+            pickings, _ids = Lot._haoka_import_cards(
+                (new[start:start + STREAM_CHUNK] for start in range(0, len(new), STREAM_CHUNK)),
+                counts, self.location_id, self._receipt_origin(),
+                progress=lambda done: self._notify_progress(done, len(new), every=PROGRESS_EVERY * 4),
+            )
         for record in updates:
             vals = {"expiration_date": record["expiration_date"]}
             if record["puk"]:
@@ -457,14 +574,14 @@ class HaokaCardImport(models.TransientModel):
             if record["msisdn"]:
                 vals["msisdn"] = record["msisdn"]
             Lot.browse(record["update_lot_id"]).write(vals)
-        if len(records) > PROGRESS_EVERY:
+        if updates and len(records) > PROGRESS_EVERY:
             self._notify_progress(len(records), len(records))
         return {"imported": len(new), "updated": len(updates), "picking_ids": pickings.ids}
 
-    def _notify_progress(self, done, total):
+    def _notify_progress(self, done, total, every=1):
         """Progress of a large import, sent on its own cursor so the user sees it before the import's
-        transaction commits."""
-        if total <= PROGRESS_EVERY:
+        transaction commits; only when ``done`` passes a multiple of ``every``."""
+        if total <= PROGRESS_EVERY or (done < total and done % every >= STREAM_CHUNK):
             return
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, self.env.uid, self.env.context)
