@@ -28,6 +28,8 @@ CARD_STATES = [
 #: states in which a card can still be sold: the expiry job only moves these to 'expired'
 SELLABLE_STATES = ("available",)
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+#: ids drawn from a sequence at a time by a bulk import
+BULK_ID_BLOCK = 5000
 #: the columns of a card written by a bulk import (see StockLot._haoka_lot_row_maker)
 BULK_LOT_COLUMNS = [
     "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
@@ -37,16 +39,6 @@ BULK_LOT_COLUMNS = [
     "create_uid", "create_date", "write_uid", "write_date",
     "is_sim_card", "card_state", "product_expiry_reminded",
 ]
-
-
-class CardsAlreadyExist(Exception):
-    """A bulk import asked to check the database (``check_existing``) met a card that exists already."""
-
-
-def _raise_if_found(cursor):
-    row = cursor.fetchone()
-    if row:
-        raise CardsAlreadyExist(row[0])
 
 
 class StockLot(models.Model):
@@ -159,21 +151,17 @@ class StockLot(models.Model):
             DROP INDEX IF EXISTS stock_lot__haoka_carrier_id_index;
             """
         )
-        # The SIM cards (ids) having one of these ICCIDs or numbers: one b-tree look-up per value, always.
-        # Left to itself the planner may pick the trigram (GIN) indexes, whose whole pending list is then
-        # scanned for each value (~10 ms a look-up right after a large import, until autovacuum merges it),
-        # or, with statistics taken when the table was small (an import writes many rows at once), a scan
-        # of the table for each value.
+        # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
+        # of the table, once). Left to itself the planner may pick the trigram (GIN) indexes, whose whole
+        # pending list is then scanned for each value (~10 ms a look-up right after a large import, until
+        # autovacuum merges the list: minutes for a file of 100,000 cards).
         self.env.cr.execute(
             """
             CREATE OR REPLACE FUNCTION haoka_sim_cards_matching(iccids varchar[], numbers varchar[])
-            RETURNS SETOF integer LANGUAGE sql STABLE
-            SET enable_bitmapscan = off SET enable_seqscan = off SET enable_hashjoin = off
-            SET enable_mergejoin = off AS $$
-                SELECT l.id FROM unnest(iccids) AS v(name) JOIN stock_lot l ON l.name = v.name AND l.is_sim_card
+            RETURNS SETOF integer LANGUAGE sql STABLE SET enable_bitmapscan = off AS $$
+                SELECT id FROM stock_lot WHERE is_sim_card AND name = ANY(iccids)
                 UNION
-                SELECT l.id FROM unnest(numbers) AS v(msisdn)
-                  JOIN stock_lot l ON l.msisdn = v.msisdn AND l.is_sim_card
+                SELECT id FROM stock_lot WHERE is_sim_card AND msisdn IS NOT NULL AND msisdn = ANY(numbers)
             $$
             """
         )
@@ -281,34 +269,30 @@ class StockLot(models.Model):
         return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
 
     @api.model
-    def _haoka_import_cards(self, card_chunks, counts_by_product, location, origin, check_existing=False,
-                            progress=None):
+    def _haoka_import_cards(self, card_chunks, counts_by_product, location, origin, progress=None):
         """Create new cards and receive them into ``location``: one validated receipt per plan, with a move
         line per card, as :meth:`_haoka_bulk_receive` makes it. Returns ``(pickings, {iccid: lot id})``.
 
         The lots, move lines and quants of each chunk are written by PostgreSQL while the next chunk is
-        produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts.
+        produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts. A card whose
+        ICCID or number exists in the same company breaks the database's unique indexes: the error
+        (``psycopg2.IntegrityError``) is raised and nothing is left written once the caller rolls back.
 
         :param card_chunks: iterable of lists of card dicts (see :meth:`_haoka_bulk_insert`); it may produce
             them lazily (e.g. check the file's rows chunk by chunk) and must not use the database.
         :param counts_by_product: ``{product.product: number of cards}``, exactly what the chunks hold.
-        :param check_existing: look each chunk up in the database first and raise :class:`CardsAlreadyExist`
-            when a card has the ICCID or the number of an existing card.
         :param progress: called with the number of cards written so far, after each chunk.
         """
         receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
         make_row = self._haoka_lot_row_maker(list(counts_by_product), location)
-        lot_ids = iter(self._haoka_next_ids("stock_lot", receipt.total))
         ids_by_iccid = {}
         with pgcopy.Pipeline(self.env.cr) as pipe:
+            lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK)
+            receipt.start(pipe)
             for cards in card_chunks:
-                lots = [(next(lot_ids, None), card) for card in cards]
-                if lots and lots[-1][0] is None:
+                if len(ids_by_iccid) + len(cards) > receipt.total:
                     raise UserError(self.env._("More cards than announced for this import."))
-                if check_existing:
-                    pipe.execute("SELECT haoka_sim_cards_matching(%s, %s) LIMIT 1", (
-                        [card["iccid"] for card in cards], [card["msisdn"] for card in cards if card["msisdn"]]
-                    ), check=_raise_if_found)
+                lots = list(zip(lot_ids.take(len(cards)), cards, strict=True))
                 pipe.copy("stock_lot", BULK_LOT_COLUMNS, [make_row(card, lot_id) for lot_id, card in lots])
                 receipt.queue(pipe, [
                     (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
@@ -318,6 +302,17 @@ class StockLot(models.Model):
                     progress(len(ids_by_iccid))
         self.invalidate_model()
         return receipt.validate(), ids_by_iccid
+
+    @api.model
+    def _haoka_cards_outside(self, companies):
+        """Whether SIM cards exist whose company is not one of ``companies`` (res.company, empty for the
+        cards of no company): the database's unique ICCID and number indexes are per company."""
+        keys = [company.id or 0 for company in companies]
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT 1 FROM stock_lot WHERE is_sim_card AND NOT COALESCE(company_id, 0) = ANY(%s) LIMIT 1", (keys,)
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _haoka_bulk_receive(self, lot_ids_by_product, location, origin):
@@ -332,6 +327,7 @@ class StockLot(models.Model):
         self.env.cr.execute("SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s)", (all_ids,))
         lots = {lot_id: (name, expiry) for lot_id, name, expiry in self.env.cr.fetchall()}
         with pgcopy.Pipeline(self.env.cr) as pipe:
+            receipt.start(pipe)
             receipt.queue(pipe, [
                 (lot_id, product, *lots[lot_id])
                 for product, lot_ids in lot_ids_by_product.items() for lot_id in lot_ids
@@ -1086,14 +1082,18 @@ class _BulkReceipt:
             self.common[move] = Lot._haoka_move_line_values(move, now)
             self.quant_statements[move] = env["stock.move.line"]._haoka_receipt_quants_statement(move, now)
             self.lines[move] = []
-        self.line_ids = iter(Lot._haoka_next_ids("stock_move_line", self.total))
+        self.line_ids = None
         env.flush_all()
+
+    def start(self, pipe):
+        """Start drawing the move lines' ids on ``pipe``."""
+        self.line_ids = pipe.ids("stock_move_line", BULK_ID_BLOCK)
 
     def queue(self, pipe, lots):
         """Queue the move lines and quants of ``lots``: ``(lot id, product, ICCID, expiry)``."""
         by_move = defaultdict(list)
-        for lot_id, product, name, expiry in lots:
-            by_move[self.moves[product]].append((next(self.line_ids), lot_id, name, expiry))
+        for line_id, (lot_id, product, name, expiry) in zip(self.line_ids.take(len(lots)), lots, strict=True):
+            by_move[self.moves[product]].append((line_id, lot_id, name, expiry))
         for move, lines in by_move.items():
             common = self.common[move]
             values = tuple(common.values())

@@ -63,3 +63,19 @@ class TestStreamedCopy(TransactionCase):
                 for i in range(2, 50):  # queued after the failure: taken, never run (or refused on queuing)
                     pipe.copy("haoka_copy_test", ["id", "name"], [(i, "z")])
         self.assertEqual(self.count(), (0, 0))
+
+    def test_pipeline_fetch_and_ids(self):
+        with pgcopy.Pipeline(self.env.cr) as pipe:
+            ids = pipe.ids("stock_lot", 3)
+            drawn = ids.take(2) + ids.take(5)
+            rows = pipe.fetch("SELECT 40 + 2").result()
+        self.assertEqual(rows, [(42,)])
+        self.assertEqual(len(set(drawn)), 7)
+        self.assertEqual(drawn, sorted(drawn))
+
+    def test_pipeline_fetch_after_a_failure_gets_the_error(self):
+        with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            with pgcopy.Pipeline(self.env.cr) as pipe:
+                pipe.copy("haoka_copy_test", ["id", "name"], [(1, "a"), (1, "b")])
+                pipe.fetch("SELECT 1").result()  # raises the COPY's error instead of waiting forever
+        self.assertEqual(self.count(), (0, 0))

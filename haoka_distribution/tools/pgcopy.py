@@ -5,6 +5,7 @@ import io
 import queue
 import sys
 import threading
+from concurrent.futures import Future
 
 from psycopg2 import sql
 
@@ -51,7 +52,7 @@ class Pipeline:
     the block leaves nothing written). The calling thread must not use the cursor inside the block.
     """
 
-    def __init__(self, cr, depth=2):
+    def __init__(self, cr, depth=16):
         self._cr = cr
         self._queue = queue.Queue(maxsize=depth)
         self._failure = None
@@ -82,6 +83,17 @@ class Pipeline:
         and verify a result: an exception it raises stops the pipeline)."""
         self._put(("execute", query, params, check))
 
+    def fetch(self, query, params=None):
+        """Queue ``query``; returns a :class:`~concurrent.futures.Future` of its rows (or of the error that
+        stopped the pipeline before or while running it)."""
+        future = Future()
+        self._put(("execute", query, params, lambda cursor: future.set_result(cursor.fetchall()), future))
+        return future
+
+    def ids(self, table, block):
+        """Ids of ``table``'s sequence, drawn ``block`` at a time by the pipeline, one block ahead."""
+        return _Ids(self, table, block)
+
     def _put(self, item):
         if self._failure is not None:
             raise self._failure
@@ -93,8 +105,11 @@ class Pipeline:
             item = self._queue.get()
             if item is _END or item is _ABORT:
                 return
-            if self._failure is not None:
-                continue  # failed: take what is queued until the end marker, run nothing more
+            future = item[4] if len(item) > 4 else None
+            if self._failure is not None:  # failed: take what is queued until the end marker, run nothing more
+                if future:
+                    future.set_exception(self._failure)
+                continue
             try:
                 if item[0] == "copy":
                     # read in one call: each read needs the GIL, which the producing thread holds
@@ -105,6 +120,31 @@ class Pipeline:
                         item[3](cursor)
             except BaseException as error:  # noqa: BLE001 - handed over to the calling thread
                 self._failure = error
+                if future and not future.done():
+                    future.set_exception(error)
+
+
+class _Ids:
+    """See :meth:`Pipeline.ids`: a block is requested when the previous one is taken, so that it is drawn
+    while the caller prepares rows. The ids left unused at the end are lost (a gap in the sequence, as
+    after any rolled-back insert)."""
+
+    def __init__(self, pipe, table, block):
+        self._pipe, self._table, self._block = pipe, table, block
+        self._available = []
+        self._pending = self._request()
+
+    def _request(self):
+        return self._pipe.fetch(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (self._table, self._block)
+        )
+
+    def take(self, count):
+        while len(self._available) < count:
+            self._available += [row[0] for row in self._pending.result()]
+            self._pending = self._request()
+        taken, self._available = self._available[:count], self._available[count:]
+        return taken
 
 
 def copy_rows_streamed(cr, table, columns, rows, chunk_size=5000):

@@ -10,7 +10,6 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.stock_lot import CardsAlreadyExist
 from ..tools import sim, spreadsheet
 
 PROGRESS_EVERY = 5000
@@ -193,12 +192,15 @@ class HaokaCardImport(models.TransientModel):
 
     def _import_in_one_pass(self, rows, header_index, context):
         """The import of a file whose rows are all valid and new, in one pass: the rows are checked chunk by
-        chunk while the previous chunk is written. Returns the result, or None when a row is invalid or a
-        card exists already: then nothing is left written and the rows are checked first
+        chunk while the previous chunk is written; a card that exists already breaks the database's unique
+        indexes. Returns the result, or None when a row is invalid or a card exists already (or may exist in
+        another company): then nothing is left written and the rows are checked first
         (:meth:`_check_then_import`), to report every problem."""
         counts = self._plan_counts(rows, header_index, context)
-        if not counts:
-            return None
+        if not counts or self.env["stock.lot"]._haoka_cards_outside(
+            self.env["res.company"].union(*(product.company_id for product in counts))
+        ):
+            return None  # existing cards are found by the unique indexes, which are per company
         records = []
 
         def chunks():
@@ -219,10 +221,10 @@ class HaokaCardImport(models.TransientModel):
         try:
             with self.env.cr.savepoint():
                 pickings, _ids = self.env["stock.lot"]._haoka_import_cards(
-                    chunks(), counts, self.location_id, self._receipt_origin(), check_existing=True,
+                    chunks(), counts, self.location_id, self._receipt_origin(),
                     progress=lambda done: self._notify_progress(done, total, every=PROGRESS_EVERY * 4),
                 )
-        except (_RowsToReport, CardsAlreadyExist, psycopg2.IntegrityError):
+        except (_RowsToReport, psycopg2.IntegrityError):  # an invalid row, an existing card
             return None
         result = self._result(records, [], context, valid=total)
         result.update({"imported": total, "picking_ids": pickings.ids, "written": True})
