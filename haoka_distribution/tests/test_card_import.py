@@ -292,6 +292,17 @@ class TestCardImport(HaokaCase):
         self.assertEqual((result["imported"], result["errors"]), (8, 1))
         self.assertEqual(self.product.qty_available, 9)
 
+    def test_existing_card_of_another_company_is_reported(self):
+        """The unique indexes are per company: with cards of another company in the database, the file is
+        checked as a whole, and an ICCID known there is reported."""
+        other = self.env["res.company"].create({"name": "Other SIM Company"})
+        iccid = make_iccid("898600", 1305)
+        self.env["stock.lot"].create({"name": iccid, "product_id": self.product.id, "company_id": other.id})
+        _wizard, result = self.run_import(xlsx_bytes([HEADER] + self.card_rows(1300, 8)))
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        self.assertEqual(result["error_lines"][0][0], 7)
+        self.assertIn(iccid, result["error_lines"][0][3])
+
     def test_staff_can_import_through_the_form(self):
         content = xlsx_bytes([HEADER] + self.card_rows(1000, 2))
         form = Form(self.env["haoka.card.import"].with_user(self.staff))

@@ -359,9 +359,13 @@ class HaokaCardImport(models.TransientModel):
             facts = context["plan_facts"][plan] = {
                 "name": plan.name,
                 "carrier": carrier.name,
+                # its code and its name in English and every language in use (China Mobile, 中国移动)
                 "carrier_names": {
                     spreadsheet.header_key(n)
-                    for n in (carrier.name, carrier.code, carrier.with_context(lang="zh_CN").name) if n
+                    for n in [carrier.code] + [
+                        carrier.with_context(lang=code).name
+                        for code in {"en_US"} | {code for code, _name in self.env["res.lang"].get_installed()}
+                    ] if n
                 },
                 "policy": carrier.iccid_check_policy,
                 "expiration_time": plan.expiration_time,
