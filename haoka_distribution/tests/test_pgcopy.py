@@ -1,5 +1,7 @@
 """Streamed COPY: rows produced while PostgreSQL writes them, all or nothing, errors raised to the caller."""
 
+import sys
+
 import psycopg2
 
 from odoo.tests.common import TransactionCase
@@ -79,3 +81,15 @@ class TestStreamedCopy(TransactionCase):
                 pipe.copy("haoka_copy_test", ["id", "name"], [(1, "a"), (1, "b")])
                 pipe.fetch("SELECT 1").result()  # raises the COPY's error instead of waiting forever
         self.assertEqual(self.count(), (0, 0))
+
+    def test_switch_interval_restored_after_overlapping_pipelines(self):
+        before = sys.getswitchinterval()
+        first = pgcopy.Pipeline(self.env.cr)
+        second = pgcopy.Pipeline(self.env.cr)  # e.g. another request's import, in a threaded server
+        first.__enter__()
+        second.__enter__()
+        self.assertEqual(sys.getswitchinterval(), pgcopy.SWITCH_INTERVAL)
+        first.__exit__(None, None, None)
+        self.assertEqual(sys.getswitchinterval(), pgcopy.SWITCH_INTERVAL)  # the second still runs
+        second.__exit__(None, None, None)
+        self.assertEqual(sys.getswitchinterval(), before)

@@ -33,6 +33,21 @@ def copy_rows(cr, table, columns, rows):
 
 SWITCH_INTERVAL = 0.0005
 _END = object()
+_switch = {"pipelines": 0, "interval": None}
+_switch_lock = threading.Lock()
+
+
+def _short_switch_interval(step):
+    """A pipeline's helper thread needs the GIL back after each statement, from a thread that keeps it
+    busy: while pipelines run, the process switches threads more often so that it waits less. Counted, so
+    that pipelines running at the same time (threaded server) restore the interval only when the last ends."""
+    with _switch_lock:
+        if step > 0 and not _switch["pipelines"]:
+            _switch["interval"] = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switch["pipelines"] += step
+        if step < 0 and not _switch["pipelines"]:
+            sys.setswitchinterval(_switch["interval"])
 _ABORT = object()
 
 
@@ -59,17 +74,14 @@ class Pipeline:
         self._worker = threading.Thread(target=self._run, name="haoka-pipeline", daemon=True)
 
     def __enter__(self):
-        # the helper thread needs the GIL back after each statement, from a thread that keeps it busy:
-        # a shorter switch interval (for this process, while the pipeline runs) makes it wait less
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        _short_switch_interval(+1)
         self._worker.start()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         self._queue.put(_ABORT if exc_type else _END)
         self._worker.join()
-        sys.setswitchinterval(self._switch_interval)
+        _short_switch_interval(-1)
         if exc_type is None and self._failure is not None:
             raise self._failure
         return False
