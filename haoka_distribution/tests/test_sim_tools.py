@@ -1,8 +1,10 @@
-"""Normalisation and validation of ICCIDs and numbers (pure functions, no ORM)."""
+"""Normalisation and validation of ICCIDs and numbers (pure functions, no ORM); bulk settings."""
+
+import gc
 
 import pytest
 
-from odoo.addons.haoka_distribution.tools import sim
+from odoo.addons.haoka_distribution.tools import bulk, sim
 
 
 @pytest.mark.parametrize(
@@ -93,3 +95,13 @@ def test_segments_and_prefixes():
         sim.parse_segments("139-134")
     with pytest.raises(ValueError):
         sim.parse_segments("13a")
+
+
+def test_gc_paused_is_counted_and_restores_the_collector():
+    assert gc.isenabled()
+    with bulk.gc_paused():
+        assert not gc.isenabled()
+        with bulk.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer block still runs
+    assert gc.isenabled()

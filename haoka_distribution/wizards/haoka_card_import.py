@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import sim, spreadsheet
+from ..tools import bulk, sim, spreadsheet
 
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
@@ -100,7 +100,8 @@ class HaokaCardImport(models.TransientModel):
     def action_check(self):
         """校验: a dry run that fills the counts, the preview and the error report."""
         self.ensure_one()
-        self._run(write=False)
+        with bulk.gc_paused():
+            self._run(write=False)
         self.state = "checked"
         return self._reopen()
 
@@ -138,7 +139,8 @@ class HaokaCardImport(models.TransientModel):
         In 'all or nothing' mode nothing is written when any row is invalid.
         """
         self.ensure_one()
-        return self._run(write=True)
+        with bulk.gc_paused():
+            return self._run(write=True)
 
     # ------------------------------------------------------------------ the work
 
