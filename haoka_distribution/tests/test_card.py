@@ -11,6 +11,23 @@ from .common import HaokaCase, make_iccid
 
 
 class TestCard(HaokaCase):
+    def test_card_entered_by_hand_is_received_into_stock(self):
+        cards = self.env["stock.lot"].with_context(haoka_manual_entry=True).create([
+            {"name": make_iccid("898600", 4100 + i), "product_id": self.product.id, "msisdn": "1380000410%s" % i}
+            for i in range(3)
+        ])
+        stock = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+        self.assertEqual(cards.mapped("product_qty"), [1, 1, 1])
+        self.assertEqual(cards.location_id, stock)
+        lines = self.env["stock.move.line"].search([("lot_id", "in", cards.ids)])
+        self.assertEqual(len(lines), 3)
+        self.assertEqual(lines.picking_id.state, "done")
+        self.assertEqual(lines.picking_id.picking_type_id.code, "incoming")
+        quants = self.env["stock.quant"].search([("lot_id", "in", cards.ids)])
+        self.assertEqual(sorted(quants.mapped("quantity")), [-1, -1, -1, 1, 1, 1])
+        with self.assertRaisesRegex(UserError, "not in stock yet"):
+            self.env["stock.lot"]._haoka_bulk_receive({self.product: cards[:1].ids}, stock, "again")
+
     def test_normalised_on_create_and_write(self):
         iccid = make_iccid("898600", 11)
         full_width = "".join(chr(ord(c) + 0xFEE0) for c in iccid)
