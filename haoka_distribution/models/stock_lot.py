@@ -271,7 +271,7 @@ class StockLot(models.Model):
     @api.model
     def _haoka_import_cards(self, card_chunks, counts_by_product, location, origin, progress=None):
         """Create new cards and receive them into ``location``: one validated receipt per plan, with a move
-        line per card, as :meth:`_haoka_bulk_receive` makes it. Returns ``(pickings, {iccid: lot id})``.
+        line per card, as :meth:`_haoka_bulk_receive` makes it. Returns the receipts.
 
         The lots, move lines and quants of each chunk are written by PostgreSQL while the next chunk is
         produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts. A card whose
@@ -285,23 +285,23 @@ class StockLot(models.Model):
         """
         receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
         make_row = self._haoka_lot_row_maker(list(counts_by_product), location)
-        ids_by_iccid = {}
+        written = 0
         with pgcopy.Pipeline(self.env.cr) as pipe:
             lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK)
             receipt.start(pipe)
             for cards in card_chunks:
-                if len(ids_by_iccid) + len(cards) > receipt.total:
+                written += len(cards)
+                if written > receipt.total:
                     raise UserError(self.env._("More cards than announced for this import."))
                 lots = list(zip(lot_ids.take(len(cards)), cards, strict=True))
                 pipe.copy("stock_lot", BULK_LOT_COLUMNS, [make_row(card, lot_id) for lot_id, card in lots])
                 receipt.queue(pipe, [
                     (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
                 ])
-                ids_by_iccid.update((card["iccid"], lot_id) for lot_id, card in lots)
                 if progress:
-                    progress(len(ids_by_iccid))
+                    progress(written)
         self.invalidate_model()
-        return receipt.validate(), ids_by_iccid
+        return receipt.validate()
 
     @api.model
     def _haoka_cards_outside(self, companies):
@@ -332,8 +332,7 @@ class StockLot(models.Model):
                 (lot_id, product, *lots[lot_id])
                 for product, lot_ids in lot_ids_by_product.items() for lot_id in lot_ids
             ])
-            pipe.execute("UPDATE stock_lot SET location_id = %s WHERE id = ANY(%s)", (location.id, all_ids))
-        self.invalidate_model()
+        self.env["stock.move.line"]._haoka_set_lot_location(all_ids, location)
         return receipt.validate()
 
     @api.model
@@ -520,6 +519,13 @@ class StockLot(models.Model):
         }
 
     @api.model
+    def _haoka_move_line_rows(self, common, lines):
+        """``(columns, rows)`` of bulk move lines: ``lines`` are ``(line id, lot id, lot name, expiry)``,
+        ``common`` the values they share (:meth:`_haoka_move_line_values`)."""
+        values = tuple(common.values())
+        return ["id", "lot_id", "lot_name", "expiration_date", *common], [(*line, *values) for line in lines]
+
+    @api.model
     def _haoka_cache_move_lines(self, move, common, lines):
         """Put the values written for bulk move lines ``lines`` (``(line id, lot id, lot name, expiry)``)
         in the ORM cache, so that validating the move recomputes nothing into a write per line (the ORM
@@ -547,11 +553,8 @@ class StockLot(models.Model):
         ids = self._haoka_next_ids("stock_move_line", len(lots))
         common = self._haoka_move_line_values(move, fields.Datetime.now())
         lines = [(line_id, *lot) for line_id, lot in zip(ids, lots, strict=True)]
-        values = tuple(common.values())
-        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", ["id", "lot_id", "lot_name", "expiration_date",
-                                                                   *common], (
-            (*line, *values) for line in lines
-        ), chunk_size=5000)
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", *self._haoka_move_line_rows(common, lines),
+                                  chunk_size=5000)
         self.env["stock.move.line"].invalidate_model()
         move.invalidate_recordset()
         picking.invalidate_recordset()
@@ -1095,10 +1098,7 @@ class _BulkReceipt:
         for line_id, (lot_id, product, name, expiry) in zip(self.line_ids.take(len(lots)), lots, strict=True):
             by_move[self.moves[product]].append((line_id, lot_id, name, expiry))
         for move, lines in by_move.items():
-            common = self.common[move]
-            values = tuple(common.values())
-            pipe.copy("stock_move_line", ["id", "lot_id", "lot_name", "expiration_date", *common],
-                      [(*line, *values) for line in lines])
+            pipe.copy("stock_move_line", *self.env["stock.lot"]._haoka_move_line_rows(self.common[move], lines))
             pipe.execute(*self.quant_statements[move]([line[1] for line in lines]))
             self.lines[move].extend(lines)
 

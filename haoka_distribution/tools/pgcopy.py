@@ -3,11 +3,12 @@
 import csv
 import io
 import queue
-import sys
 import threading
 from concurrent.futures import Future
 
 from psycopg2 import sql
+
+from . import bulk
 
 
 def _copy_query(cr, table, columns):
@@ -31,23 +32,8 @@ def copy_rows(cr, table, columns, rows):
     cr._obj.copy_expert(_copy_query(cr, table, columns), io.StringIO(_csv(rows)))
 
 
-SWITCH_INTERVAL = 0.0005
+SWITCH_INTERVAL = bulk.SWITCH_INTERVAL
 _END = object()
-_switch = {"pipelines": 0, "interval": None}
-_switch_lock = threading.Lock()
-
-
-def _short_switch_interval(step):
-    """A pipeline's helper thread needs the GIL back after each statement, from a thread that keeps it
-    busy: while pipelines run, the process switches threads more often so that it waits less. Counted, so
-    that pipelines running at the same time (threaded server) restore the interval only when the last ends."""
-    with _switch_lock:
-        if step > 0 and not _switch["pipelines"]:
-            _switch["interval"] = sys.getswitchinterval()
-            sys.setswitchinterval(SWITCH_INTERVAL)
-        _switch["pipelines"] += step
-        if step < 0 and not _switch["pipelines"]:
-            sys.setswitchinterval(_switch["interval"])
 _ABORT = object()
 
 
@@ -74,14 +60,14 @@ class Pipeline:
         self._worker = threading.Thread(target=self._run, name="haoka-pipeline", daemon=True)
 
     def __enter__(self):
-        _short_switch_interval(+1)
+        bulk.short_switch_interval.enter()
         self._worker.start()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         self._queue.put(_ABORT if exc_type else _END)
         self._worker.join()
-        _short_switch_interval(-1)
+        bulk.short_switch_interval.exit()
         if exc_type is None and self._failure is not None:
             raise self._failure
         return False

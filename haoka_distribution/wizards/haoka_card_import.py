@@ -222,7 +222,7 @@ class HaokaCardImport(models.TransientModel):
         total = sum(counts.values())
         try:
             with self.env.cr.savepoint():
-                pickings, _ids = self.env["stock.lot"]._haoka_import_cards(
+                pickings = self.env["stock.lot"]._haoka_import_cards(
                     chunks(), counts, self.location_id, self._receipt_origin(),
                     progress=lambda done: self._notify_progress(done, total, every=PROGRESS_EVERY * 4),
                 )
@@ -568,7 +568,7 @@ class HaokaCardImport(models.TransientModel):
             counts = defaultdict(int)
             for record in new:
                 counts[record["product"]] += 1
-            pickings, _ids = Lot._haoka_import_cards(
+            pickings = Lot._haoka_import_cards(
                 (new[start:start + STREAM_CHUNK] for start in range(0, len(new), STREAM_CHUNK)),
                 counts, self.location_id, self._receipt_origin(),
                 progress=lambda done: self._notify_progress(done, len(new), every=PROGRESS_EVERY * 4),
