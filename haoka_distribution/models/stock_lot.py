@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import grade, params, pgcopy, secrets, sim
 from ..tools.card_xlsx import build_cards_xlsx
+from .stock_move import BULK_LINE_GROUPS
 
 SECRET_MASK = "********"
 PUK_RE = re.compile(r"^\d{8}$")
@@ -473,10 +474,14 @@ class StockLot(models.Model):
         """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
         ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
         ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``; its value lists the picking's moves."""
-        result = picking.with_context(
-            skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True,
-            skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)},
-        ).button_validate()
+        self.env.cr.cache[BULK_LINE_GROUPS] = {}
+        try:
+            result = picking.with_context(
+                skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True,
+                skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)},
+            ).button_validate()
+        finally:
+            self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
         if result is not True or picking.state != "done":
             if bulk_mode == "haoka_bulk_receipt":
                 message = self.env._("The receipt %(picking)s of the new cards could not be validated.",

@@ -1,5 +1,8 @@
 from odoo import models
 
+# key of the line groups kept in the cursor's cache while a bulk picking is validated
+BULK_LINE_GROUPS = "haoka_bulk_line_groups"
+
 
 class StockMove(models.Model):
     _inherit = "stock.move"
@@ -39,6 +42,23 @@ class StockMove(models.Model):
         """Odoo's selection of the lines entering (or leaving) the valued stock, computed per group of lines
         sharing locations and owner instead of per line: bulk card moves have tens of thousands of lines."""
         self.ensure_one()
+        Location = self.env["stock.location"]
+        ids = []
+        for source_id, dest_id, line_ids in self._haoka_line_groups():
+            source_valued = Location.browse(source_id)._should_be_valued()
+            dest_valued = Location.browse(dest_id)._should_be_valued()
+            if (not source_valued and dest_valued) if incoming else (source_valued and not dest_valued):
+                ids.extend(line_ids)
+        return self.env["stock.move.line"].browse(ids)
+
+    def _haoka_line_groups(self):
+        """The move's picked lines owned by nobody else, grouped by (source, destination): a list of
+        ``(source id, destination id, line ids)``. Validating asks for them about six times per move; while
+        a bulk picking is validated (:meth:`stock.lot._haoka_validate_bulk`) its lines do not change, so
+        the groups are read once and kept for the validation."""
+        memo = self.env.cr.cache.get(BULK_LINE_GROUPS)
+        if memo is not None and self.id in memo:
+            return memo[self.id]
         self.env["stock.move.line"].flush_model(["move_id", "picked", "owner_id", "company_id", "location_id",
                                                  "location_dest_id"])
         self.env.cr.execute(
@@ -48,11 +68,7 @@ class StockMove(models.Model):
                 GROUP BY ml.location_id, ml.location_dest_id""",
             (self.id,),
         )
-        Location = self.env["stock.location"]
-        ids = []
-        for source_id, dest_id, line_ids in self.env.cr.fetchall():
-            source_valued = Location.browse(source_id)._should_be_valued()
-            dest_valued = Location.browse(dest_id)._should_be_valued()
-            if (not source_valued and dest_valued) if incoming else (source_valued and not dest_valued):
-                ids.extend(line_ids)
-        return self.env["stock.move.line"].browse(ids)
+        groups = self.env.cr.fetchall()
+        if memo is not None:
+            memo[self.id] = groups
+        return groups
