@@ -75,6 +75,18 @@ class TestStreamedCopy(TransactionCase):
         self.assertEqual(len(set(drawn)), 7)
         self.assertEqual(drawn, sorted(drawn))
 
+    def test_pipeline_ids_drawn_on_a_connection_of_their_own(self):
+        with pgcopy.Pipeline(self.env.cr) as pipe:
+            ids = pipe.ids("stock_lot", 4)
+            drawn = ids.take(6)
+            pipeline_pid = pipe.fetch("SELECT pg_backend_pid()").result()[0][0]
+            ids._cursor.execute("SELECT pg_backend_pid()")
+            self.assertNotEqual(ids._cursor.fetchone()[0], pipeline_pid)
+        self.assertTrue(ids._cursor.closed)
+        # drawn for good: the next id of the sequence, in this transaction, comes after them
+        self.env.cr.execute("SELECT nextval(pg_get_serial_sequence('stock_lot', 'id'))")
+        self.assertGreater(self.env.cr.fetchone()[0], max(drawn))
+
     def test_pipeline_fetch_after_a_failure_gets_the_error(self):
         with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             with pgcopy.Pipeline(self.env.cr) as pipe:

@@ -2,13 +2,19 @@
 
 import csv
 import io
+import logging
 import queue
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
+import psycopg2
 from psycopg2 import sql
 
+from odoo import sql_db
+
 from . import bulk
+
+_logger = logging.getLogger(__name__)
 
 
 def _copy_query(cr, table, columns):
@@ -57,6 +63,7 @@ class Pipeline:
         self._cr = cr
         self._queue = queue.Queue(maxsize=depth)
         self._failure = None
+        self._id_sources = []
         self._worker = threading.Thread(target=self._run, name="haoka-pipeline", daemon=True)
 
     def __enter__(self):
@@ -67,6 +74,8 @@ class Pipeline:
     def __exit__(self, exc_type, exc, tb):
         self._queue.put(_ABORT if exc_type else _END)
         self._worker.join()
+        for ids in self._id_sources:
+            ids.close()
         bulk.short_switch_interval.exit()
         if exc_type is None and self._failure is not None:
             raise self._failure
@@ -89,8 +98,10 @@ class Pipeline:
         return future
 
     def ids(self, table, block):
-        """Ids of ``table``'s sequence, drawn ``block`` at a time by the pipeline, one block ahead."""
-        return _Ids(self, table, block)
+        """Ids of ``table``'s sequence, drawn ``block`` at a time, one block ahead (see :class:`_Ids`)."""
+        ids = _Ids(self, table, block)
+        self._id_sources.append(ids)
+        return ids
 
     def _put(self, item):
         if self._failure is not None:
@@ -123,19 +134,34 @@ class Pipeline:
 
 
 class _Ids:
-    """See :meth:`Pipeline.ids`: a block is requested when the previous one is taken, so that it is drawn
-    while the caller prepares rows. The ids left unused at the end are lost (a gap in the sequence, as
-    after any rolled-back insert)."""
+    """See :meth:`Pipeline.ids`. Sequences are not transactional, so the ids are drawn on a connection of
+    their own by a thread of their own: PostgreSQL draws them on another core while the pipeline's
+    connection writes (0.7 s of its time per 100,000 cards and a move line each). A block is requested
+    when the previous one is taken. The ids left unused at the end are lost (a gap in the sequence, as
+    after any rolled-back insert). When no connection can be had (the pool is full), they are drawn on
+    the pipeline's."""
+
+    QUERY = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
 
     def __init__(self, pipe, table, block):
-        self._pipe, self._table, self._block = pipe, table, block
+        self._pipe, self._params = pipe, (table, block)
         self._available = []
+        self._cursor = self._executor = None
+        try:
+            self._cursor = sql_db.db_connect(pipe._cr.dbname).cursor()
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="haoka-ids")
+        except psycopg2.Error:
+            _logger.info("No connection of its own to draw ids: drawn on the pipeline's", exc_info=True)
         self._pending = self._request()
 
     def _request(self):
-        return self._pipe.fetch(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (self._table, self._block)
-        )
+        if self._executor is None:
+            return self._pipe.fetch(self.QUERY, self._params)
+        return self._executor.submit(self._draw)
+
+    def _draw(self):
+        self._cursor.execute(self.QUERY, self._params)
+        return self._cursor.fetchall()
 
     def take(self, count):
         while len(self._available) < count:
@@ -143,6 +169,14 @@ class _Ids:
             self._pending = self._request()
         taken, self._available = self._available[:count], self._available[count:]
         return taken
+
+    def close(self):
+        """Release the connection (the drawn ids stay drawn: nothing to commit)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._cursor.rollback()
+            self._cursor.close()
+            self._executor = None
 
 
 def copy_rows_streamed(cr, table, columns, rows, chunk_size=5000):
