@@ -254,7 +254,7 @@ class TestCardImport(HaokaCase):
                     patch.object(import_wizard, "STREAM_CHUNK", 3), self.assertRaisesRegex(RuntimeError, "disk full"):
                 with self.env.cr.savepoint():
                     self.run_import(content, update_existing=update_existing)
-            self.assertEqual(len(written), 8)  # two chunks of three were queued before the failure
+            self.assertEqual(len(written), 8)  # chunks of one and three rows were queued before the failure
             self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
             self.assertFalse(self.env["stock.quant"].search([("lot_id.name", "like", "89860000000000009")]))
             self.assertFalse(self.env["stock.move"].search([("product_id", "in", (self.product | self.product_b).ids)]))
@@ -276,7 +276,7 @@ class TestCardImport(HaokaCase):
         self.assertIn(make_iccid("898600", 1100), wizard.preview_html)
 
     def test_one_pass_falls_back_when_a_card_exists(self):
-        """A card already in the database is met in the third chunk: what the first chunks wrote is undone,
+        """A card already in the database is met in the fourth chunk: what the first chunks wrote is undone,
         and the file is reported as a whole (all or nothing: nothing imported)."""
         self.run_import(xlsx_bytes([HEADER] + self.card_rows(1207, 1)))
         content = xlsx_bytes([HEADER] + self.card_rows(1200, 9))

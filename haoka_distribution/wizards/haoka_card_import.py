@@ -206,16 +206,17 @@ class HaokaCardImport(models.TransientModel):
         records = []
 
         def chunks():
-            chunk = []
+            # the first chunk is smaller: PostgreSQL, the slower side, starts writing sooner
+            chunk, size = [], max(1, STREAM_CHUNK // 5)
             for record, row_errors in self._iter_checked_rows(rows, header_index, context):
                 if row_errors:
                     raise _RowsToReport()
                 chunk.append(record)
                 if len(records) < PREVIEW_ROWS:
                     records.append(record)
-                if len(chunk) == STREAM_CHUNK:
+                if len(chunk) == size:
                     yield chunk
-                    chunk = []
+                    chunk, size = [], STREAM_CHUNK
             if chunk:
                 yield chunk
 
