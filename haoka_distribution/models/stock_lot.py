@@ -305,10 +305,10 @@ class StockLot(models.Model):
         return receipt.validate()
 
     @api.model
-    def _haoka_cards_outside(self, companies):
-        """Whether SIM cards exist whose company is not one of ``companies`` (res.company, empty for the
-        cards of no company): the database's unique ICCID and number indexes are per company."""
-        keys = [company.id or 0 for company in companies]
+    def _haoka_cards_outside(self, products):
+        """Whether SIM cards exist whose company is not the company of one of ``products`` (plans, no
+        company being one): the database's unique ICCID and number indexes are per company."""
+        keys = list({product.company_id.id or 0 for product in products})
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT 1 FROM stock_lot WHERE is_sim_card AND NOT COALESCE(company_id, 0) = ANY(%s) LIMIT 1", (keys,)

@@ -74,6 +74,27 @@ class TestCardImport(HaokaCase):
     def sim_lots(self, names):
         return self.env["stock.lot"].search([("name", "in", names)])
 
+    def recording(self, model, method, events, name):
+        """A patch running ``model``'s ``method`` as usual, appending ``name`` to ``events`` at each call."""
+        cls = type(self.env[model])
+        original = getattr(cls, method)
+
+        def recording(records, *args, **kwargs):
+            events.append(name)
+            return original(records, *args, **kwargs)
+
+        return patch.object(cls, method, recording)
+
+    def import_paths(self, content, **vals):
+        """Import ``content`` in chunks of three rows; returns the result and the steps taken, in order:
+        "write" (cards written in stock), "check" (the rows checked as a whole first: the two-pass path)."""
+        events = []
+        with self.recording("stock.lot", "_haoka_import_cards", events, "write"), \
+                self.recording("haoka.card.import", "_check_then_import", events, "check"), \
+                patch.object(import_wizard, "STREAM_CHUNK", 3):
+            _wizard, result = self.run_import(content, **vals)
+        return result, events
+
     def test_title_rows_aliases_formats_and_footer(self):
         rows = [
             ["中国移动号卡入库清单 2026-11"],
@@ -275,14 +296,22 @@ class TestCardImport(HaokaCase):
         self.assertEqual(wizard.state, "done")
         self.assertIn(make_iccid("898600", 1100), wizard.preview_html)
 
+    def test_one_pass_beside_cards_in_stock(self):
+        """Cards already in the database (of no company, as their plans) do not send a file of new cards
+        down the two-pass path."""
+        self.run_import(xlsx_bytes([HEADER] + self.card_rows(1250, 2)))
+        result, paths = self.import_paths(xlsx_bytes([HEADER] + self.card_rows(1260, 5)))
+        self.assertEqual(result["imported"], 5)
+        self.assertEqual(paths, ["write"])  # in one pass
+
     def test_one_pass_falls_back_when_a_card_exists(self):
         """A card already in the database is met in the fourth chunk: what the first chunks wrote is undone,
         and the file is reported as a whole (all or nothing: nothing imported)."""
         self.run_import(xlsx_bytes([HEADER] + self.card_rows(1207, 1)))
         content = xlsx_bytes([HEADER] + self.card_rows(1200, 9))
         lots_before = self.env["stock.lot"].search_count([])
-        with patch.object(import_wizard, "STREAM_CHUNK", 3):
-            _wizard, result = self.run_import(content)
+        result, paths = self.import_paths(content)
+        self.assertEqual(paths, ["write", "check"])  # chunks written, undone, then the whole file checked
         self.assertEqual((result["imported"], result["errors"]), (0, 1))
         self.assertEqual(result["error_lines"][0][0], 9)
         self.assertIn(make_iccid("898600", 1207), result["error_lines"][0][3])
@@ -298,7 +327,8 @@ class TestCardImport(HaokaCase):
         other = self.env["res.company"].create({"name": "Other SIM Company"})
         iccid = make_iccid("898600", 1305)
         self.env["stock.lot"].create({"name": iccid, "product_id": self.product.id, "company_id": other.id})
-        _wizard, result = self.run_import(xlsx_bytes([HEADER] + self.card_rows(1300, 8)))
+        result, paths = self.import_paths(xlsx_bytes([HEADER] + self.card_rows(1300, 8)))
+        self.assertEqual(paths, ["check"])
         self.assertEqual((result["imported"], result["errors"]), (0, 1))
         self.assertEqual(result["error_lines"][0][0], 7)
         self.assertIn(iccid, result["error_lines"][0][3])

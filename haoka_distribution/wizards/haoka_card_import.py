@@ -199,9 +199,7 @@ class HaokaCardImport(models.TransientModel):
         another company): then nothing is left written and the rows are checked first
         (:meth:`_check_then_import`), to report every problem."""
         counts = self._plan_counts(rows, header_index, context)
-        if not counts or self.env["stock.lot"]._haoka_cards_outside(
-            self.env["res.company"].union(*(product.company_id for product in counts))
-        ):
+        if not counts or self.env["stock.lot"]._haoka_cards_outside(list(counts)):
             return None  # existing cards are found by the unique indexes, which are per company
         records = []
 
