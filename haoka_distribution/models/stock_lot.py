@@ -1124,6 +1124,11 @@ class _BulkReceipt:
             move.invalidate_recordset()
             picking.invalidate_recordset()
             records = Lot._haoka_cache_move_lines(move, self.common[move], lines)
+            # the receipt has this one move, whose lines are the writer's (checked when validating): both
+            # one2many are known, in their order (by id: the lines have no result package)
+            line_ids = tuple(sorted(records.ids))
+            env.cache.update(move, move._fields["move_line_ids"], [line_ids])
+            env.cache.update(picking, picking._fields["move_line_ids"], [line_ids])
             Lot._haoka_validate_bulk(picking, records, "haoka_bulk_receipt")
             pickings |= picking
         return pickings
