@@ -93,8 +93,8 @@ class StockLot(models.Model):
     )
     haoka_warning = fields.Char(string="Warnings", compute="_compute_warnings", store=True)
     grade_id = fields.Many2one(
-        "haoka.number.grade", string="Number Grade", compute="_compute_grade", store=True, index=True,
-        ondelete="set null",
+        "haoka.number.grade", string="Number Grade", compute="_compute_grade", store=True,
+        index="btree_not_null", ondelete="set null",  # most numbers have no grade: searched by grade only
     )
     grade_pattern = fields.Char(string="Matched Pattern", compute="_compute_grade", store=True)
     grade_level = fields.Integer(related="grade_id.level", string="Grade Level")
@@ -150,6 +150,14 @@ class StockLot(models.Model):
             -- import pays for
             DROP INDEX IF EXISTS stock_lot__is_sim_card_index;
             DROP INDEX IF EXISTS stock_lot__haoka_carrier_id_index;
+            -- earlier versions indexed every card's grade, most of them none
+            DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'stock_lot__grade_id_index'
+                                                      AND indexdef NOT LIKE '%WHERE%') THEN
+                    DROP INDEX stock_lot__grade_id_index;
+                    CREATE INDEX stock_lot__grade_id_index ON stock_lot (grade_id) WHERE grade_id IS NOT NULL;
+                END IF;
+            END $$;
             """
         )
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
