@@ -57,6 +57,8 @@ class StockMove(models.Model):
         a bulk picking is validated (:meth:`stock.lot._haoka_validate_bulk`) its lines do not change, so
         the groups are read once and kept for the validation."""
         memo = self.env.cr.cache.get(BULK_LINE_GROUPS)
+        if memo is not None and self.id not in (self._haoka_is_bulk() or ()):
+            memo = None  # another move, validated along (e.g. assigned by this receipt): its lines may change
         if memo is not None and self.id in memo:
             return memo[self.id]
         self.env["stock.move.line"].flush_model(["move_id", "picked", "owner_id", "company_id", "location_id",
