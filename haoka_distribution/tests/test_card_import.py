@@ -333,6 +333,16 @@ class TestCardImport(HaokaCase):
         self.assertEqual(result["error_lines"][0][0], 7)
         self.assertIn(iccid, result["error_lines"][0][3])
 
+    def test_existing_card_of_no_company_is_reported_for_a_company_plan(self):
+        """A plan of a company beside cards of no company: the file is checked as a whole as well."""
+        self.product.product_tmpl_id.company_id = self.env.company
+        iccid = make_iccid("898600", 1402)
+        self.env["stock.lot"].create({"name": iccid, "product_id": self.product_b.id, "company_id": False})
+        result, paths = self.import_paths(xlsx_bytes([HEADER] + self.card_rows(1400, 4)))
+        self.assertEqual(paths, ["check"])
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        self.assertIn(iccid, result["error_lines"][0][3])
+
     def test_staff_can_import_through_the_form(self):
         content = xlsx_bytes([HEADER] + self.card_rows(1000, 2))
         form = Form(self.env["haoka.card.import"].with_user(self.staff))
