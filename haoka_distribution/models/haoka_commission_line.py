@@ -97,11 +97,7 @@ class HaokaCommissionLine(models.Model):
         currencies = {}
         now = fields.Datetime.now()
         uid = self.env.uid
-        self.env.cr.execute(
-            "SELECT nextval(pg_get_serial_sequence('haoka_commission_line', 'id')) FROM generate_series(1, %s)",
-            (len(vals_list),),
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
+        ids = pgcopy.next_ids(self.env.cr, "haoka_commission_line", len(vals_list))
         columns = ["id", "order_id", "order_line_id", "product_id", "distributor_id", "tier", "rule_id", "trigger",
                    "payout_timing", "quantity", "base_amount", "rate", "fixed_amount", "amount", "company_id",
                    "currency_id", "state", "reason_code", "reason", "create_uid", "create_date", "write_uid",

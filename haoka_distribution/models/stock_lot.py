@@ -269,7 +269,7 @@ class StockLot(models.Model):
         Computed fields are filled exactly as the ORM computes them (tested against ``create``).
         """
         self.env.flush_all()
-        ids = self._haoka_next_ids("stock_lot", len(cards))
+        ids = pgcopy.next_ids(self.env.cr, "stock_lot", len(cards))
         make_row = self._haoka_lot_row_maker({card["product"] for card in cards}, location)
         pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", BULK_LOT_COLUMNS, (
             make_row(card, lot_id) for card, lot_id in zip(cards, ids, strict=True)
@@ -360,15 +360,6 @@ class StockLot(models.Model):
             ])
         self.env["stock.move.line"]._haoka_set_lot_location(all_ids, location)
         return receipt.validate()
-
-    @api.model
-    def _haoka_next_ids(self, table, count):
-        """``count`` ids drawn from the table's sequence, so that rows can be written (and referenced) with
-        no look-up after the COPY."""
-        self.env.cr.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table, count)
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _haoka_lot_row_maker(self, products, location):
@@ -580,7 +571,7 @@ class StockLot(models.Model):
             "SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s) ORDER BY name", (list(lot_ids),)
         )
         lots = self.env.cr.fetchall()
-        ids = self._haoka_next_ids("stock_move_line", len(lots))
+        ids = pgcopy.next_ids(self.env.cr, "stock_move_line", len(lots))
         common = self._haoka_move_line_values(move, fields.Datetime.now())
         lines = [(line_id, *lot) for line_id, lot in zip(ids, lots, strict=True)]
         pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", *self._haoka_move_line_rows(common, lines),

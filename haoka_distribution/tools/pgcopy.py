@@ -30,6 +30,16 @@ def _csv(rows):
     return buffer.getvalue()
 
 
+NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+
+
+def next_ids(cr, table, count):
+    """``count`` ids drawn from ``table``'s sequence, so that rows can be written (and referenced) with no
+    look-up after the COPY."""
+    cr.execute(NEXT_IDS, (table, count))
+    return [row[0] for row in cr.fetchall()]
+
+
 def copy_rows(cr, table, columns, rows):
     """Write ``rows`` (tuples, ``None`` for NULL; no empty strings) into ``table`` with COPY ... CSV.
 
@@ -141,8 +151,6 @@ class _Ids:
     after any rolled-back insert). When no connection can be had (the pool is full), they are drawn on
     the pipeline's."""
 
-    QUERY = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
-
     def __init__(self, pipe, table, block):
         self._pipe, self._params = pipe, (table, block)
         self._available = []
@@ -156,11 +164,11 @@ class _Ids:
 
     def _request(self):
         if self._executor is None:
-            return self._pipe.fetch(self.QUERY, self._params)
+            return self._pipe.fetch(NEXT_IDS, self._params)
         return self._executor.submit(self._draw)
 
     def _draw(self):
-        self._cursor.execute(self.QUERY, self._params)
+        self._cursor.execute(NEXT_IDS, self._params)
         return self._cursor.fetchall()
 
     def take(self, count):
