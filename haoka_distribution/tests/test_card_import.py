@@ -4,6 +4,7 @@ import base64
 import csv
 import datetime
 import io
+import zipfile
 from unittest.mock import patch
 
 import openpyxl
@@ -248,6 +249,83 @@ class TestCardImport(HaokaCase):
         self.assertEqual(result["imported"], 1)
         self.assertEqual(result["error_lines"][0][0], 3)
 
+    def english_only(self):
+        """This database as if only English had ever been installed: zh_CN inactive and no Chinese name
+        stored on the carriers or plans (so the test does not depend on zh_CN being loaded)."""
+        self.env["res.lang"]._activate_lang("en_US")
+        for model in ("res.users", "res.partner"):
+            self.env[model].with_context(active_test=False).search([("lang", "!=", "en_US")]).lang = "en_US"
+        self.env["res.lang"].search([("code", "!=", "en_US")]).active = False
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE haoka_carrier SET name = jsonb_build_object('en_US', name->>'en_US')")
+        self.env.cr.execute("UPDATE product_template SET name = jsonb_build_object('en_US', name->>'en_US')")
+        self.env.invalidate_all()
+        self.assertEqual([code for code, _name in self.env["res.lang"].get_installed()], ["en_US"])
+        self.assertEqual(self.cmcc._fields["name"]._get_stored_translations(self.cmcc), {"en_US": "China Mobile"})
+
+    def carrier_rows(self, start, carriers, plan="Test Plan 29"):
+        return [["ICCID", "号码", "套餐", "运营商", "有效期"]] + [
+            [make_iccid("898600", start + i), "138%08d" % (start + i), plan, carrier, FUTURE]
+            for i, carrier in enumerate(carriers)
+        ]
+
+    def test_carrier_names_of_any_language_in_an_english_database(self):
+        """A sheet says 中国移动, 移动, CMCC or China Mobile (any case or width) whatever the languages
+        installed: the shipped aliases match; another carrier's name is still rejected."""
+        self.english_only()
+        carriers = ["中国移动", "移动", "CMCC", "China Mobile", "ｃｈｉｎａ　ｍｏｂｉｌｅ", "cmcc ", "中国联通", "电信"]
+        _wizard, result = self.run_import(xlsx_bytes(self.carrier_rows(1500, carriers)), mode="valid_only")
+        self.assertEqual(result["imported"], 6, result["error_lines"])
+        self.assertEqual([(line[0], line[2]) for line in result["error_lines"]], [(8, "中国联通"), (9, "电信")])
+        self.assertIn("China Mobile", result["error_lines"][0][3])
+
+    def test_carrier_alias_is_editable(self):
+        self.english_only()
+        rows = self.carrier_rows(1520, ["中移动通信集团"])
+        _wizard, result = self.run_import(xlsx_bytes(rows))
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        self.cmcc.aliases += ", 中移动通信集团"
+        _wizard, result = self.run_import(xlsx_bytes(rows))
+        self.assertEqual((result["imported"], result["errors"]), (1, 0), result["error_lines"])
+
+    def test_carrier_and_plan_names_with_chinese_installed(self):
+        """With zh_CN loaded, an English user's sheet may use the Chinese names of plans and carriers, a
+        Chinese user's sheet the English ones, and either the plan's internal reference."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.plan.update_field_translations("name", {"zh_CN": "测试套餐29元"})
+        self.plan_b.default_code = "TP-39"
+        rows = [["ICCID", "号码", "套餐", "运营商", "有效期"],
+                [make_iccid("898600", 1540), "13800001540", "测试套餐29元", "中国移动", FUTURE],
+                [make_iccid("898600", 1541), "13800001541", "Test Plan 29", "China Mobile", FUTURE],
+                [make_iccid("898600", 1542), "13800001542", "tp-39", "移动", FUTURE],
+                [make_iccid("898600", 1543), "13800001543", "[TP-39] Test Plan 39", "CMCC", FUTURE]]
+        for lang, start in (("en_US", 0), ("zh_CN", 10)):
+            with self.subTest(lang=lang):
+                content = xlsx_bytes([rows[0]] + [
+                    [make_iccid("898600", 1540 + start + i), "138%08d" % (1540 + start + i), *row[2:]]
+                    for i, row in enumerate(rows[1:])
+                ])
+                wizard = self.env["haoka.card.import"].with_context(lang=lang).create(
+                    {"file": base64.b64encode(content), "filename": "cards.xlsx"}
+                )
+                result = wizard.action_import()
+                self.assertEqual((result["imported"], result["errors"]), (4, 0), result["error_lines"])
+                cards = self.sim_lots([make_iccid("898600", 1540 + start + i) for i in range(4)])
+                self.assertEqual(cards.mapped("product_id"), self.product | self.product_b)
+
+    def test_plan_name_of_a_language_not_installed(self):
+        """A plan's name stored in a language that is not (or no longer) active still matches."""
+        self.english_only()
+        self.env.cr.execute(
+            "UPDATE product_template SET name = name || jsonb_build_object('zh_CN', '测试套餐39元') WHERE id = %s",
+            (self.plan_b.id,),
+        )
+        self.env.invalidate_all()
+        rows = [["ICCID", "套餐", "有效期"], [make_iccid("898600", 1560), "测试套餐39元", FUTURE]]
+        _wizard, result = self.run_import(xlsx_bytes(rows))
+        self.assertEqual(result["imported"], 1, result["error_lines"])
+        self.assertEqual(self.sim_lots([make_iccid("898600", 1560)]).product_id, self.product_b)
+
     def test_atomic_when_writing_fails_midway(self):
         """A failure after some chunks were written leaves nothing: in the one-pass import (cards checked and
         written chunk by chunk) and in the check-then-import one (update mode)."""
@@ -366,6 +444,120 @@ class TestCardImport(HaokaCase):
         # the template imports as it is (its example card included)
         _wizard, result = self.run_import(base64.b64decode(wizard.template_file))
         self.assertEqual(result["imported"], 1, result["error_lines"])
+
+
+def unpacked_texts(value):
+    """The texts a stored value may hold: itself, its base64 decoding and, for a zip (.xlsx), its members."""
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, str):
+        value = value.encode()
+    if not isinstance(value, bytes):
+        return [str(value)]
+    blobs = [value]
+    try:
+        blobs.append(base64.b64decode(value, validate=True))
+    except ValueError:
+        pass
+    texts = []
+    for blob in blobs:
+        texts.append(blob.decode("utf-8", "replace"))
+        if blob[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+                texts.extend(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return texts
+
+
+class TestImportKeepsNoClearSecret(HaokaCase):
+    """The uploaded file (PUK/PIN) is not kept in clear in the database, nor its secrets in the error report,
+    the attachments or the chatter: after an import, a dry run and a failed import."""
+
+    SECRETS = ("83726154", "61829374", "739182", "5064917")
+
+    def setUp(self):
+        super().setUp()
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM ir_attachment")
+        self.last_attachment = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+        self.last_message = self.env.cr.fetchone()[0]
+
+    def rows(self, start, bad_puk=False):
+        return [HEADER,
+                [make_iccid("898600", start), "138%08d" % start, "83726154", "739182", "Test Plan 29", FUTURE],
+                [make_iccid("898600", start + 1), "138%08d" % (start + 1),
+                 "5064917" if bad_puk else "61829374", "4321", "Test Plan 29", FUTURE]]
+
+    def new_wizard(self, content, filename="cards.xlsx", **vals):
+        return self.env["haoka.card.import"].with_user(self.manager).create(
+            dict({"file": base64.b64encode(content), "filename": filename}, **vals)
+        )
+
+    def assert_no_clear_secret(self, wizard):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT * FROM haoka_card_import WHERE id = %s", (wizard.id,))
+        columns = [column.name for column in self.env.cr.description]
+        stored = dict(zip(columns, self.env.cr.fetchone(), strict=True))
+        self.env.cr.execute(
+            "SELECT c.* FROM haoka_card_import_column c WHERE c.wizard_id = %s", (wizard.id,)
+        )
+        stored["columns"] = self.env.cr.fetchall()
+        attachments = self.env["ir.attachment"].sudo().search([("id", ">", self.last_attachment)])
+        for attachment in attachments:
+            stored["attachment %s" % attachment.id] = attachment.raw
+            stored["attachment %s index" % attachment.id] = attachment.index_content
+        self.env.cr.execute(
+            "SELECT id, body::text FROM mail_message WHERE id > %s", (self.last_message,)
+        )
+        stored.update({"message %s" % message_id: body for message_id, body in self.env.cr.fetchall()})
+        self.env.cr.execute(
+            "SELECT string_agg(concat(old_value_char, ' ', new_value_char), ' ') FROM mail_tracking_value "
+            "WHERE mail_message_id > %s", (self.last_message,)
+        )
+        stored["tracking"] = self.env.cr.fetchone()[0]
+        for name, value in stored.items():
+            for text in unpacked_texts(value):
+                for secret in self.SECRETS:
+                    self.assertNotIn(secret, text, "%s holds the secret %s in clear" % (name, secret))
+        return stored
+
+    def test_import(self):
+        for filename, content in (("cards.xlsx", xlsx_bytes(self.rows(1600))),
+                                  ("cards.csv", csv_bytes(self.rows(1610)))):
+            with self.subTest(filename=filename):
+                wizard = self.new_wizard(content, filename)
+                self.assert_no_clear_secret(wizard)  # as uploaded
+                result = wizard.action_import()
+                self.assertEqual(result["imported"], 2, result["error_lines"])
+                stored = self.assert_no_clear_secret(wizard)
+                self.assertFalse(stored["file_cipher"])  # nothing to import any more: the file is gone
+                self.assertFalse(wizard.file)
+        card = self.env["stock.lot"].search([("name", "=", make_iccid("898600", 1610))])
+        self.assertEqual(card.sudo()._haoka_read_secrets()[card.id], {"puk": "83726154", "pin": "739182"})
+
+    def test_dry_run_keeps_the_file_encrypted_for_the_import(self):
+        wizard = self.new_wizard(xlsx_bytes(self.rows(1620)))
+        wizard.action_check()
+        self.assertEqual((wizard.valid_count, wizard.error_count), (2, 0))
+        stored = self.assert_no_clear_secret(wizard)
+        self.assertTrue(stored["file_cipher"].startswith("g1:"))
+        wizard.action_start_import()
+        self.assertEqual(wizard.imported_count, 2)
+        self.assert_no_clear_secret(wizard)
+
+    def test_failed_import_and_its_error_report(self):
+        wizard = self.new_wizard(xlsx_bytes(self.rows(1630, bad_puk=True)))
+        result = wizard.action_import()
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        (row, _column, value, reason), = result["error_lines"]
+        self.assertEqual((row, value), (3, "*******"))  # the length shows what is wrong, not the digits
+        self.assertIn("8 digits", reason)
+        self.assertNotIn("5064917", wizard.preview_html)
+        report = openpyxl.load_workbook(io.BytesIO(result["error_report"])).active
+        self.assertEqual(list(report.iter_rows(values_only=True))[1][2], "*******")
+        self.assert_no_clear_secret(wizard)
+        # the error report is downloaded from the wizard's own field: no attachment is made for it
+        self.assertIn("field=error_report", wizard.action_download_errors()["url"])
+        self.assert_no_clear_secret(wizard)
 
 
 class TestImportMatchesStandardReceipt(HaokaCase):

@@ -93,6 +93,12 @@ def parse_prefixes(text):
     return [part.upper() for part in re.split(r"[\s,，;；、]+", text or "") if part]
 
 
+def parse_aliases(text):
+    """``'中国移动, 移动；CMCC'`` -> ``['中国移动', '移动', 'CMCC']``; separators: comma, ；/，, 、, newline
+    (not spaces: 'China Mobile' is one alias)."""
+    return [part.strip() for part in re.split(r"[,，;；、\n]+", text or "") if part.strip()]
+
+
 def parse_segments(text):
     """``'134-139, 150-152, 187'`` -> set of three-digit segments (strings)."""
     segments = set()

@@ -10,13 +10,15 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import bulk, sim, spreadsheet
+from ..tools import bulk, secrets, sim, spreadsheet
 
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
 STREAM_CHUNK = 5000
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
+#: columns whose values are secrets: never shown in clear in the error report or the preview
+SECRET_TARGETS = ("puk", "pin")
 TARGET_SELECTION = [
     ("iccid", "ICCID"),
     ("msisdn", "Phone Number"),
@@ -38,7 +40,10 @@ class HaokaCardImport(models.TransientModel):
     _name = "haoka.card.import"
     _description = "Import SIM Cards"
 
-    file = fields.Binary(string="File", attachment=False)
+    # The uploaded file holds PUK/PIN codes: it is never stored in clear, only encrypted (as the cards'
+    # secrets are) until the cards are imported, then dropped. Uploading it again starts over.
+    file = fields.Binary(string="File", compute="_compute_file", inverse="_inverse_file")
+    file_cipher = fields.Text(string="Encrypted File", copy=False, readonly=True)
     filename = fields.Char()
     plan_id = fields.Many2one(
         "product.template", string="Default Plan", domain=[("is_sim_card", "=", True)],
@@ -74,6 +79,23 @@ class HaokaCardImport(models.TransientModel):
     template_file = fields.Binary(readonly=True, attachment=False)
     template_name = fields.Char(readonly=True)
     picking_ids = fields.Many2many("stock.picking", string="Receipts", readonly=True)
+
+    def init(self):
+        super().init()
+        # earlier versions kept the uploaded file in clear in a column of this table
+        self.env.cr.execute("ALTER TABLE haoka_card_import DROP COLUMN IF EXISTS file")
+
+    @api.depends("file_cipher")
+    def _compute_file(self):
+        for wizard in self:
+            wizard.file = secrets.decrypt(wizard.file_cipher) or False
+
+    def _inverse_file(self):
+        for wizard in self:
+            content = wizard.file
+            if isinstance(content, bytes):
+                content = content.decode()
+            wizard.file_cipher = secrets.encrypt(content) if content else False
 
     @api.model
     def _default_location(self):
@@ -171,7 +193,7 @@ class HaokaCardImport(models.TransientModel):
             "error_report_name": "号卡导入错误.xlsx" if errors else False,
         })
         if result["imported"] or result["updated"]:
-            self.state = "done"
+            self.write({"state": "done", "file_cipher": False})  # nothing left to import: the file goes
         return result
 
     def _check_then_import(self, rows, header_index, context, write):
@@ -299,15 +321,6 @@ class HaokaCardImport(models.TransientModel):
             raise UserError(self.env._("The file has no plan column: choose the plan of these cards."))
         return header_index, mapping
 
-    def _plan_lookup(self):
-        plans = self.env["product.template"].search([("is_sim_card", "=", True)])
-        lookup = {}
-        for plan in plans:
-            for key in (plan.name, plan.default_code, plan.display_name):
-                if key:
-                    lookup.setdefault(spreadsheet.header_key(key), plan)
-        return lookup
-
     def _row_context(self, rows, header_index, mapping):
         """What checking the rows needs, read once: column labels, plans, today; and the counters the check
         fills (warnings, footer rows)."""
@@ -318,7 +331,7 @@ class HaokaCardImport(models.TransientModel):
                 for index in mapping
             },
             "column_of": {target: index for index, target in mapping.items()},
-            "plans": self._plan_lookup(),
+            "plans": self.env["product.template"]._haoka_plan_lookup(),
             "plan_by_cell": {},
             "plan_facts": {},
             "today": fields.Date.context_today(self),
@@ -360,14 +373,8 @@ class HaokaCardImport(models.TransientModel):
             facts = context["plan_facts"][plan] = {
                 "name": plan.name,
                 "carrier": carrier.name,
-                # its code and its name in English and every language in use (China Mobile, 中国移动)
-                "carrier_names": {
-                    spreadsheet.header_key(n)
-                    for n in [carrier.code] + [
-                        carrier.with_context(lang=code).name
-                        for code in {"en_US"} | {code for code, _name in self.env["res.lang"].get_installed()}
-                    ] if n
-                },
+                # its code, its aliases and its name in every language (China Mobile, 中国移动, 移动, CMCC)
+                "carrier_names": carrier._haoka_match_keys()[carrier],
                 "policy": carrier.iccid_check_policy,
                 "expiration_time": plan.expiration_time,
                 "product": plan.product_variant_id,
@@ -409,7 +416,10 @@ class HaokaCardImport(models.TransientModel):
 
             def error(target, value, reason, row_no=row_no, row_errors=row_errors):
                 column = headers.get(column_of.get(target), target)
-                row_errors.append((row_no, column, spreadsheet.cell_text(value), reason))
+                text = spreadsheet.cell_text(value)
+                if target in SECRET_TARGETS:
+                    text = secrets.mask(text)
+                row_errors.append((row_no, column, text, reason))
 
             raw_iccid = cell(row, "iccid")
             iccid = None
@@ -438,7 +448,7 @@ class HaokaCardImport(models.TransientModel):
             raw_carrier = cell(row, "carrier")
             if plan and not spreadsheet.is_blank(raw_carrier):
                 text = spreadsheet.header_key(raw_carrier)
-                if not any(text == n or (len(text) >= 2 and text in n) for n in facts["carrier_names"]):
+                if text not in facts["carrier_names"]:
                     error("carrier", raw_carrier, _(
                         "The carrier does not match plan %(plan)s (%(carrier)s).",
                         plan=facts["name"], carrier=facts["carrier"],
