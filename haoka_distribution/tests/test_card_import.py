@@ -13,6 +13,7 @@ import xlwt
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
+from ..tools import sim
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, make_iccid
 
@@ -139,7 +140,7 @@ class TestCardImport(HaokaCase):
         _wizard, result = self.run_import(xlsx_bytes(rows, text_columns=()))
         self.assertEqual(result["imported"], 0)
         (row, column, _value, reason), = result["error_lines"]
-        self.assertEqual((row, column), (2, "ICCID"))
+        self.assertEqual((row, column), (2, "A (ICCID)"))
         self.assertIn("text", reason)
 
     def test_xls_file(self):
@@ -181,11 +182,12 @@ class TestCardImport(HaokaCase):
         self.assertIn("2", errors[4][2])  # names the other row
         self.assertIn(existing.name, errors[5][2])
         self.assertIn(existing.name, errors[6][2])
-        self.assertEqual(errors[7][0], "套餐")
+        self.assertEqual(errors[7][0], "E (套餐)")  # columns named as Excel names them, and by their header
         self.assertEqual(errors[7][1], "No Such Plan")
-        self.assertEqual(errors[8][0], "有效期")
-        self.assertEqual(errors[9][0], "号码")
-        self.assertEqual(errors[10][0], "PUK")
+        self.assertEqual(errors[8][0], "F (有效期)")
+        self.assertEqual(errors[9][0], "B (号码)")
+        self.assertEqual(errors[10][0], "C (PUK)")
+        self.assertEqual(errors[10][1], "***")  # a PUK, even a wrong one, is masked
         self.assertEqual(errors[11][1], "next year")
         # the error report is a real workbook with the same lines
         sheet = openpyxl.load_workbook(io.BytesIO(result["error_report"])).active
@@ -434,16 +436,86 @@ class TestCardImport(HaokaCase):
         self.assertEqual(wizard.imported_count, 2)
         self.assertEqual(len(self.sim_lots([make_iccid("898600", 1000 + i) for i in range(2)])), 2)
 
-    def test_template_download(self):
-        wizard = self.env["haoka.card.import"].create({"plan_id": self.plan.id})
-        action = wizard.action_download_template()
-        self.assertIn("template_file", action["url"])
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.template_file))).active
-        header = [c.value for c in sheet[1]]
-        self.assertIn("ICCID(卡号)", header)
-        # the template imports as it is (its example card included)
-        _wizard, result = self.run_import(base64.b64decode(wizard.template_file))
-        self.assertEqual(result["imported"], 1, result["error_lines"])
+    def test_template_imports_as_downloaded(self):
+        """The template's example row is a card of the plan's carrier (issuer prefix, check digit, number
+        segment) that is not in the database yet: it imports without error or warning, again and again."""
+        ctcc = self.env.ref("haoka_distribution.carrier_ctcc")
+        ctcc.iccid_check_policy = "strict"
+        plan_ct = self.env["product.template"].create(
+            {"name": "Test Telecom 59", "is_sim_card": True, "haoka_carrier_id": ctcc.id}
+        )
+        for plan in (self.plan, self.plan_cu, plan_ct, plan_ct):
+            with self.subTest(plan=plan.name):
+                wizard = self.env["haoka.card.import"].with_user(self.staff).create({"plan_id": plan.id})
+                action = wizard.action_download_template()
+                self.assertIn("template_file", action["url"])
+                content = base64.b64decode(wizard.template_file)
+                sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+                header, example = ([c.value for c in row] for row in sheet.iter_rows(max_row=2))
+                self.assertIn("ICCID(卡号)", header)
+                carrier = plan.haoka_carrier_id
+                self.assertTrue(carrier._owns_iccid(example[0]), example[0])
+                self.assertEqual(sim.iccid_luhn_status(example[0]), "ok")
+                self.assertIn(example[1][:3], carrier._segment_set())
+                _wizard, result = self.run_import(content)
+                self.assertEqual((result["imported"], result["errors"], result["warnings"]), (1, 0, 0),
+                                 result["error_lines"] + result["warning_lines"])
+                card = self.sim_lots([example[0]])
+                self.assertEqual((card.product_id, card.msisdn, card.haoka_warning),
+                                 (plan.product_variant_id, example[1], False))
+
+    def test_all_or_nothing_says_why_and_offers_the_valid_rows(self):
+        rows = [HEADER] + self.card_rows(1700, 3) + [
+            [make_iccid("898600", 1703), "13800001703", "", "", "No Such Plan", FUTURE],
+            [make_iccid("898600", 1704), "23800001704", "", "", "Test Plan 29", FUTURE],
+        ]
+        wizard = self.env["haoka.card.import"].with_user(self.staff).create(
+            {"file": base64.b64encode(xlsx_bytes(rows)), "filename": "cards.xlsx"}
+        )
+        wizard.action_check()
+        self.assertEqual((wizard.valid_count, wizard.rejected_count, wizard.import_blocked), (3, 2, True))
+        self.assertIn("2 rows are rejected", wizard.blocked_message)
+        self.assertIn("3 valid rows", wizard.blocked_message)
+        action = wizard.action_start_import()  # 导入: nothing written, and the user is told why
+        self.assertEqual((action["tag"], action["params"]["type"]), ("display_notification", "warning"))
+        self.assertIn("2 rows are rejected", action["params"]["message"])
+        self.assertEqual(action["params"]["next"]["res_id"], wizard.id)
+        self.assertEqual((wizard.state, wizard.imported_count), ("checked", 0))
+        self.assertFalse(self.sim_lots([make_iccid("898600", 1700)]))
+        action = wizard.action_import_valid_rows()
+        self.assertEqual(action["res_id"], wizard.id)
+        self.assertEqual((wizard.state, wizard.imported_count, wizard.error_count), ("done", 3, 2))
+        self.assertFalse(wizard.import_blocked)
+        self.assertEqual(len(self.sim_lots([make_iccid("898600", 1700 + i) for i in range(3)])), 3)
+
+    def test_warnings_are_listed_as_errors_are(self):
+        """A card imported but flagged (check digit, prefix or number segment not the carrier's) is listed
+        with its row, column, value and reason, in the preview and in the downloadable report."""
+        bad_luhn, unicom_iccid = make_iccid("898600", 1801, valid=False), make_iccid("898601", 1802)
+        rows = [["序号", "ICCID", "号码", "套餐", "有效期"],
+                [1, make_iccid("898600", 1800), "13800001800", "Test Plan 29", FUTURE],
+                [2, bad_luhn, "13800001801", "Test Plan 29", FUTURE],
+                [3, unicom_iccid, "13800001802", "Test Plan 29", FUTURE],
+                [4, make_iccid("898600", 1803), "13000001803", "Test Plan 29", FUTURE],
+                [5, make_iccid("898600", 1804), "13800001804", "No Such Plan", FUTURE]]
+        wizard, result = self.run_import(xlsx_bytes(rows, text_columns=(1,)), mode="valid_only")
+        self.assertEqual((result["imported"], result["errors"], result["warnings"]), (4, 1, 3))
+        warnings = result["warning_lines"]
+        self.assertEqual([line[:3] for line in warnings], [
+            (3, "B (ICCID)", bad_luhn), (4, "B (ICCID)", unicom_iccid), (5, "C (号码)", "13000001803"),
+        ])
+        self.assertIn("Luhn", warnings[0][3])
+        self.assertIn("China Mobile", warnings[1][3])
+        self.assertIn("130", warnings[2][3])
+        self.assertEqual(wizard.warning_count, 3)
+        self.assertIn("13000001803", wizard.preview_html)
+        report = list(openpyxl.load_workbook(io.BytesIO(result["error_report"])).active.iter_rows(values_only=True))
+        self.assertEqual([line[0] for line in report[1:]], [6, 3, 4, 5])
+        self.assertEqual(report[1][1], "D (套餐)")
+        self.assertEqual({line[4] for line in report[2:]}, {"Warning"})
+        self.assertEqual(wizard.column_ids.mapped("column_letter"), ["A", "B", "C", "D", "E"])
+        flagged = self.sim_lots([bad_luhn, unicom_iccid, make_iccid("898600", 1803)])
+        self.assertEqual(len(flagged.filtered("haoka_warning")), 3)
 
 
 def unpacked_texts(value):

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import psycopg2
 from markupsafe import Markup, escape
+from openpyxl.utils import get_column_letter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -30,6 +31,13 @@ TARGET_SELECTION = [
     ("ignore", "Ignore"),
 ]
 TEMPLATE_HEADERS = ["ICCID(卡号)", "号码", "PUK", "PIN", "套餐", "运营商", "有效期"]
+
+
+def column_label(index, header):
+    """A column as Excel names it, followed by its header: ``C (PUK)``; ``C`` when it has none."""
+    letter = get_column_letter(index + 1)
+    header = spreadsheet.cell_text(header)
+    return "%s (%s)" % (letter, header) if header else letter
 
 
 class _RowsToReport(Exception):
@@ -71,6 +79,9 @@ class HaokaCardImport(models.TransientModel):
     valid_count = fields.Integer(string="Valid", readonly=True)
     warning_count = fields.Integer(string="Warnings", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
+    rejected_count = fields.Integer(string="Rejected Rows", readonly=True)
+    import_blocked = fields.Boolean(compute="_compute_import_blocked")
+    blocked_message = fields.Char(compute="_compute_import_blocked")
     imported_count = fields.Integer(string="Imported", readonly=True)
     updated_count = fields.Integer(string="Updated", readonly=True)
     preview_html = fields.Html(string="Preview", readonly=True, sanitize=False)
@@ -84,6 +95,19 @@ class HaokaCardImport(models.TransientModel):
         super().init()
         # earlier versions kept the uploaded file in clear in a column of this table
         self.env.cr.execute("ALTER TABLE haoka_card_import DROP COLUMN IF EXISTS file")
+
+    @api.depends("state", "mode", "rejected_count", "valid_count")
+    def _compute_import_blocked(self):
+        """All or nothing with rejected rows: 导入 writes nothing; the form says why."""
+        for wizard in self:
+            wizard.import_blocked = (
+                wizard.state == "checked" and wizard.mode == "all_or_nothing" and wizard.rejected_count > 0
+            )
+            wizard.blocked_message = wizard.import_blocked and self.env._(
+                "Nothing can be imported: %(rejected)s rows are rejected (see the table below) and the mode is "
+                "'All or nothing'. Correct them and check the file again, or import only the %(valid)s valid rows.",
+                rejected=wizard.rejected_count, valid=wizard.valid_count,
+            )
 
     @api.depends("file_cipher")
     def _compute_file(self):
@@ -130,7 +154,25 @@ class HaokaCardImport(models.TransientModel):
     def action_start_import(self):
         self.ensure_one()
         self.action_import()
+        if self.import_blocked:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Nothing imported"),
+                    "message": self.blocked_message,
+                    "type": "warning",
+                    "sticky": False,
+                    "next": self._reopen(),
+                },
+            }
         return self._reopen()
+
+    def action_import_valid_rows(self):
+        """导入有效行: the valid rows of a file checked with rejected rows; the rejected ones are skipped."""
+        self.ensure_one()
+        self.mode = "valid_only"
+        return self.action_start_import()
 
     def action_download_template(self):
         self.ensure_one()
@@ -156,7 +198,9 @@ class HaokaCardImport(models.TransientModel):
 
             {'imported': int, 'updated': int, 'errors': int, 'warnings': int, 'rows': int,
              'error_report': bytes of an .xlsx or False, 'error_lines': [(row, column, value, reason)],
-             'picking_ids': [...]}
+             'warning_lines': [(row, column, value, reason)], 'picking_ids': [...]}
+
+        A column reads as Excel names it and by its header, e.g. "C (PUK)"; PUK/PIN values are masked.
 
         In 'all or nothing' mode nothing is written when any row is invalid.
         """
@@ -176,8 +220,8 @@ class HaokaCardImport(models.TransientModel):
             result = self._import_in_one_pass(rows, header_index, context)
         if result is None:
             result = self._check_then_import(rows, header_index, context, write)
-        errors = result["error_lines"]
-        result["error_report"] = self._error_report(errors) if errors else False
+        errors, warnings = result["error_lines"], result["warning_lines"]
+        result["error_report"] = self._error_report(errors, warnings) if errors or warnings else False
         result["seconds"] = round(time.time() - started, 2)
         self.write({
             "header_row": header_index + 1,
@@ -185,15 +229,19 @@ class HaokaCardImport(models.TransientModel):
             "valid_count": result["valid"],
             "warning_count": result["warnings"],
             "error_count": len(errors),
+            "rejected_count": len({line[0] for line in errors}),
             "imported_count": result["imported"],
             "updated_count": result["updated"],
             "picking_ids": [fields.Command.set(result["picking_ids"])],
-            "preview_html": self._preview_html(result.pop("preview"), errors, result.pop("written")),
-            "error_report": base64.b64encode(result["error_report"]) if errors else False,
-            "error_report_name": "号卡导入错误.xlsx" if errors else False,
+            "preview_html": self._preview_html(result.pop("preview"), errors, warnings),
+            "error_report": base64.b64encode(result["error_report"]) if result["error_report"] else False,
+            "error_report_name": "号卡导入错误.xlsx" if result["error_report"] else False,
         })
+        result.pop("written")
         if result["imported"] or result["updated"]:
             self.write({"state": "done", "file_cipher": False})  # nothing left to import: the file goes
+        elif write:
+            self.state = "checked"
         return result
 
     def _check_then_import(self, rows, header_index, context, write):
@@ -258,7 +306,8 @@ class HaokaCardImport(models.TransientModel):
         return {
             "rows": valid + len({e[0] for e in errors}),
             "valid": valid,
-            "warnings": context["warnings"],
+            "warnings": len(context["warning_lines"]),
+            "warning_lines": context["warning_lines"],
             "errors": len(errors),
             "error_lines": errors,
             "imported": 0,
@@ -327,7 +376,7 @@ class HaokaCardImport(models.TransientModel):
         header_row = rows[header_index]
         return {
             "headers": {
-                index: spreadsheet.cell_text(header_row[index]) if index < len(header_row) else ""
+                index: column_label(index, header_row[index] if index < len(header_row) else None)
                 for index in mapping
             },
             "column_of": {target: index for index, target in mapping.items()},
@@ -335,7 +384,7 @@ class HaokaCardImport(models.TransientModel):
             "plan_by_cell": {},
             "plan_facts": {},
             "today": fields.Date.context_today(self),
-            "warnings": 0,
+            "warning_lines": [],
             "footers": 0,
         }
 
@@ -376,6 +425,8 @@ class HaokaCardImport(models.TransientModel):
                 # its code, its aliases and its name in every language (China Mobile, 中国移动, 移动, CMCC)
                 "carrier_names": carrier._haoka_match_keys()[carrier],
                 "policy": carrier.iccid_check_policy,
+                "prefixes": tuple(sim.parse_prefixes(carrier.iccid_prefixes)),
+                "segments": carrier._segment_set() if carrier.number_segments else None,
                 "expiration_time": plan.expiration_time,
                 "product": plan.product_variant_id,
             }
@@ -396,10 +447,12 @@ class HaokaCardImport(models.TransientModel):
     def _iter_checked_rows(self, rows, header_index, context):
         """``(card dict, [])`` for each valid row holding a card, ``(None, errors)`` for an invalid one, where
         an error is ``(row, column, value, reason)``; duplicates within the file are errors. Counts the
-        warnings and footer rows in ``context``."""
+        warnings of the valid rows (same form, a card imported but flagged) and the footer rows in
+        ``context``."""
         _ = self.env._
         headers, column_of, today = context["headers"], context["column_of"], context["today"]
-        context["warnings"] = 0
+        warning_lines = context["warning_lines"] = []
+        target_labels = dict(self.env["haoka.card.import.column"]._fields["target"]._description_selection(self.env))
         seen_iccid, seen_msisdn = {}, {}
 
         secret_checks = (
@@ -412,14 +465,17 @@ class HaokaCardImport(models.TransientModel):
             return row[index] if index is not None and index < len(row) else None
 
         for row_no, row in self._data_rows(rows, header_index, context):
-            row_errors = []
+            row_errors, row_warnings = [], []
 
-            def error(target, value, reason, row_no=row_no, row_errors=row_errors):
-                column = headers.get(column_of.get(target), target)
+            def error(target, value, reason, row_no=row_no, lines=row_errors):
+                column = headers.get(column_of.get(target)) or target_labels.get(target, target)
                 text = spreadsheet.cell_text(value)
                 if target in SECRET_TARGETS:
                     text = secrets.mask(text)
-                row_errors.append((row_no, column, text, reason))
+                lines.append((row_no, column, text, reason))
+
+            def warning(target, value, reason, row_no=row_no, lines=row_warnings):
+                error(target, value, reason, row_no=row_no, lines=lines)
 
             raw_iccid = cell(row, "iccid")
             iccid = None
@@ -458,7 +514,12 @@ class HaokaCardImport(models.TransientModel):
                 if facts["policy"] == "strict":
                     error("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong."))
                 else:
-                    context["warnings"] += 1
+                    warning("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong: imported and flagged."))
+            if iccid and plan and facts["prefixes"] and not iccid.startswith(facts["prefixes"]):
+                warning("iccid", raw_iccid, _(
+                    "The ICCID prefix is not one of %(carrier)s's (%(prefixes)s): imported and flagged.",
+                    carrier=facts["carrier"], prefixes=", ".join(facts["prefixes"]),
+                ))
 
             raw_msisdn = cell(row, "msisdn")
             msisdn = None
@@ -467,6 +528,11 @@ class HaokaCardImport(models.TransientModel):
                 if not sim.msisdn_format_ok(msisdn):
                     error("msisdn", raw_msisdn, _("Not a valid mobile number: 11 digits starting with 13 to 19."))
                     msisdn = None
+                elif plan and facts["segments"] is not None and msisdn[:3] not in facts["segments"]:
+                    warning("msisdn", raw_msisdn, _(
+                        "The number segment %(segment)s is not one of %(carrier)s's: imported and flagged.",
+                        segment=msisdn[:3], carrier=facts["carrier"],
+                    ))
 
             secrets_ = {}
             for target, pattern_ok, reason in secret_checks:
@@ -510,6 +576,7 @@ class HaokaCardImport(models.TransientModel):
             if row_errors:
                 yield None, row_errors
                 continue
+            warning_lines.extend(row_warnings)
             yield {
                 "row": row_no,
                 "iccid": iccid,
@@ -610,7 +677,7 @@ class HaokaCardImport(models.TransientModel):
 
     # ------------------------------------------------------------------ reports
 
-    def _preview_html(self, records, errors, written):
+    def _preview_html(self, records, errors, warnings):
         _ = self.env._
         parts = []
         if records:
@@ -623,28 +690,53 @@ class HaokaCardImport(models.TransientModel):
                     record["row"], record["iccid"], record["msisdn"] or "", record["plan"].name,
                     record["expiration_date"].date().isoformat(), ))
             parts.append(Markup("</table>"))
-        if errors:
-            parts.append(Markup("<h5>%s</h5>") % _("Rejected rows (first %(count)s)", count=PREVIEW_ERRORS))
+        for lines, title in ((errors, _("Rejected rows (first %(count)s)", count=PREVIEW_ERRORS)),
+                             (warnings, _("Warnings (first %(count)s)", count=PREVIEW_ERRORS))):
+            if not lines:
+                continue
+            parts.append(Markup("<h5>%s</h5>") % title)
             parts.append(Markup("<table class='table table-sm'><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>")
                          % (_("Row"), _("Column"), _("Value"), _("Reason")))
-            for row, column, value, reason in errors[:PREVIEW_ERRORS]:
+            for row, column, value, reason in lines[:PREVIEW_ERRORS]:
                 parts.append(Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
                     row, column or "", value or "", reason))
             parts.append(Markup("</table>"))
         return Markup("").join(escape(p) if not isinstance(p, Markup) else p for p in parts)
 
-    def _error_report(self, errors):
+    def _error_report(self, errors, warnings=()):
+        """The rejected rows then the warnings, one line each: row, column, value (PUK/PIN masked), reason,
+        kind."""
         import openpyxl
 
+        _ = self.env._
         workbook = openpyxl.Workbook(write_only=True)
-        sheet = workbook.create_sheet(self.env._("Errors"))
-        sheet.append([self.env._("Row"), self.env._("Column"), self.env._("Value"), self.env._("Reason")])
-        for row, column, value, reason in errors:
-            sheet.append([row, spreadsheet.text_cell(sheet, column), spreadsheet.text_cell(sheet, value),
-                          spreadsheet.text_cell(sheet, reason)])
+        sheet = workbook.create_sheet(_("Errors"))
+        sheet.append([_("Row"), _("Column"), _("Value"), _("Reason"), _("Kind")])
+        for lines, kind in ((errors, _("Error")), (warnings, _("Warning"))):
+            for row, column, value, reason in lines:
+                sheet.append([row, spreadsheet.text_cell(sheet, column), spreadsheet.text_cell(sheet, value),
+                              spreadsheet.text_cell(sheet, reason), kind])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
+
+    def _template_example(self, plan):
+        """``(ICCID, number)`` of the template's example card: an ICCID of the plan's carrier (its first
+        issuer prefix, a right check digit) and a number of its first segment, neither in the database, so
+        that the template imports as downloaded."""
+        carrier = plan.haoka_carrier_id
+        prefix = next(iter(sim.parse_prefixes(carrier.iccid_prefixes)), "898600")
+        segment = min(carrier._segment_set(), default="138") if carrier.number_segments else "138"
+        Lot = self.env["stock.lot"].sudo().with_context(active_test=False)
+        for serial in range(12345678, 12345678 + 1000):
+            body = (prefix + str(serial).rjust(19 - len(prefix), "0"))[:19]
+            iccid = body + sim.luhn_check_digit(body) if body.isdigit() else body + "0"
+            msisdn = segment + str(serial)[-8:]
+            if not Lot.search_count(
+                [("is_sim_card", "=", True), "|", ("name", "=", iccid), ("msisdn", "=", msisdn)], limit=1
+            ):
+                return iccid, msisdn
+        return iccid, msisdn
 
     def _template_xlsx(self):
         import openpyxl
@@ -655,8 +747,9 @@ class HaokaCardImport(models.TransientModel):
         sheet.append(TEMPLATE_HEADERS)
         plan = self.plan_id or self.env["product.template"].search([("is_sim_card", "=", True)], limit=1)
         today = datetime.date.today()
-        sheet.append(["89860012345678901234", "13800138000", "12345678", "1234", plan.name or "",
-                      plan.haoka_carrier_id.name or "", today.replace(year=today.year + 2)])
+        iccid, msisdn = self._template_example(plan) if plan else ("89860012345678901234", "13800138000")
+        sheet.append([iccid, msisdn, "12345678", "1234", plan.name or "",
+                      plan.haoka_carrier_id.name or "", today + datetime.timedelta(days=730)])
         for column in "ABCD":
             for cell in sheet[column]:
                 cell.number_format = "@"
@@ -674,6 +767,12 @@ class HaokaCardImportColumn(models.TransientModel):
     _order = "column_index"
 
     wizard_id = fields.Many2one("haoka.card.import", required=True, ondelete="cascade")
-    column_index = fields.Integer(string="Column", required=True)
+    column_index = fields.Integer(string="Column Number", required=True)
+    column_letter = fields.Char(string="Column", compute="_compute_column_letter")
     header = fields.Char(readonly=True)
     target = fields.Selection(TARGET_SELECTION, string="Imports As", required=True, default="ignore")
+
+    @api.depends("column_index")
+    def _compute_column_letter(self):
+        for column in self:
+            column.column_letter = get_column_letter(column.column_index + 1)
