@@ -854,6 +854,36 @@ class StockLot(models.Model):
 
     # ------------------------------------------------------------------ search helpers
 
+    @api.model
+    def _search_display_name(self, operator, value):
+        """Quick search (the card list's first field, the card pickers): digits search the phone numbers
+        (any part of them: a tail, a substring; the trigram index of msisdn), not the ICCIDs, unless the input
+        looks like an ICCID (89… of 12 characters or more, or with hex letters such as the F pad): then the
+        ICCIDs starting with it (the unique ICCID b-tree). Lots of other products are still found by their
+        name (through their products' index)."""
+        kind = None
+        if operator in ("ilike", "like", "=ilike", "=like", "=") and isinstance(value, str):
+            kind = sim.quick_search_kind(value)
+        if kind == "iccid":  # the start of an ICCID (a whole one, scanned or pasted): the ICCID b-tree
+            domain = [("name", "=like", sim.normalize_iccid(value).replace("%", "").replace("_", "") + "%")]
+        elif kind == "number":
+            domain = [("msisdn", "ilike", sim.normalize_msisdn(value))]
+        else:
+            return super()._search_display_name(operator, value)
+        others = self._haoka_other_tracked_products()
+        if others:
+            domain = ["|", *domain, "&", ("product_id", "in", others), ("name", operator, value)]
+        return domain
+        return super()._search_display_name(operator, value)
+
+    @api.model
+    def _haoka_other_tracked_products(self):
+        """Ids of the products tracked by lot or serial that are not SIM plans (their lots are searched by
+        name through their product's index, never the million cards' names)."""
+        return list(self.env["product.product"].sudo().with_context(active_test=False)._search(
+            [("is_sim_card", "=", False), ("tracking", "!=", "none")]
+        ).get_result_ids())
+
     def _compute_msisdn_tail(self):
         for lot in self:
             lot.msisdn_tail = lot.msisdn[-4:] if lot.msisdn else False
