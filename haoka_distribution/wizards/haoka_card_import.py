@@ -423,7 +423,7 @@ class HaokaCardImport(models.TransientModel):
                 "name": plan.name,
                 "carrier": carrier.name,
                 # its code, its aliases and its name in every language (China Mobile, 中国移动, 移动, CMCC)
-                "carrier_names": carrier._haoka_match_keys()[carrier],
+                "carrier_names": carrier._haoka_match_keys().get(carrier, set()),
                 "policy": carrier.iccid_check_policy,
                 "prefixes": tuple(sim.parse_prefixes(carrier.iccid_prefixes)),
                 "segments": carrier._segment_set() if carrier.number_segments else None,
