@@ -9,7 +9,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import grade, params, pgcopy, secrets, sim
-from ..tools.card_xlsx import build_cards_xlsx
 from .stock_move import BULK_LINE_GROUPS
 
 SECRET_MASK = "********"
@@ -932,25 +931,15 @@ class StockLot(models.Model):
             raise UserError(self.env._("Select the SIM cards to export."))
         cards.check_access("read")
         with_secrets = self.env.user.has_group(MANAGER_GROUP)
-        content = build_cards_xlsx(self.env, cards.ids, with_secrets)
         if with_secrets:
             for card in cards[:1]:
                 card.message_post(body=self.env._(
                     "%(user)s exported %(count)s card(s) with their PUK/PIN.", user=self.env.user.name,
                     count=len(cards),
                 ))
-        attachment = self.env["ir.attachment"].create({
-            "name": "号卡导出-%s.xlsx" % fields.Date.context_today(self).isoformat(),
-            "raw": content,
-            "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "res_model": "res.users",
-            "res_id": self.env.uid,
-        })
-        return {
-            "type": "ir.actions.act_url",
-            "url": "/web/content/%s?download=true" % attachment.id,
-            "target": "self",
-        }
+        # the workbook is built when downloaded, never stored (see haoka.card.export)
+        export = self.env["haoka.card.export"].create({"lot_ids_text": ",".join(map(str, cards.ids))})
+        return {"type": "ir.actions.act_url", "url": export._haoka_download_url(), "target": "self"}
 
     # ------------------------------------------------------------------ scheduled actions
 

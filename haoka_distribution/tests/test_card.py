@@ -275,7 +275,7 @@ class TestCardQuickSearch(HaokaCase):
         self.number_8888.expiration_date = datetime.datetime(2027, 12, 30, 16, 0)
         self.manager.tz = "Asia/Shanghai"
         action = self.number_8888.with_user(self.manager).action_haoka_export_xlsx()
-        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
-        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw)).active
+        export = self.env["haoka.card.export"].with_user(self.manager).browse(int(action["url"].rsplit("/", 1)[1]))
+        sheet = openpyxl.load_workbook(io.BytesIO(export._haoka_workbook()[0])).active
         header, row = ([cell.value for cell in line] for line in sheet.iter_rows(max_row=2))
         self.assertEqual(row[header.index("Expiry Date")], datetime.datetime(2027, 12, 31))
