@@ -148,6 +148,7 @@ if STANDARD_SIZE:
 cards = env["stock.lot"].search([("is_sim_card", "=", True)], limit=100000)
 start = time.time()
 action = cards.action_haoka_export_xlsx()
+env["haoka.card.export"].browse(int(action["url"].rsplit("/", 1)[1]))._haoka_workbook()  # built on download
 env.cr.commit()
 print("export %7d cards to .xlsx:     %6.1f s  (target <= 10 s for 100,000)" % (len(cards), time.time() - start))
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import sim
+from ..tools import sim, spreadsheet
 
 
 class HaokaCarrier(models.Model):
@@ -13,6 +13,11 @@ class HaokaCarrier(models.Model):
     code = fields.Char(required=True, help="Short unique code, e.g. CMCC.")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    aliases = fields.Char(
+        help="Other names card sheets give this carrier, separated by commas, e.g. 中国移动, 移动, CMCC, "
+        "China Mobile. A sheet's carrier matches its name in any language, its code or an alias, whatever "
+        "the case or width of the characters.",
+    )
     iccid_prefixes = fields.Char(
         string="ICCID Prefixes",
         help="Issuer prefixes of the ICCIDs this carrier owns, separated by commas, e.g. 898600, 898602.",
@@ -82,6 +87,23 @@ class HaokaCarrier(models.Model):
         )
         for carrier in self:
             carrier.plan_count = counts.get(carrier, 0)
+
+    def _haoka_match_keys(self):
+        """``{carrier: set of normalised names}``: its code, its aliases and its name in every language
+        stored (installed or not), each compared after :func:`spreadsheet.header_key`."""
+        stored_names = {}
+        if self.ids:
+            self.flush_model(["name"])
+            self.env.cr.execute("SELECT id, name FROM haoka_carrier WHERE id = ANY(%s)", (self.ids,))
+            stored_names = {carrier_id: list((names or {}).values()) for carrier_id, names in self.env.cr.fetchall()}
+        return {
+            carrier: {
+                spreadsheet.header_key(name)
+                for name in [carrier.code, *sim.parse_aliases(carrier.aliases), *stored_names.get(carrier.id, [])]
+                if name and spreadsheet.header_key(name)
+            }
+            for carrier in self
+        }
 
     def _segment_set(self):
         self.ensure_one()

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import spreadsheet
+
 #: a SIM plan is a serial-tracked storable good with expiry dates; Odoo 18 resets ``tracking`` to
 #: 'none' unless ``is_storable`` is set in the same write, so these are always written together.
 SIM_PLAN_VALUES = {
@@ -92,6 +94,26 @@ class ProductTemplate(models.Model):
             raise ValidationError(
                 self.env._("SIM plan %(plan)s needs a carrier.", plan=template.display_name)
             )
+
+    @api.model
+    def _haoka_plan_lookup(self):
+        """``{normalised key: plan}`` of the SIM plans the user may read, a plan found by its name in every
+        language stored (installed or not), its internal reference or its display name; keys compared after
+        :func:`spreadsheet.header_key` (case and width do not matter). A key two plans share keeps the first
+        plan (by the plans' order)."""
+        plans = self.search([("is_sim_card", "=", True)])
+        if not plans:
+            return {}
+        plans.flush_recordset(["name"])
+        self.env.cr.execute("SELECT id, name FROM product_template WHERE id = ANY(%s)", (plans.ids,))
+        stored_names = {plan_id: list((names or {}).values()) for plan_id, names in self.env.cr.fetchall()}
+        lookup = {}
+        for plan in plans:
+            for name in [plan.default_code, plan.display_name, plan.name, *stored_names.get(plan.id, [])]:
+                key = spreadsheet.header_key(name) if name else ""
+                if key:
+                    lookup.setdefault(key, plan)
+        return lookup
 
     def _compute_haoka_card_count(self):
         sims = self.filtered("is_sim_card")

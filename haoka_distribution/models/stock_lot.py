@@ -9,7 +9,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import grade, params, pgcopy, secrets, sim
-from ..tools.card_xlsx import build_cards_xlsx
 from .stock_move import BULK_LINE_GROUPS
 
 SECRET_MASK = "********"
@@ -854,6 +853,36 @@ class StockLot(models.Model):
 
     # ------------------------------------------------------------------ search helpers
 
+    @api.model
+    def _search_display_name(self, operator, value):
+        """Quick search (the card list's first field, the card pickers): digits search the phone numbers
+        (any part of them: a tail, a substring; the trigram index of msisdn), not the ICCIDs, unless the input
+        looks like an ICCID (89… of 12 characters or more, or with hex letters such as the F pad): then the
+        ICCIDs starting with it (the unique ICCID b-tree). Lots of other products are still found by their
+        name (through their products' index)."""
+        kind = None
+        if operator in ("ilike", "like", "=ilike", "=like", "=") and isinstance(value, str):
+            kind = sim.quick_search_kind(value)
+        if kind == "iccid":  # the start of an ICCID (a whole one, scanned or pasted): the ICCID b-tree
+            domain = [("name", "=like", sim.normalize_iccid(value).replace("%", "").replace("_", "") + "%")]
+        elif kind == "number":
+            domain = [("msisdn", "ilike", sim.normalize_msisdn(value))]
+        else:
+            return super()._search_display_name(operator, value)
+        others = self._haoka_other_tracked_products()
+        if others:
+            domain = ["|", *domain, "&", ("product_id", "in", others), ("name", operator, value)]
+        return domain
+        return super()._search_display_name(operator, value)
+
+    @api.model
+    def _haoka_other_tracked_products(self):
+        """Ids of the products tracked by lot or serial that are not SIM plans (their lots are searched by
+        name through their product's index, never the million cards' names)."""
+        return list(self.env["product.product"].sudo().with_context(active_test=False)._search(
+            [("is_sim_card", "=", False), ("tracking", "!=", "none")]
+        ).get_result_ids())
+
     def _compute_msisdn_tail(self):
         for lot in self:
             lot.msisdn_tail = lot.msisdn[-4:] if lot.msisdn else False
@@ -902,25 +931,15 @@ class StockLot(models.Model):
             raise UserError(self.env._("Select the SIM cards to export."))
         cards.check_access("read")
         with_secrets = self.env.user.has_group(MANAGER_GROUP)
-        content = build_cards_xlsx(self.env, cards.ids, with_secrets)
         if with_secrets:
             for card in cards[:1]:
                 card.message_post(body=self.env._(
                     "%(user)s exported %(count)s card(s) with their PUK/PIN.", user=self.env.user.name,
                     count=len(cards),
                 ))
-        attachment = self.env["ir.attachment"].create({
-            "name": "号卡导出-%s.xlsx" % fields.Date.context_today(self).isoformat(),
-            "raw": content,
-            "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "res_model": "res.users",
-            "res_id": self.env.uid,
-        })
-        return {
-            "type": "ir.actions.act_url",
-            "url": "/web/content/%s?download=true" % attachment.id,
-            "target": "self",
-        }
+        # the workbook is built when downloaded, never stored (see haoka.card.export)
+        export = self.env["haoka.card.export"].create({"lot_ids_text": ",".join(map(str, cards.ids))})
+        return {"type": "ir.actions.act_url", "url": export._haoka_download_url(), "target": "self"}
 
     # ------------------------------------------------------------------ scheduled actions
 

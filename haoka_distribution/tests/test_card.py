@@ -1,11 +1,16 @@
 """Cards on stock.lot: normalisation, validation under the carrier's policy, database uniqueness,
 receipt on manual entry, search helpers, and no effect on other lots."""
 
+import datetime
+import io
+
+import openpyxl
 import psycopg2
+from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import HaokaCase, make_iccid
 
@@ -184,3 +189,93 @@ class TestCard(HaokaCase):
         self.assertIn(card.id, [row[0] for row in found])
         other = self.env["stock.lot"].create({"name": "X-1", "product_id": self.other_product.id})
         self.assertEqual(other.display_name, "X-1")
+
+
+class TestCardQuickSearch(HaokaCase):
+    """The card list's quick search and the card pickers: digits are a phone number (or part of one), an
+    ICCID-looking input an ICCID; the day of expiry shown as a date."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Lot = cls.env["stock.lot"]
+        # the first card's ICCID holds 8888, not its number; the second card's number does
+        cls.iccid_8888 = Lot.create({"name": make_iccid("898600", 88881), "product_id": cls.product.id,
+                                     "msisdn": "13900001234"})
+        cls.number_8888 = Lot.create({"name": make_iccid("898600", 40001), "product_id": cls.product.id,
+                                      "msisdn": "13512348888"})
+        cls.other_lot = Lot.create({"name": "88881234", "product_id": cls.other_product.id})
+        cls.all_lots = cls.iccid_8888 | cls.number_8888 | cls.other_lot
+
+    def quick_search(self, text):
+        return self.env["stock.lot"].search([("display_name", "ilike", text), ("id", "in", self.all_lots.ids)])
+
+    def picked(self, text):
+        return {row[0] for row in self.env["stock.lot"].name_search(text, [("id", "in", self.all_lots.ids)])}
+
+    def test_digits_search_numbers_not_iccids(self):
+        self.assertIn("8888", self.iccid_8888.name)
+        self.assertEqual(self.quick_search("8888"), self.number_8888 | self.other_lot)  # an ordinary lot by name
+        self.assertEqual(self.picked("8888"), {self.number_8888.id, self.other_lot.id})
+        self.assertEqual(self.quick_search("1234"), self.iccid_8888 | self.number_8888 | self.other_lot)
+        self.assertEqual(self.quick_search("+86 139 0000 1234"), self.iccid_8888)
+        self.assertEqual(self.quick_search("１３５１２３"), self.number_8888)  # full-width digits
+
+    def test_an_iccid_looking_input_searches_iccids(self):
+        iccid = self.iccid_8888.name
+        self.assertEqual(self.quick_search(iccid), self.iccid_8888)
+        self.assertEqual(self.quick_search(iccid + "F"), self.iccid_8888)  # as a modem reports it
+        self.assertEqual(self.quick_search(iccid[:14]), self.iccid_8888 | self.number_8888)  # ICCIDs starting so
+        self.assertEqual(self.quick_search(iccid[1:15]), self.env["stock.lot"])  # not a number, not a start
+        self.assertEqual(self.picked(iccid[-13:]), set())  # a long tail is digits of a number: none that long
+        self.assertEqual(self.picked(iccid), {self.iccid_8888.id})
+        hex_card = self.env["stock.lot"].create({"name": "898600B5123456789012", "product_id": self.product.id})
+        self.assertEqual(self.env["stock.lot"].search([("display_name", "ilike", "898600b5")]), hex_card)
+
+    def test_other_text_keeps_the_standard_search(self):
+        lot = self.env["stock.lot"].create({"name": "SN-A-77", "product_id": self.other_product.id})
+        self.assertEqual(self.env["stock.lot"].search([("display_name", "ilike", "sn-a")]), lot)
+
+    def test_quick_search_can_use_the_indexes(self):
+        """No sequential scan of the cards: with sequential and plain index scans priced out, each quick search
+        is still answered by bitmap scans, which need an index condition (the trigram indexes of number and
+        ICCID, the product index for other lots)."""
+        Lot = self.env["stock.lot"]
+        self.env.flush_all()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        try:
+            for text in ("8888", "13512348888", self.iccid_8888.name, "898600B5"):
+                with self.subTest(text=text):
+                    # (the card list adds is_sim_card, which only the tables' statistics can weigh: a partial
+                    # index on it is as cheap as any other on a table of a few cards)
+                    query = Lot._search([("display_name", "ilike", text)])
+                    self.env.cr.execute(SQL("EXPLAIN %s", query.select()))
+                    plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+                    self.assertNotIn("Seq Scan on stock_lot", plan)
+                    self.assertIn("Bitmap Index Scan on stock_lot_", plan)
+                    # each index scan has a condition of the search, not just the partial index's predicate
+                    self.assertEqual(plan.count("Bitmap Index Scan"), plan.count("Index Cond:"), plan)
+        finally:
+            self.env.cr.execute("SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on")
+
+    def test_expiry_shown_as_a_day(self):
+        for xmlid in ("stock_lot_view_list_haoka", "stock_lot_view_form_haoka", "stock_lot_view_list_haoka_picker"):
+            with self.subTest(view=xmlid):
+                view = self.env.ref("haoka_distribution.%s" % xmlid)
+                arch = etree.fromstring(self.env["stock.lot"].get_view(view.id)["arch"])
+                nodes = arch.xpath("//field[@name='expiration_date']")
+                self.assertEqual(len(nodes), 1)
+                self.assertIn("'show_time': false", nodes[0].get("options", ""))
+        search = self.env.ref("haoka_distribution.stock_lot_view_search_haoka")
+        arch = etree.fromstring(self.env["stock.lot"].get_view(search.id, "search")["arch"])
+        self.assertEqual(len(arch.xpath("//filter[@date='expiration_date']")), 1)
+
+    def test_export_writes_the_day_the_user_sees(self):
+        """A user in Shanghai who picks 2027-12-31 stores 2027-12-30 16:00 UTC: the export says 2027-12-31."""
+        self.number_8888.expiration_date = datetime.datetime(2027, 12, 30, 16, 0)
+        self.manager.tz = "Asia/Shanghai"
+        action = self.number_8888.with_user(self.manager).action_haoka_export_xlsx()
+        export = self.env["haoka.card.export"].with_user(self.manager).browse(int(action["url"].rsplit("/", 1)[1]))
+        sheet = openpyxl.load_workbook(io.BytesIO(export._haoka_workbook()[0])).active
+        header, row = ([cell.value for cell in line] for line in sheet.iter_rows(max_row=2))
+        self.assertEqual(row[header.index("Expiry Date")], datetime.datetime(2027, 12, 31))

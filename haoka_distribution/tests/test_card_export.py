@@ -7,6 +7,7 @@ import io
 import openpyxl
 
 from odoo.exceptions import UserError
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import HaokaCase, make_iccid
 from .test_card_import import HEADER, xlsx_bytes
@@ -30,8 +31,8 @@ class TestCardExport(HaokaCase):
 
     def export(self, user, cards=None):
         action = (cards or self.cards).with_user(user).action_haoka_export_xlsx()
-        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
-        return attachment.raw
+        export = self.env["haoka.card.export"].with_user(user).browse(int(action["url"].rsplit("/", 1)[1]))
+        return export._haoka_workbook()[0]
 
     def sheet_rows(self, content):
         sheet = openpyxl.load_workbook(io.BytesIO(content)).active
@@ -106,3 +107,34 @@ class TestCardExport(HaokaCase):
     def test_nothing_selected(self):
         with self.assertRaises(UserError):
             self.env["stock.lot"].action_haoka_export_xlsx()
+
+
+@tagged("post_install", "-at_install")
+class TestCardExportDownload(HttpCase):
+    """The export with PUK/PIN is not kept anywhere: built when its creator downloads it, once."""
+
+    def test_downloaded_once_by_its_creator_and_stored_nowhere(self):
+        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
+        plan = self.env["product.template"].create(
+            {"name": "Export Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id}
+        )
+        card = self.env["stock.lot"].create({"name": make_iccid("898600", 71000), "msisdn": "13800071000",
+                                             "product_id": plan.product_variant_id.id, "puk": "83726154"})
+        manager = new_test_user(self.env, login="export_manager", groups="haoka_distribution.group_haoka_manager")
+        new_test_user(self.env, login="export_staff", groups="haoka_distribution.group_haoka_user")
+        new_test_user(self.env, login="export_sales", groups="sales_team.group_sale_salesman")
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM ir_attachment")
+        last_attachment = self.env.cr.fetchone()[0]
+        url = card.with_user(manager).action_haoka_export_xlsx()["url"]
+        for login in ("export_staff", "export_sales"):  # nobody else can fetch it
+            self.authenticate(login, login)
+            self.assertEqual(self.url_open(url).status_code, 404)
+        self.authenticate("export_manager", "export_manager")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("spreadsheetml", response.headers["Content-Type"])
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        self.assertEqual([c.value for c in sheet[2]][:3], [card.name, "13800071000", "83726154"])
+        self.assertEqual(self.url_open(url).status_code, 404)  # consumed
+        self.env.cr.execute("SELECT count(*) FROM ir_attachment WHERE id > %s", (last_attachment,))
+        self.assertEqual(self.env.cr.fetchone()[0], 0)

@@ -4,6 +4,7 @@ import base64
 import csv
 import datetime
 import io
+import zipfile
 from unittest.mock import patch
 
 import openpyxl
@@ -12,6 +13,7 @@ import xlwt
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
+from ..tools import sim
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, make_iccid
 
@@ -138,7 +140,7 @@ class TestCardImport(HaokaCase):
         _wizard, result = self.run_import(xlsx_bytes(rows, text_columns=()))
         self.assertEqual(result["imported"], 0)
         (row, column, _value, reason), = result["error_lines"]
-        self.assertEqual((row, column), (2, "ICCID"))
+        self.assertEqual((row, column), (2, "A (ICCID)"))
         self.assertIn("text", reason)
 
     def test_xls_file(self):
@@ -180,11 +182,12 @@ class TestCardImport(HaokaCase):
         self.assertIn("2", errors[4][2])  # names the other row
         self.assertIn(existing.name, errors[5][2])
         self.assertIn(existing.name, errors[6][2])
-        self.assertEqual(errors[7][0], "套餐")
+        self.assertEqual(errors[7][0], "E (套餐)")  # columns named as Excel names them, and by their header
         self.assertEqual(errors[7][1], "No Such Plan")
-        self.assertEqual(errors[8][0], "有效期")
-        self.assertEqual(errors[9][0], "号码")
-        self.assertEqual(errors[10][0], "PUK")
+        self.assertEqual(errors[8][0], "F (有效期)")
+        self.assertEqual(errors[9][0], "B (号码)")
+        self.assertEqual(errors[10][0], "C (PUK)")
+        self.assertEqual(errors[10][1], "***")  # a PUK, even a wrong one, is masked
         self.assertEqual(errors[11][1], "next year")
         # the error report is a real workbook with the same lines
         sheet = openpyxl.load_workbook(io.BytesIO(result["error_report"])).active
@@ -247,6 +250,83 @@ class TestCardImport(HaokaCase):
         _wizard, result = self.run_import(xlsx_bytes(rows), plan_id=self.plan.id, mode="valid_only")
         self.assertEqual(result["imported"], 1)
         self.assertEqual(result["error_lines"][0][0], 3)
+
+    def english_only(self):
+        """This database as if only English had ever been installed: zh_CN inactive and no Chinese name
+        stored on the carriers or plans (so the test does not depend on zh_CN being loaded)."""
+        self.env["res.lang"]._activate_lang("en_US")
+        for model in ("res.users", "res.partner"):
+            self.env[model].with_context(active_test=False).search([("lang", "!=", "en_US")]).lang = "en_US"
+        self.env["res.lang"].search([("code", "!=", "en_US")]).active = False
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE haoka_carrier SET name = jsonb_build_object('en_US', name->>'en_US')")
+        self.env.cr.execute("UPDATE product_template SET name = jsonb_build_object('en_US', name->>'en_US')")
+        self.env.invalidate_all()
+        self.assertEqual([code for code, _name in self.env["res.lang"].get_installed()], ["en_US"])
+        self.assertEqual(self.cmcc._fields["name"]._get_stored_translations(self.cmcc), {"en_US": "China Mobile"})
+
+    def carrier_rows(self, start, carriers, plan="Test Plan 29"):
+        return [["ICCID", "号码", "套餐", "运营商", "有效期"]] + [
+            [make_iccid("898600", start + i), "138%08d" % (start + i), plan, carrier, FUTURE]
+            for i, carrier in enumerate(carriers)
+        ]
+
+    def test_carrier_names_of_any_language_in_an_english_database(self):
+        """A sheet says 中国移动, 移动, CMCC or China Mobile (any case or width) whatever the languages
+        installed: the shipped aliases match; another carrier's name is still rejected."""
+        self.english_only()
+        carriers = ["中国移动", "移动", "CMCC", "China Mobile", "ｃｈｉｎａ　ｍｏｂｉｌｅ", "cmcc ", "中国联通", "电信"]
+        _wizard, result = self.run_import(xlsx_bytes(self.carrier_rows(1500, carriers)), mode="valid_only")
+        self.assertEqual(result["imported"], 6, result["error_lines"])
+        self.assertEqual([(line[0], line[2]) for line in result["error_lines"]], [(8, "中国联通"), (9, "电信")])
+        self.assertIn("China Mobile", result["error_lines"][0][3])
+
+    def test_carrier_alias_is_editable(self):
+        self.english_only()
+        rows = self.carrier_rows(1520, ["中移动通信集团"])
+        _wizard, result = self.run_import(xlsx_bytes(rows))
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        self.cmcc.aliases += ", 中移动通信集团"
+        _wizard, result = self.run_import(xlsx_bytes(rows))
+        self.assertEqual((result["imported"], result["errors"]), (1, 0), result["error_lines"])
+
+    def test_carrier_and_plan_names_with_chinese_installed(self):
+        """With zh_CN loaded, an English user's sheet may use the Chinese names of plans and carriers, a
+        Chinese user's sheet the English ones, and either the plan's internal reference."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.plan.update_field_translations("name", {"zh_CN": "测试套餐29元"})
+        self.plan_b.default_code = "TP-39"
+        rows = [["ICCID", "号码", "套餐", "运营商", "有效期"],
+                [make_iccid("898600", 1540), "13800001540", "测试套餐29元", "中国移动", FUTURE],
+                [make_iccid("898600", 1541), "13800001541", "Test Plan 29", "China Mobile", FUTURE],
+                [make_iccid("898600", 1542), "13800001542", "tp-39", "移动", FUTURE],
+                [make_iccid("898600", 1543), "13800001543", "[TP-39] Test Plan 39", "CMCC", FUTURE]]
+        for lang, start in (("en_US", 0), ("zh_CN", 10)):
+            with self.subTest(lang=lang):
+                content = xlsx_bytes([rows[0]] + [
+                    [make_iccid("898600", 1540 + start + i), "138%08d" % (1540 + start + i), *row[2:]]
+                    for i, row in enumerate(rows[1:])
+                ])
+                wizard = self.env["haoka.card.import"].with_context(lang=lang).create(
+                    {"file": base64.b64encode(content), "filename": "cards.xlsx"}
+                )
+                result = wizard.action_import()
+                self.assertEqual((result["imported"], result["errors"]), (4, 0), result["error_lines"])
+                cards = self.sim_lots([make_iccid("898600", 1540 + start + i) for i in range(4)])
+                self.assertEqual(cards.mapped("product_id"), self.product | self.product_b)
+
+    def test_plan_name_of_a_language_not_installed(self):
+        """A plan's name stored in a language that is not (or no longer) active still matches."""
+        self.english_only()
+        self.env.cr.execute(
+            "UPDATE product_template SET name = name || jsonb_build_object('zh_CN', '测试套餐39元') WHERE id = %s",
+            (self.plan_b.id,),
+        )
+        self.env.invalidate_all()
+        rows = [["ICCID", "套餐", "有效期"], [make_iccid("898600", 1560), "测试套餐39元", FUTURE]]
+        _wizard, result = self.run_import(xlsx_bytes(rows))
+        self.assertEqual(result["imported"], 1, result["error_lines"])
+        self.assertEqual(self.sim_lots([make_iccid("898600", 1560)]).product_id, self.product_b)
 
     def test_atomic_when_writing_fails_midway(self):
         """A failure after some chunks were written leaves nothing: in the one-pass import (cards checked and
@@ -356,16 +436,200 @@ class TestCardImport(HaokaCase):
         self.assertEqual(wizard.imported_count, 2)
         self.assertEqual(len(self.sim_lots([make_iccid("898600", 1000 + i) for i in range(2)])), 2)
 
-    def test_template_download(self):
-        wizard = self.env["haoka.card.import"].create({"plan_id": self.plan.id})
-        action = wizard.action_download_template()
-        self.assertIn("template_file", action["url"])
-        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.template_file))).active
-        header = [c.value for c in sheet[1]]
-        self.assertIn("ICCID(卡号)", header)
-        # the template imports as it is (its example card included)
-        _wizard, result = self.run_import(base64.b64decode(wizard.template_file))
-        self.assertEqual(result["imported"], 1, result["error_lines"])
+    def test_template_imports_as_downloaded(self):
+        """The template's example row is a card of the plan's carrier (issuer prefix, check digit, number
+        segment) that is not in the database yet: it imports without error or warning, again and again."""
+        ctcc = self.env.ref("haoka_distribution.carrier_ctcc")
+        ctcc.iccid_check_policy = "strict"
+        plan_ct = self.env["product.template"].create(
+            {"name": "Test Telecom 59", "is_sim_card": True, "haoka_carrier_id": ctcc.id}
+        )
+        for plan in (self.plan, self.plan_cu, plan_ct, plan_ct):
+            with self.subTest(plan=plan.name):
+                wizard = self.env["haoka.card.import"].with_user(self.staff).create({"plan_id": plan.id})
+                action = wizard.action_download_template()
+                self.assertIn("template_file", action["url"])
+                content = base64.b64decode(wizard.template_file)
+                sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+                header, example = ([c.value for c in row] for row in sheet.iter_rows(max_row=2))
+                self.assertIn("ICCID(卡号)", header)
+                carrier = plan.haoka_carrier_id
+                self.assertTrue(carrier._owns_iccid(example[0]), example[0])
+                self.assertEqual(sim.iccid_luhn_status(example[0]), "ok")
+                self.assertIn(example[1][:3], carrier._segment_set())
+                _wizard, result = self.run_import(content)
+                self.assertEqual((result["imported"], result["errors"], result["warnings"]), (1, 0, 0),
+                                 result["error_lines"] + result["warning_lines"])
+                card = self.sim_lots([example[0]])
+                self.assertEqual((card.product_id, card.msisdn, card.haoka_warning),
+                                 (plan.product_variant_id, example[1], False))
+
+    def test_all_or_nothing_says_why_and_offers_the_valid_rows(self):
+        rows = [HEADER] + self.card_rows(1700, 3) + [
+            [make_iccid("898600", 1703), "13800001703", "", "", "No Such Plan", FUTURE],
+            [make_iccid("898600", 1704), "23800001704", "", "", "Test Plan 29", FUTURE],
+        ]
+        wizard = self.env["haoka.card.import"].with_user(self.staff).create(
+            {"file": base64.b64encode(xlsx_bytes(rows)), "filename": "cards.xlsx"}
+        )
+        wizard.action_check()
+        self.assertEqual((wizard.valid_count, wizard.rejected_count, wizard.import_blocked), (3, 2, True))
+        self.assertIn("2 rows are rejected", wizard.blocked_message)
+        self.assertIn("3 valid rows", wizard.blocked_message)
+        action = wizard.action_start_import()  # 导入: nothing written, and the user is told why
+        self.assertEqual((action["tag"], action["params"]["type"]), ("display_notification", "warning"))
+        self.assertIn("2 rows are rejected", action["params"]["message"])
+        self.assertEqual(action["params"]["next"]["res_id"], wizard.id)
+        self.assertEqual((wizard.state, wizard.imported_count), ("checked", 0))
+        self.assertFalse(self.sim_lots([make_iccid("898600", 1700)]))
+        action = wizard.action_import_valid_rows()
+        self.assertEqual(action["res_id"], wizard.id)
+        self.assertEqual((wizard.state, wizard.imported_count, wizard.error_count), ("done", 3, 2))
+        self.assertFalse(wizard.import_blocked)
+        self.assertEqual(len(self.sim_lots([make_iccid("898600", 1700 + i) for i in range(3)])), 3)
+
+    def test_warnings_are_listed_as_errors_are(self):
+        """A card imported but flagged (check digit, prefix or number segment not the carrier's) is listed
+        with its row, column, value and reason, in the preview and in the downloadable report."""
+        bad_luhn, unicom_iccid = make_iccid("898600", 1801, valid=False), make_iccid("898601", 1802)
+        rows = [["序号", "ICCID", "号码", "套餐", "有效期"],
+                [1, make_iccid("898600", 1800), "13800001800", "Test Plan 29", FUTURE],
+                [2, bad_luhn, "13800001801", "Test Plan 29", FUTURE],
+                [3, unicom_iccid, "13800001802", "Test Plan 29", FUTURE],
+                [4, make_iccid("898600", 1803), "13000001803", "Test Plan 29", FUTURE],
+                [5, make_iccid("898600", 1804), "13800001804", "No Such Plan", FUTURE]]
+        wizard, result = self.run_import(xlsx_bytes(rows, text_columns=(1,)), mode="valid_only")
+        self.assertEqual((result["imported"], result["errors"], result["warnings"]), (4, 1, 3))
+        warnings = result["warning_lines"]
+        self.assertEqual([line[:3] for line in warnings], [
+            (3, "B (ICCID)", bad_luhn), (4, "B (ICCID)", unicom_iccid), (5, "C (号码)", "13000001803"),
+        ])
+        self.assertIn("Luhn", warnings[0][3])
+        self.assertIn("China Mobile", warnings[1][3])
+        self.assertIn("130", warnings[2][3])
+        self.assertEqual(wizard.warning_count, 3)
+        self.assertIn("13000001803", wizard.preview_html)
+        report = list(openpyxl.load_workbook(io.BytesIO(result["error_report"])).active.iter_rows(values_only=True))
+        self.assertEqual([line[0] for line in report[1:]], [6, 3, 4, 5])
+        self.assertEqual(report[1][1], "D (套餐)")
+        self.assertEqual({line[4] for line in report[2:]}, {"Warning"})
+        self.assertEqual(wizard.column_ids.mapped("column_letter"), ["A", "B", "C", "D", "E"])
+        flagged = self.sim_lots([bad_luhn, unicom_iccid, make_iccid("898600", 1803)])
+        self.assertEqual(len(flagged.filtered("haoka_warning")), 3)
+
+
+def unpacked_texts(value):
+    """The texts a stored value may hold: itself, its base64 decoding and, for a zip (.xlsx), its members."""
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, str):
+        value = value.encode()
+    if not isinstance(value, bytes):
+        return [str(value)]
+    blobs = [value]
+    try:
+        blobs.append(base64.b64decode(value, validate=True))
+    except ValueError:
+        pass
+    texts = []
+    for blob in blobs:
+        texts.append(blob.decode("utf-8", "replace"))
+        if blob[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+                texts.extend(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return texts
+
+
+class TestImportKeepsNoClearSecret(HaokaCase):
+    """The uploaded file (PUK/PIN) is not kept in clear in the database, nor its secrets in the error report,
+    the attachments or the chatter: after an import, a dry run and a failed import."""
+
+    SECRETS = ("83726154", "61829374", "739182", "5064917")
+
+    def setUp(self):
+        super().setUp()
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM ir_attachment")
+        self.last_attachment = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+        self.last_message = self.env.cr.fetchone()[0]
+
+    def rows(self, start, bad_puk=False):
+        return [HEADER,
+                [make_iccid("898600", start), "138%08d" % start, "83726154", "739182", "Test Plan 29", FUTURE],
+                [make_iccid("898600", start + 1), "138%08d" % (start + 1),
+                 "5064917" if bad_puk else "61829374", "4321", "Test Plan 29", FUTURE]]
+
+    def new_wizard(self, content, filename="cards.xlsx", **vals):
+        return self.env["haoka.card.import"].with_user(self.manager).create(
+            dict({"file": base64.b64encode(content), "filename": filename}, **vals)
+        )
+
+    def assert_no_clear_secret(self, wizard):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT * FROM haoka_card_import WHERE id = %s", (wizard.id,))
+        columns = [column.name for column in self.env.cr.description]
+        stored = dict(zip(columns, self.env.cr.fetchone(), strict=True))
+        self.env.cr.execute(
+            "SELECT c.* FROM haoka_card_import_column c WHERE c.wizard_id = %s", (wizard.id,)
+        )
+        stored["columns"] = self.env.cr.fetchall()
+        attachments = self.env["ir.attachment"].sudo().search([("id", ">", self.last_attachment)])
+        for attachment in attachments:
+            stored["attachment %s" % attachment.id] = attachment.raw
+            stored["attachment %s index" % attachment.id] = attachment.index_content
+        self.env.cr.execute(
+            "SELECT id, body::text FROM mail_message WHERE id > %s", (self.last_message,)
+        )
+        stored.update({"message %s" % message_id: body for message_id, body in self.env.cr.fetchall()})
+        self.env.cr.execute(
+            "SELECT string_agg(concat(old_value_char, ' ', new_value_char), ' ') FROM mail_tracking_value "
+            "WHERE mail_message_id > %s", (self.last_message,)
+        )
+        stored["tracking"] = self.env.cr.fetchone()[0]
+        for name, value in stored.items():
+            for text in unpacked_texts(value):
+                for secret in self.SECRETS:
+                    self.assertNotIn(secret, text, "%s holds the secret %s in clear" % (name, secret))
+        return stored
+
+    def test_import(self):
+        for filename, content in (("cards.xlsx", xlsx_bytes(self.rows(1600))),
+                                  ("cards.csv", csv_bytes(self.rows(1610)))):
+            with self.subTest(filename=filename):
+                wizard = self.new_wizard(content, filename)
+                self.assert_no_clear_secret(wizard)  # as uploaded
+                result = wizard.action_import()
+                self.assertEqual(result["imported"], 2, result["error_lines"])
+                stored = self.assert_no_clear_secret(wizard)
+                self.assertFalse(stored["file_cipher"])  # nothing to import any more: the file is gone
+                self.assertFalse(wizard.file)
+        card = self.env["stock.lot"].search([("name", "=", make_iccid("898600", 1610))])
+        self.assertEqual(card.sudo()._haoka_read_secrets()[card.id], {"puk": "83726154", "pin": "739182"})
+
+    def test_dry_run_keeps_the_file_encrypted_for_the_import(self):
+        wizard = self.new_wizard(xlsx_bytes(self.rows(1620)))
+        wizard.action_check()
+        self.assertEqual((wizard.valid_count, wizard.error_count), (2, 0))
+        stored = self.assert_no_clear_secret(wizard)
+        self.assertTrue(stored["file_cipher"].startswith("g1:"))
+        wizard.action_start_import()
+        self.assertEqual(wizard.imported_count, 2)
+        self.assert_no_clear_secret(wizard)
+
+    def test_failed_import_and_its_error_report(self):
+        wizard = self.new_wizard(xlsx_bytes(self.rows(1630, bad_puk=True)))
+        result = wizard.action_import()
+        self.assertEqual((result["imported"], result["errors"]), (0, 1))
+        (row, _column, value, reason), = result["error_lines"]
+        self.assertEqual((row, value), (3, "*******"))  # the length shows what is wrong, not the digits
+        self.assertIn("8 digits", reason)
+        self.assertNotIn("5064917", wizard.preview_html)
+        report = openpyxl.load_workbook(io.BytesIO(result["error_report"])).active
+        self.assertEqual(list(report.iter_rows(values_only=True))[1][2], "*******")
+        self.assert_no_clear_secret(wizard)
+        # the error report is downloaded from the wizard's own field: no attachment is made for it
+        self.assertIn("field=error_report", wizard.action_download_errors()["url"])
+        self.assert_no_clear_secret(wizard)
 
 
 class TestImportMatchesStandardReceipt(HaokaCase):

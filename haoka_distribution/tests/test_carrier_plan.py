@@ -17,6 +17,24 @@ class TestCarrierPlan(HaokaCase):
         self.assertIn("188", self.cmcc._segment_set())
         self.assertNotIn("130", self.cmcc._segment_set())
 
+    def test_shipped_aliases_and_names_of_every_language(self):
+        """The four carriers ship with their usual Chinese and English names and abbreviations; names of
+        every language stored count too."""
+        keys = self.env["haoka.carrier"].search([])._haoka_match_keys()
+        by_code = {carrier.code: names for carrier, names in keys.items()}
+        for code, names in {
+            "CMCC": {"中国移动", "移动", "cmcc", "chinamobile"},
+            "CUCC": {"中国联通", "联通", "cucc", "chinaunicom"},
+            "CTCC": {"中国电信", "电信", "ctcc", "chinatelecom"},
+            "CBN": {"中国广电", "广电", "cbn", "chinabroadnet"},
+        }.items():
+            with self.subTest(code=code):
+                self.assertLessEqual(names, by_code[code])
+        self.assertFalse(by_code["CMCC"] & by_code["CUCC"])
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.cmcc.update_field_translations("name", {"fr_FR": "Chine Mobile"})
+        self.assertIn("chinemobile", self.cmcc._haoka_match_keys()[self.cmcc])
+
     def test_carrier_validation(self):
         with self.assertRaisesRegex(ValidationError, "12345"):
             self.cmcc.iccid_prefixes = "898600, 12345"

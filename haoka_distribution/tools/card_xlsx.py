@@ -6,6 +6,8 @@ inline string cell (never a formula, never a number that loses digits) and dates
 
 import io
 
+import pytz
+
 from . import secrets
 from .xlsx_stream import StreamingXlsx
 
@@ -22,6 +24,13 @@ def build_cards_xlsx(env, lot_ids, with_secrets):
     widths = [24, 14] + ([12, 8] if with_secrets else []) + [30, 14, 12, 10, 16, 24]
     state_labels = dict(env["stock.lot"]._fields["card_state"]._description_selection(env))
     lang = env.lang or "en_US"
+    local = pytz.timezone(env.context.get("tz") or env.user.tz or "UTC")
+
+    def day(moment):
+        """The day of a stored (UTC) expiry as the user sees it: only the day matters."""
+        return moment and pytz.utc.localize(moment).astimezone(local).date()
+
+    env.flush_all()  # the cards are read with SQL
     buffer = io.BytesIO()
     with StreamingXlsx(buffer, _("SIM Cards"), widths) as book:
         book.header(headers)
@@ -48,6 +57,6 @@ def build_cards_xlsx(env, lot_ids, with_secrets):
                 values = [name, msisdn]
                 if with_secrets:
                     values += [secrets.decrypt(puk) or None, secrets.decrypt(pin) or None]
-                values += [plan, carrier, expiry and expiry.date(), state_labels.get(state, state), grade, location]
+                values += [plan, carrier, day(expiry), state_labels.get(state, state), grade, location]
                 book.row(values)
     return buffer.getvalue()

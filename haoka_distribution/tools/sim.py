@@ -84,6 +84,26 @@ def iccid_luhn_status(iccid):
     return "ok" if luhn_valid(iccid) else "failed"
 
 
+_QUICK_ICCID_RE = re.compile(r"^89[0-9A-F]*$")
+#: the fewest characters of an all-digit input starting with 89 read as an ICCID (no mobile number starts with 89)
+QUICK_ICCID_MIN_LENGTH = 12
+
+
+def quick_search_kind(value):
+    """What a quick search for cards looks for: ``'iccid'`` (starts with 89 and is long, or carries hex
+    letters such as the F pad), ``'number'`` (digits, possibly with spaces, dashes or +86: a phone number or
+    a part of one) or ``None`` (other text)."""
+    text = _SPACES_RE.sub("", _half_width(str(value or "")).strip()).upper()
+    if text.startswith("'"):
+        text = text[1:]
+    if _QUICK_ICCID_RE.match(text) and (len(text) >= QUICK_ICCID_MIN_LENGTH or not text.isdigit()):
+        return "iccid"
+    digits = normalize_msisdn(text)
+    if digits and digits.isdigit():
+        return "number"
+    return None
+
+
 def msisdn_format_ok(msisdn):
     return bool(msisdn) and bool(MSISDN_RE.match(msisdn))
 
@@ -91,6 +111,12 @@ def msisdn_format_ok(msisdn):
 def parse_prefixes(text):
     """``'898600, 898602'`` -> ``['898600', '898602']``; separators: comma, space, ；/，, newline."""
     return [part.upper() for part in re.split(r"[\s,，;；、]+", text or "") if part]
+
+
+def parse_aliases(text):
+    """``'中国移动, 移动；CMCC'`` -> ``['中国移动', '移动', 'CMCC']``; separators: comma, ；/，, 、, newline
+    (not spaces: 'China Mobile' is one alias)."""
+    return [part.strip() for part in re.split(r"[,，;；、\n]+", text or "") if part.strip()]
 
 
 def parse_segments(text):

@@ -1,5 +1,6 @@
 from . import (
     haoka_card_carrier_event,
+    haoka_card_export,
     haoka_card_import,
     haoka_card_transfer,
     haoka_commission_simulation,

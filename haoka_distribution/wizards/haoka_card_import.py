@@ -6,17 +6,20 @@ from collections import defaultdict
 
 import psycopg2
 from markupsafe import Markup, escape
+from openpyxl.utils import get_column_letter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import bulk, sim, spreadsheet
+from ..tools import bulk, secrets, sim, spreadsheet
 
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
 STREAM_CHUNK = 5000
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
+#: columns whose values are secrets: never shown in clear in the error report or the preview
+SECRET_TARGETS = ("puk", "pin")
 TARGET_SELECTION = [
     ("iccid", "ICCID"),
     ("msisdn", "Phone Number"),
@@ -30,6 +33,13 @@ TARGET_SELECTION = [
 TEMPLATE_HEADERS = ["ICCID(卡号)", "号码", "PUK", "PIN", "套餐", "运营商", "有效期"]
 
 
+def column_label(index, header):
+    """A column as Excel names it, followed by its header: ``C (PUK)``; ``C`` when it has none."""
+    letter = get_column_letter(index + 1)
+    header = spreadsheet.cell_text(header)
+    return "%s (%s)" % (letter, header) if header else letter
+
+
 class _RowsToReport(Exception):
     """A row of a file imported in one pass is invalid: the file is checked as a whole instead."""
 
@@ -38,7 +48,10 @@ class HaokaCardImport(models.TransientModel):
     _name = "haoka.card.import"
     _description = "Import SIM Cards"
 
-    file = fields.Binary(string="File", attachment=False)
+    # The uploaded file holds PUK/PIN codes: it is never stored in clear, only encrypted (as the cards'
+    # secrets are) until the cards are imported, then dropped. Uploading it again starts over.
+    file = fields.Binary(string="File", compute="_compute_file", inverse="_inverse_file")
+    file_cipher = fields.Text(string="Encrypted File", copy=False, readonly=True)
     filename = fields.Char()
     plan_id = fields.Many2one(
         "product.template", string="Default Plan", domain=[("is_sim_card", "=", True)],
@@ -66,6 +79,9 @@ class HaokaCardImport(models.TransientModel):
     valid_count = fields.Integer(string="Valid", readonly=True)
     warning_count = fields.Integer(string="Warnings", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
+    rejected_count = fields.Integer(string="Rejected Rows", readonly=True)
+    import_blocked = fields.Boolean(compute="_compute_import_blocked")
+    blocked_message = fields.Char(compute="_compute_import_blocked")
     imported_count = fields.Integer(string="Imported", readonly=True)
     updated_count = fields.Integer(string="Updated", readonly=True)
     preview_html = fields.Html(string="Preview", readonly=True, sanitize=False)
@@ -74,6 +90,36 @@ class HaokaCardImport(models.TransientModel):
     template_file = fields.Binary(readonly=True, attachment=False)
     template_name = fields.Char(readonly=True)
     picking_ids = fields.Many2many("stock.picking", string="Receipts", readonly=True)
+
+    def init(self):
+        super().init()
+        # earlier versions kept the uploaded file in clear in a column of this table
+        self.env.cr.execute("ALTER TABLE haoka_card_import DROP COLUMN IF EXISTS file")
+
+    @api.depends("state", "mode", "rejected_count", "valid_count")
+    def _compute_import_blocked(self):
+        """All or nothing with rejected rows: 导入 writes nothing; the form says why."""
+        for wizard in self:
+            wizard.import_blocked = (
+                wizard.state == "checked" and wizard.mode == "all_or_nothing" and wizard.rejected_count > 0
+            )
+            wizard.blocked_message = wizard.import_blocked and self.env._(
+                "Nothing can be imported: %(rejected)s rows are rejected (see the table below) and the mode is "
+                "'All or nothing'. Correct them and check the file again, or import only the %(valid)s valid rows.",
+                rejected=wizard.rejected_count, valid=wizard.valid_count,
+            )
+
+    @api.depends("file_cipher")
+    def _compute_file(self):
+        for wizard in self:
+            wizard.file = secrets.decrypt(wizard.file_cipher) or False
+
+    def _inverse_file(self):
+        for wizard in self:
+            content = wizard.file
+            if isinstance(content, bytes):
+                content = content.decode()
+            wizard.file_cipher = secrets.encrypt(content) if content else False
 
     @api.model
     def _default_location(self):
@@ -108,7 +154,25 @@ class HaokaCardImport(models.TransientModel):
     def action_start_import(self):
         self.ensure_one()
         self.action_import()
+        if self.import_blocked:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Nothing imported"),
+                    "message": self.blocked_message,
+                    "type": "warning",
+                    "sticky": False,
+                    "next": self._reopen(),
+                },
+            }
         return self._reopen()
+
+    def action_import_valid_rows(self):
+        """导入有效行: the valid rows of a file checked with rejected rows; the rejected ones are skipped."""
+        self.ensure_one()
+        self.mode = "valid_only"
+        return self.action_start_import()
 
     def action_download_template(self):
         self.ensure_one()
@@ -134,7 +198,9 @@ class HaokaCardImport(models.TransientModel):
 
             {'imported': int, 'updated': int, 'errors': int, 'warnings': int, 'rows': int,
              'error_report': bytes of an .xlsx or False, 'error_lines': [(row, column, value, reason)],
-             'picking_ids': [...]}
+             'warning_lines': [(row, column, value, reason)], 'picking_ids': [...]}
+
+        A column reads as Excel names it and by its header, e.g. "C (PUK)"; PUK/PIN values are masked.
 
         In 'all or nothing' mode nothing is written when any row is invalid.
         """
@@ -154,8 +220,8 @@ class HaokaCardImport(models.TransientModel):
             result = self._import_in_one_pass(rows, header_index, context)
         if result is None:
             result = self._check_then_import(rows, header_index, context, write)
-        errors = result["error_lines"]
-        result["error_report"] = self._error_report(errors) if errors else False
+        errors, warnings = result["error_lines"], result["warning_lines"]
+        result["error_report"] = self._error_report(errors, warnings) if errors or warnings else False
         result["seconds"] = round(time.time() - started, 2)
         self.write({
             "header_row": header_index + 1,
@@ -163,15 +229,19 @@ class HaokaCardImport(models.TransientModel):
             "valid_count": result["valid"],
             "warning_count": result["warnings"],
             "error_count": len(errors),
+            "rejected_count": len({line[0] for line in errors}),
             "imported_count": result["imported"],
             "updated_count": result["updated"],
             "picking_ids": [fields.Command.set(result["picking_ids"])],
-            "preview_html": self._preview_html(result.pop("preview"), errors, result.pop("written")),
-            "error_report": base64.b64encode(result["error_report"]) if errors else False,
-            "error_report_name": "号卡导入错误.xlsx" if errors else False,
+            "preview_html": self._preview_html(result.pop("preview"), errors, warnings),
+            "error_report": base64.b64encode(result["error_report"]) if result["error_report"] else False,
+            "error_report_name": "号卡导入错误.xlsx" if result["error_report"] else False,
         })
+        result.pop("written")
         if result["imported"] or result["updated"]:
-            self.state = "done"
+            self.write({"state": "done", "file_cipher": False})  # nothing left to import: the file goes
+        elif write:
+            self.state = "checked"
         return result
 
     def _check_then_import(self, rows, header_index, context, write):
@@ -236,7 +306,8 @@ class HaokaCardImport(models.TransientModel):
         return {
             "rows": valid + len({e[0] for e in errors}),
             "valid": valid,
-            "warnings": context["warnings"],
+            "warnings": len(context["warning_lines"]),
+            "warning_lines": context["warning_lines"],
             "errors": len(errors),
             "error_lines": errors,
             "imported": 0,
@@ -299,30 +370,21 @@ class HaokaCardImport(models.TransientModel):
             raise UserError(self.env._("The file has no plan column: choose the plan of these cards."))
         return header_index, mapping
 
-    def _plan_lookup(self):
-        plans = self.env["product.template"].search([("is_sim_card", "=", True)])
-        lookup = {}
-        for plan in plans:
-            for key in (plan.name, plan.default_code, plan.display_name):
-                if key:
-                    lookup.setdefault(spreadsheet.header_key(key), plan)
-        return lookup
-
     def _row_context(self, rows, header_index, mapping):
         """What checking the rows needs, read once: column labels, plans, today; and the counters the check
         fills (warnings, footer rows)."""
         header_row = rows[header_index]
         return {
             "headers": {
-                index: spreadsheet.cell_text(header_row[index]) if index < len(header_row) else ""
+                index: column_label(index, header_row[index] if index < len(header_row) else None)
                 for index in mapping
             },
             "column_of": {target: index for index, target in mapping.items()},
-            "plans": self._plan_lookup(),
+            "plans": self.env["product.template"]._haoka_plan_lookup(),
             "plan_by_cell": {},
             "plan_facts": {},
             "today": fields.Date.context_today(self),
-            "warnings": 0,
+            "warning_lines": [],
             "footers": 0,
         }
 
@@ -360,15 +422,11 @@ class HaokaCardImport(models.TransientModel):
             facts = context["plan_facts"][plan] = {
                 "name": plan.name,
                 "carrier": carrier.name,
-                # its code and its name in English and every language in use (China Mobile, 中国移动)
-                "carrier_names": {
-                    spreadsheet.header_key(n)
-                    for n in [carrier.code] + [
-                        carrier.with_context(lang=code).name
-                        for code in {"en_US"} | {code for code, _name in self.env["res.lang"].get_installed()}
-                    ] if n
-                },
+                # its code, its aliases and its name in every language (China Mobile, 中国移动, 移动, CMCC)
+                "carrier_names": carrier._haoka_match_keys().get(carrier, set()),
                 "policy": carrier.iccid_check_policy,
+                "prefixes": tuple(sim.parse_prefixes(carrier.iccid_prefixes)),
+                "segments": carrier._segment_set() if carrier.number_segments else None,
                 "expiration_time": plan.expiration_time,
                 "product": plan.product_variant_id,
             }
@@ -389,10 +447,12 @@ class HaokaCardImport(models.TransientModel):
     def _iter_checked_rows(self, rows, header_index, context):
         """``(card dict, [])`` for each valid row holding a card, ``(None, errors)`` for an invalid one, where
         an error is ``(row, column, value, reason)``; duplicates within the file are errors. Counts the
-        warnings and footer rows in ``context``."""
+        warnings of the valid rows (same form, a card imported but flagged) and the footer rows in
+        ``context``."""
         _ = self.env._
         headers, column_of, today = context["headers"], context["column_of"], context["today"]
-        context["warnings"] = 0
+        warning_lines = context["warning_lines"] = []
+        target_labels = dict(self.env["haoka.card.import.column"]._fields["target"]._description_selection(self.env))
         seen_iccid, seen_msisdn = {}, {}
 
         secret_checks = (
@@ -405,11 +465,17 @@ class HaokaCardImport(models.TransientModel):
             return row[index] if index is not None and index < len(row) else None
 
         for row_no, row in self._data_rows(rows, header_index, context):
-            row_errors = []
+            row_errors, row_warnings = [], []
 
-            def error(target, value, reason, row_no=row_no, row_errors=row_errors):
-                column = headers.get(column_of.get(target), target)
-                row_errors.append((row_no, column, spreadsheet.cell_text(value), reason))
+            def error(target, value, reason, row_no=row_no, lines=row_errors):
+                column = headers.get(column_of.get(target)) or target_labels.get(target, target)
+                text = spreadsheet.cell_text(value)
+                if target in SECRET_TARGETS:
+                    text = secrets.mask(text)
+                lines.append((row_no, column, text, reason))
+
+            def warning(target, value, reason, row_no=row_no, lines=row_warnings):
+                error(target, value, reason, row_no=row_no, lines=lines)
 
             raw_iccid = cell(row, "iccid")
             iccid = None
@@ -438,7 +504,7 @@ class HaokaCardImport(models.TransientModel):
             raw_carrier = cell(row, "carrier")
             if plan and not spreadsheet.is_blank(raw_carrier):
                 text = spreadsheet.header_key(raw_carrier)
-                if not any(text == n or (len(text) >= 2 and text in n) for n in facts["carrier_names"]):
+                if text not in facts["carrier_names"]:
                     error("carrier", raw_carrier, _(
                         "The carrier does not match plan %(plan)s (%(carrier)s).",
                         plan=facts["name"], carrier=facts["carrier"],
@@ -448,7 +514,12 @@ class HaokaCardImport(models.TransientModel):
                 if facts["policy"] == "strict":
                     error("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong."))
                 else:
-                    context["warnings"] += 1
+                    warning("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong: imported and flagged."))
+            if iccid and plan and facts["prefixes"] and not iccid.startswith(facts["prefixes"]):
+                warning("iccid", raw_iccid, _(
+                    "The ICCID prefix is not one of %(carrier)s's (%(prefixes)s): imported and flagged.",
+                    carrier=facts["carrier"], prefixes=", ".join(facts["prefixes"]),
+                ))
 
             raw_msisdn = cell(row, "msisdn")
             msisdn = None
@@ -457,6 +528,11 @@ class HaokaCardImport(models.TransientModel):
                 if not sim.msisdn_format_ok(msisdn):
                     error("msisdn", raw_msisdn, _("Not a valid mobile number: 11 digits starting with 13 to 19."))
                     msisdn = None
+                elif plan and facts["segments"] is not None and msisdn[:3] not in facts["segments"]:
+                    warning("msisdn", raw_msisdn, _(
+                        "The number segment %(segment)s is not one of %(carrier)s's: imported and flagged.",
+                        segment=msisdn[:3], carrier=facts["carrier"],
+                    ))
 
             secrets_ = {}
             for target, pattern_ok, reason in secret_checks:
@@ -500,6 +576,7 @@ class HaokaCardImport(models.TransientModel):
             if row_errors:
                 yield None, row_errors
                 continue
+            warning_lines.extend(row_warnings)
             yield {
                 "row": row_no,
                 "iccid": iccid,
@@ -600,7 +677,7 @@ class HaokaCardImport(models.TransientModel):
 
     # ------------------------------------------------------------------ reports
 
-    def _preview_html(self, records, errors, written):
+    def _preview_html(self, records, errors, warnings):
         _ = self.env._
         parts = []
         if records:
@@ -613,28 +690,53 @@ class HaokaCardImport(models.TransientModel):
                     record["row"], record["iccid"], record["msisdn"] or "", record["plan"].name,
                     record["expiration_date"].date().isoformat(), ))
             parts.append(Markup("</table>"))
-        if errors:
-            parts.append(Markup("<h5>%s</h5>") % _("Rejected rows (first %(count)s)", count=PREVIEW_ERRORS))
+        for lines, title in ((errors, _("Rejected rows (first %(count)s)", count=PREVIEW_ERRORS)),
+                             (warnings, _("Warnings (first %(count)s)", count=PREVIEW_ERRORS))):
+            if not lines:
+                continue
+            parts.append(Markup("<h5>%s</h5>") % title)
             parts.append(Markup("<table class='table table-sm'><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>")
                          % (_("Row"), _("Column"), _("Value"), _("Reason")))
-            for row, column, value, reason in errors[:PREVIEW_ERRORS]:
+            for row, column, value, reason in lines[:PREVIEW_ERRORS]:
                 parts.append(Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
                     row, column or "", value or "", reason))
             parts.append(Markup("</table>"))
         return Markup("").join(escape(p) if not isinstance(p, Markup) else p for p in parts)
 
-    def _error_report(self, errors):
+    def _error_report(self, errors, warnings=()):
+        """The rejected rows then the warnings, one line each: row, column, value (PUK/PIN masked), reason,
+        kind."""
         import openpyxl
 
+        _ = self.env._
         workbook = openpyxl.Workbook(write_only=True)
-        sheet = workbook.create_sheet(self.env._("Errors"))
-        sheet.append([self.env._("Row"), self.env._("Column"), self.env._("Value"), self.env._("Reason")])
-        for row, column, value, reason in errors:
-            sheet.append([row, spreadsheet.text_cell(sheet, column), spreadsheet.text_cell(sheet, value),
-                          spreadsheet.text_cell(sheet, reason)])
+        sheet = workbook.create_sheet(_("Errors"))
+        sheet.append([_("Row"), _("Column"), _("Value"), _("Reason"), _("Kind")])
+        for lines, kind in ((errors, _("Error")), (warnings, _("Warning"))):
+            for row, column, value, reason in lines:
+                sheet.append([row, spreadsheet.text_cell(sheet, column), spreadsheet.text_cell(sheet, value),
+                              spreadsheet.text_cell(sheet, reason), kind])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
+
+    def _template_example(self, plan):
+        """``(ICCID, number)`` of the template's example card: an ICCID of the plan's carrier (its first
+        issuer prefix, a right check digit) and a number of its first segment, neither in the database, so
+        that the template imports as downloaded."""
+        carrier = plan.haoka_carrier_id
+        prefix = next(iter(sim.parse_prefixes(carrier.iccid_prefixes)), "898600")
+        segment = min(carrier._segment_set(), default="138") if carrier.number_segments else "138"
+        Lot = self.env["stock.lot"].sudo().with_context(active_test=False)
+        for serial in range(12345678, 12345678 + 1000):
+            body = (prefix + str(serial).rjust(19 - len(prefix), "0"))[:19]
+            iccid = body + sim.luhn_check_digit(body) if body.isdigit() else body + "0"
+            msisdn = segment + str(serial)[-8:]
+            if not Lot.search_count(
+                [("is_sim_card", "=", True), "|", ("name", "=", iccid), ("msisdn", "=", msisdn)], limit=1
+            ):
+                return iccid, msisdn
+        return iccid, msisdn
 
     def _template_xlsx(self):
         import openpyxl
@@ -645,8 +747,9 @@ class HaokaCardImport(models.TransientModel):
         sheet.append(TEMPLATE_HEADERS)
         plan = self.plan_id or self.env["product.template"].search([("is_sim_card", "=", True)], limit=1)
         today = datetime.date.today()
-        sheet.append(["89860012345678901234", "13800138000", "12345678", "1234", plan.name or "",
-                      plan.haoka_carrier_id.name or "", today.replace(year=today.year + 2)])
+        iccid, msisdn = self._template_example(plan) if plan else ("89860012345678901234", "13800138000")
+        sheet.append([iccid, msisdn, "12345678", "1234", plan.name or "",
+                      plan.haoka_carrier_id.name or "", today + datetime.timedelta(days=730)])
         for column in "ABCD":
             for cell in sheet[column]:
                 cell.number_format = "@"
@@ -664,6 +767,12 @@ class HaokaCardImportColumn(models.TransientModel):
     _order = "column_index"
 
     wizard_id = fields.Many2one("haoka.card.import", required=True, ondelete="cascade")
-    column_index = fields.Integer(string="Column", required=True)
+    column_index = fields.Integer(string="Column Number", required=True)
+    column_letter = fields.Char(string="Column", compute="_compute_column_letter")
     header = fields.Char(readonly=True)
     target = fields.Selection(TARGET_SELECTION, string="Imports As", required=True, default="ignore")
+
+    @api.depends("column_index")
+    def _compute_column_letter(self):
+        for column in self:
+            column.column_letter = get_column_letter(column.column_index + 1)
