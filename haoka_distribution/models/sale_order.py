@@ -51,6 +51,14 @@ class SaleOrder(models.Model):
         compute="_compute_haoka_distributor_id", store=True, readonly=False, tracking=True, index="btree_not_null",
         help="The distributor who sold this order; by default the customer's referring distributor.",
     )
+    haoka_recipient_phone = fields.Char(
+        string="Recipient Phone", compute="_compute_haoka_packing",
+        help="The phone the courier calls: the delivery address's mobile or phone, else the holder's phone.",
+    )
+    haoka_shipping_address = fields.Char(string="Recipient Address", compute="_compute_haoka_packing")
+    haoka_card_numbers = fields.Char(string="Numbers", compute="_compute_haoka_packing",
+                                     help="The phone numbers of the order's SIM cards.")
+    haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing")
     haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True)
     haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions")
     haoka_compliance_state = fields.Selection(
@@ -366,6 +374,30 @@ class SaleOrder(models.Model):
         return result
 
     # ------------------------------------------------------------------ fulfilment (发货, 签收)
+
+    @api.depends("partner_shipping_id", "haoka_holder_phone", "order_line.haoka_lot_ids", "order_line.product_id")
+    def _compute_haoka_packing(self):
+        """What a packer needs to see of an order: where it goes, whom the courier calls, what is in it."""
+        for order in self:
+            recipient = order.partner_shipping_id
+            order.haoka_recipient_phone = next(iter(order._haoka_recipient_phones()), False)
+            order.haoka_shipping_address = ", ".join(filter(None, [
+                recipient.state_id.name, recipient.city, recipient.street, recipient.street2, recipient.zip,
+            ])) or False
+            lines = order._haoka_sim_lines()
+            order.haoka_card_numbers = ", ".join(lines.haoka_lot_ids.mapped(lambda c: c.msisdn or c.name)) or False
+            order.haoka_plan_names = ", ".join(lines.product_id.mapped("display_name")) or False
+
+    def _haoka_recipient_phones(self):
+        """The recipient's phone numbers, normalised, the one to call first: the delivery address's mobile
+        and phone, then the holder's phone."""
+        self.ensure_one()
+        phones = []
+        for value in (self.partner_shipping_id.mobile, self.partner_shipping_id.phone, self.haoka_holder_phone):
+            phone = sim.normalize_msisdn(value) if value else False
+            if phone and phone not in phones:
+                phones.append(phone)
+        return phones
 
     def _haoka_ship(self, courier, tracking_ref):
         """发货: validate the delivery with exactly the order's cards and record the courier."""

@@ -68,7 +68,9 @@ class TestShipTour(HttpCase):
             {"name": make_iccid("898600", 777777), "product_id": plan.product_variant_id.id,
              "msisdn": "13800777777"}
         )
-        customer = self.env["res.partner"].create({"name": "HAOKA-TOUR customer"})
+        customer = self.env["res.partner"].create(
+            {"name": "HAOKA-TOUR customer", "phone": "13700777777", "city": "杭州", "street": "文三路 1 号"}
+        )
         order = self.env["sale.order"].with_user(staff).create({
             "partner_id": customer.id,
             "haoka_holder_name": "测试",

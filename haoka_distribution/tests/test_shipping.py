@@ -199,3 +199,182 @@ class TestRefundedOrderInvoicing(ShippingCase):
         self.assertEqual(invoice.amount_untaxed, 50.0)
         invoice.action_post()
         self.assertEqual(order.invoice_status, "invoiced")
+
+
+def xlsx_file(rows, title=None):
+    """An .xlsx built with openpyxl, as a courier's export: an optional title row, then ``rows``."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append([title])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+class TestWarehouse(ShippingCase):
+    """The 待发货 list and the ship wizard show what a packer needs; tracking numbers come from the courier's
+    spreadsheet for a whole batch."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shanghai = cls.env["res.country.state"].create(
+            {"name": "上海市", "code": "HKT-SH", "country_id": cls.env.ref("base.cn").id}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.orders = self.env["sale.order"]
+        for index, (name, phone) in enumerate([("陈静", "139 0000 0001"), ("刘洋", "+86 13900000002"),
+                                               ("杨帆", "13900000003")]):
+            customer = self.customer(name, phone)
+            customer.state_id = self.shanghai
+            self.orders |= self.confirmed_order(customer, qty=1 + index % 2, sequence="52%d" % index)
+
+    def wizard_with_file(self, content, filename="运单.xlsx", mode="all_or_nothing"):
+        import base64
+
+        wizard = self.ship_wizard(self.orders)
+        wizard.write({"tracking_file": base64.b64encode(content), "tracking_filename": filename,
+                      "tracking_mode": mode})
+        return wizard
+
+    def test_to_ship_list_and_wizard_show_the_packing_facts(self):
+        order = self.orders[1]
+        self.assertEqual(order.haoka_recipient_phone, "13900000002")
+        self.assertEqual(order.haoka_shipping_address, "上海市, 上海, 世纪大道 100 号, 200120")
+        numbers = order.order_line.haoka_lot_ids.mapped("msisdn")
+        self.assertEqual(len(numbers), 2)
+        self.assertEqual(order.haoka_card_numbers, ", ".join(numbers))
+        self.assertEqual(order.haoka_plan_names, "Test Plan 29")
+        self.assertEqual(order.haoka_holder_name, "王小明")
+        self.assertRegex(order.with_user(self.staff).haoka_id_number, r"^\d{6}\*{8}\d{3}[\dX]$")
+
+        action = self.env.ref("haoka_distribution.action_haoka_orders_to_ship")
+        view = action.view_ids.view_id
+        arch = self.env["sale.order"].with_user(self.staff).get_views([(view.id, "list")])["views"]["list"]["arch"]
+        for name in ("partner_shipping_id", "haoka_recipient_phone", "haoka_shipping_address", "haoka_card_numbers",
+                     "haoka_plan_names", "haoka_holder_name"):
+            self.assertIn('name="%s"' % name, arch)
+        listed = self.env["sale.order"].with_user(self.staff).search_read(
+            [("id", "in", self.orders.ids)] + list(eval(action.domain)),  # noqa: S307 - our own action's domain
+            ["haoka_recipient_phone", "haoka_card_numbers"],
+        )
+        self.assertEqual({row["haoka_recipient_phone"] for row in listed},
+                         {"13900000001", "13900000002", "13900000003"})
+
+        wizard = self.ship_wizard(self.orders)
+        line = wizard.line_ids.filtered(lambda ln: ln.order_id == order)
+        self.assertEqual((line.partner_id, line.recipient_phone, line.shipping_address, line.plan_names,
+                          line.holder_name, line.card_numbers),
+                         (order.partner_shipping_id, "13900000002", order.haoka_shipping_address, "Test Plan 29",
+                          "王小明", ", ".join(numbers)))
+        self.assertNotIn(order._haoka_clear_id(), line.holder_id_number or "")
+
+    def test_tracking_numbers_from_the_couriers_excel(self):
+        first, second, third = self.orders
+        content = xlsx_file([
+            ["订单号", "收件人", "收件人电话", "运单号"],
+            [first.name, "陈静", None, "SF7000000001"],
+            [None, "刘洋", "13900000002", "SF7000000002"],
+            [third.name.lower(), "杨帆", "13900000003", " SF7000000003 "],
+            [None, None, None, None],
+            ["合计", None, None, 3],
+        ], title="顺丰速运 批量下单导出")
+        wizard = self.wizard_with_file(content)
+        result = wizard.fill_tracking_from_file()
+        self.assertEqual(result, {"filled": 3, "errors": []})
+        self.assertEqual({line.order_id: line.tracking_ref for line in wizard.line_ids},
+                         {first: "SF7000000001", second: "SF7000000002", third: "SF7000000003"})
+        wizard.action_ship()
+        self.assertEqual(self.orders.mapped("haoka_fulfilment_state"), ["shipped"] * 3)
+        self.assertEqual(self.orders.mapped("haoka_tracking_ref"), ["SF7000000001", "SF7000000002", "SF7000000003"])
+
+    def test_english_csv_by_phone(self):
+        content = b"Phone,Tracking Number\n13900000001,YT001\n+8613900000002,YT002\n139-0000-0003,YT003\n"
+        wizard = self.wizard_with_file(content, filename="export.csv")
+        self.assertEqual(wizard.fill_tracking_from_file()["filled"], 3)
+        self.assertEqual(wizard.line_ids.sorted(lambda ln: ln.order_id.id).mapped("tracking_ref"),
+                         ["YT001", "YT002", "YT003"])
+
+    def test_bad_rows_are_reported_and_nothing_is_filled(self):
+        first, second, third = self.orders
+        outsider = self.confirmed_order(self.customer("外人", "13900000009"), sequence="529")
+        shipped = self.confirmed_order(self.customer("已发", "13900000008"), sequence="528")
+        shipped._haoka_ship(self.sf, "SF7999999999")
+        self.customer("同号", "13900000003")  # a phone shared outside the batch is not ambiguous
+        second.partner_shipping_id.mobile = "13900000001"  # now two orders of the batch go to this phone
+        content = xlsx_file([
+            ["订单编号", "手机", "快递单号"],
+            ["S-NOPE-1", None, "SF7100000001"],                   # 2 unknown order
+            [outsider.name, None, "SF7100000002"],                # 3 not in this batch
+            [None, "13900000001", "SF7100000003"],                # 4 ambiguous phone
+            [third.name, None, None],                             # 5 empty tracking number
+            [first.name, None, "SF7999999999"],                   # 6 used by another order
+            [None, "13900000003", "SF7100000006"],                # 7 valid (third)
+            [third.name, None, "SF7100000007"],                   # 8 third again
+            [first.name, None, "SF7100000006"],                   # 9 duplicate in the file
+            [None, None, "SF7100000009"],                         # 10 no order, no phone
+            [None, "13911112222", "SF7100000010"],                # 11 unknown phone
+            [first.name, None, 98765432101234567],                # 12 digits lost
+        ])
+        wizard = self.wizard_with_file(content)
+        errors = wizard.fill_tracking_from_file()["errors"]
+        self.assertEqual([(row, column, value) for row, column, value, _reason in errors], [
+            (2, "A (订单编号)", "S-NOPE-1"),
+            (3, "A (订单编号)", outsider.name),
+            (4, "B (手机)", "13900000001"),
+            (5, "C (快递单号)", ""),
+            (6, "C (快递单号)", "SF7999999999"),
+            (8, "A (订单编号)", third.name),
+            (9, "C (快递单号)", "SF7100000006"),
+            (10, "A (订单编号)", ""),
+            (11, "B (手机)", "13911112222"),
+            (12, "C (快递单号)", "98765432101234560"),  # what Excel kept
+        ])
+        reasons = [reason for *_cells, reason in errors]
+        self.assertIn("Unknown order", reasons[0])
+        self.assertIn("not in this batch", reasons[1])
+        self.assertIn(first.name, reasons[2])
+        self.assertIn(second.name, reasons[2])
+        self.assertIn("empty", reasons[3])
+        self.assertIn(shipped.name, reasons[4])
+        self.assertIn("row 7", reasons[5])
+        self.assertIn("row 7", reasons[6])
+        self.assertIn("15 digits", reasons[9])
+        self.assertEqual(wizard.line_ids.mapped("tracking_ref"), [False] * 3)
+        self.assertEqual(wizard.tracking_error_count, 10)
+        self.assertIn("S-NOPE-1", wizard.tracking_report_html)
+
+        import base64
+        import io
+
+        import openpyxl
+
+        report = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.tracking_error_report)))
+        rows = list(report.active.iter_rows(values_only=True))
+        self.assertEqual(len(rows), 11)
+        self.assertEqual(rows[1][:3], (2, "A (订单编号)", "S-NOPE-1"))
+
+        # the user chooses to fill the valid rows
+        wizard.tracking_mode = "valid_only"
+        self.assertEqual(wizard.fill_tracking_from_file()["filled"], 1)
+        self.assertEqual(wizard.line_ids.filtered("tracking_ref").mapped(lambda ln: (ln.order_id, ln.tracking_ref)),
+                         [(third, "SF7100000006")])
+        with self.assertRaisesRegex(UserError, first.name):
+            wizard.action_ship()  # the others still need their tracking numbers
+
+    def test_file_without_the_columns(self):
+        wizard = self.wizard_with_file(xlsx_file([["姓名", "地址"], ["陈静", "上海"]]))
+        with self.assertRaisesRegex(UserError, "运单号"):
+            wizard.fill_tracking_from_file()
+        wizard = self.wizard_with_file(b"\x00\x01 not a sheet", filename="x.xlsx")
+        with self.assertRaisesRegex(UserError, "not a spreadsheet"):
+            wizard.fill_tracking_from_file()

@@ -5,6 +5,14 @@ registry.category("web_tour.tours").add("haoka_ship_from_to_ship_list", {
     url: "/odoo/sim-orders-to-ship",
     steps: () => [
         {
+            content: "The list shows the packer the recipient's phone, address and the numbers",
+            trigger: ".o_list_view .o_data_row:contains('HAOKA-TOUR') .o_data_cell[name='haoka_recipient_phone']:contains('13700777777')",
+        },
+        {
+            content: "… and the cards' numbers",
+            trigger: ".o_list_view .o_data_row:contains('HAOKA-TOUR') .o_data_cell[name='haoka_card_numbers']:contains('13800777777')",
+        },
+        {
             content: "Open the order waiting to be shipped",
             trigger: ".o_list_view .o_data_row .o_data_cell:contains('HAOKA-TOUR')",
             run: "click",
@@ -17,6 +25,18 @@ registry.category("web_tour.tours").add("haoka_ship_from_to_ship_list", {
         {
             content: "The wizard shows the card that goes out",
             trigger: ".modal .o_data_row .o_data_cell[name='card_numbers']:contains('13800777777')",
+        },
+        {
+            content: "… with the recipient's phone and address",
+            trigger: ".modal .o_data_row .o_data_cell[name='recipient_phone']:contains('13700777777')",
+        },
+        {
+            content: "… and the card holder",
+            trigger: ".modal .o_data_row .o_data_cell[name='holder_name']:contains('测试')",
+        },
+        {
+            content: "The courier's file can fill the tracking numbers",
+            trigger: ".modal .o_field_widget[name='tracking_file']",
         },
         {
             content: "A courier is preselected",
