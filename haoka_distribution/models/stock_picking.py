@@ -41,7 +41,8 @@ class StockPicking(models.Model):
         self.ensure_one()
         result = self.with_context(**self._haoka_validation_context(), **context).button_validate()
         if self.state != "done":
-            step = (result.get("name") or result.get("res_model")) if isinstance(result, dict) else result
+            step = (result.get("name") or result.get("res_model") or result.get("tag") or result.get("type")
+                    if isinstance(result, dict) else result)
             message = error_message or self.env._("The transfer %(picking)s could not be validated.",
                                                   picking=self.name)
             raise UserError(message + " " + self.env._("Odoo stopped at: %(step)s", step=step))

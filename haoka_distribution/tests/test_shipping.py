@@ -98,6 +98,15 @@ class TestShippingSms(ShippingCase):
         with stock_sms_checks_running():
             self.assertFalse(delivery._check_warn_sms())  # no question once answered
 
+    def test_delivery_slip_printed_on_validation_does_not_stop_shipping(self):
+        """Validation returns a print action when the operation type prints its slips: the delivery is done."""
+        order = self.confirmed_order(self.customer("李雷", "13912345678"))
+        delivery = order.picking_ids
+        delivery.picking_type_id.auto_print_delivery_slip = True
+        order._haoka_ship(self.sf, "SF5550005")
+        self.assertEqual(delivery.state, "done")
+        self.assertEqual(order.haoka_fulfilment_state, "shipped")
+
     def test_refund_return_validates_whatever_odoo_asks(self):
         order = self.confirmed_order(self.customer("李雷", "13912345678"))
         with stock_sms_checks_running():
