@@ -313,6 +313,25 @@ class TestWarehouse(ShippingCase):
         self.assertEqual(wizard.line_ids.sorted(lambda ln: ln.order_id.id).mapped("tracking_ref"),
                          ["YT001", "YT002", "YT003"])
 
+    def test_xls_by_order_reference(self):
+        import io
+
+        import xlwt
+
+        book = xlwt.Workbook()
+        sheet = book.add_sheet("运单")
+        for column, header in enumerate(["Order", "Tracking"]):
+            sheet.write(0, column, header)
+        for row, order in enumerate(self.orders, start=1):
+            sheet.write(row, 0, order.name)
+            sheet.write(row, 1, 773000000000 + row)  # a numeric tracking number in a number cell
+        buffer = io.BytesIO()
+        book.save(buffer)
+        wizard = self.wizard_with_file(buffer.getvalue(), filename="export.xls")
+        self.assertEqual(wizard.fill_tracking_from_file(), {"filled": 3, "errors": []})
+        self.assertEqual(wizard.line_ids.sorted(lambda ln: ln.order_id.id).mapped("tracking_ref"),
+                         ["773000000001", "773000000002", "773000000003"])
+
     def test_bad_rows_are_reported_and_nothing_is_filled(self):
         first, second, third = self.orders
         outsider = self.confirmed_order(self.customer("外人", "13900000009"), sequence="529")

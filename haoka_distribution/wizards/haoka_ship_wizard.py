@@ -178,7 +178,6 @@ class HaokaShipWizard(models.TransientModel):
             for phone in line.order_id._haoka_recipient_phones():
                 lines_by_phone.setdefault(phone, self.env["haoka.ship.wizard.line"])
                 lines_by_phone[phone] |= line
-        used_elsewhere = self._tracking_refs_in_use()
         assignments, errors = [], []
         row_of_line, row_of_ref = {}, {}
 
@@ -191,6 +190,10 @@ class HaokaShipWizard(models.TransientModel):
         def cell(row, target):
             column = columns.get(target, (None,))[0]
             return row[column] if column is not None and column < len(row) else None
+
+        used_elsewhere = self._tracking_refs_in_use(
+            {spreadsheet.cell_text(cell(row, "tracking")) for row in rows[header_index + 1:]} - {""}
+        )
 
         for index in range(header_index + 1, len(rows)):
             row, row_no = rows[index], index + 1
@@ -248,14 +251,14 @@ class HaokaShipWizard(models.TransientModel):
                 orders=", ".join(lines.order_id.mapped("name"))))
         return lines, None
 
-    def _tracking_refs_in_use(self):
-        """Tracking numbers of orders outside this batch: {tracking number: order reference}."""
-        return {
-            order.haoka_tracking_ref: order.name
-            for order in self.env["sale.order"].sudo().search([
-                ("haoka_tracking_ref", "!=", False), ("id", "not in", self.line_ids.order_id.ids),
-            ])
-        } if self.line_ids else {}
+    def _tracking_refs_in_use(self, refs):
+        """Those of ``refs`` that orders outside this batch already use: {tracking number: order reference}."""
+        if not refs:
+            return {}
+        orders = self.env["sale.order"].sudo().search([
+            ("haoka_tracking_ref", "in", list(refs)), ("id", "not in", self.line_ids.order_id.ids),
+        ])
+        return {order.haoka_tracking_ref: order.name for order in orders}
 
     def _tracking_report_html(self, filled, errors, blocked):
         _ = self.env._
