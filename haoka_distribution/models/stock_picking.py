@@ -2,23 +2,23 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 
+def company_sends_delivery_sms(company):
+    """Whether ``company`` chose to text its customers when a delivery is validated. Odoo's stock_sms turns
+    the option on by default and asks the question (its SMS wizard) on the first delivery: only a company
+    that answered it (``has_received_warning_stock_sms``, also set by the SIM settings) with the option on
+    sends SMS."""
+    return bool(
+        "stock_move_sms_validation" in company._fields
+        and company.stock_move_sms_validation
+        and company.has_received_warning_stock_sms
+    )
+
+
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     haoka_courier_id = fields.Many2one("haoka.courier", string="Courier", tracking=True, copy=False)
     haoka_tracking_ref = fields.Char(string="Tracking Number", tracking=True, copy=False, index="btree_not_null")
-
-    def _haoka_sms_chosen(self):
-        """Whether the company chose to text its customers when a delivery is validated: Odoo's stock_sms
-        turns the option on by default and asks the question (its SMS wizard) on the first delivery; only a
-        company that answered it (``has_received_warning_stock_sms``) with the option on sends SMS."""
-        self.ensure_one()
-        company = self.company_id
-        return bool(
-            "stock_move_sms_validation" in company._fields
-            and company.stock_move_sms_validation
-            and company.has_received_warning_stock_sms
-        )
 
     def _haoka_validation_context(self):
         """The context under which the addon validates a picking in full, with no wizard: no backorder
@@ -31,7 +31,7 @@ class StockPicking(models.Model):
             "picking_ids_not_to_backorder": self.ids,
             "skip_immediate": True,
             "skip_expired": True,
-            "skip_sms": not self._haoka_sms_chosen(),
+            "skip_sms": not company_sends_delivery_sms(self.company_id),
         }
 
     def _haoka_validate(self, error_message=None, **context):

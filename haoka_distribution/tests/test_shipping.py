@@ -98,6 +98,25 @@ class TestShippingSms(ShippingCase):
         with stock_sms_checks_running():
             self.assertFalse(delivery._check_warn_sms())  # no question once answered
 
+    def test_sms_chosen_in_the_sim_settings(self):
+        order = self.confirmed_order(self.customer("李雷", "13912345678"))
+        delivery = order.picking_ids
+        Settings = self.env["res.config.settings"]
+        settings = Settings.create({})
+        self.assertFalse(settings.haoka_delivery_sms)
+        settings.haoka_hold_minutes = 45
+        settings.execute()  # saving something else: the company's (absent) choice stays as it was
+        self.assertEqual((self.company.stock_move_sms_validation, self.company.has_received_warning_stock_sms),
+                         (True, False))
+        Settings.create({"haoka_delivery_sms": True}).execute()
+        self.assertEqual((self.company.stock_move_sms_validation, self.company.has_received_warning_stock_sms),
+                         (True, True))
+        self.assertFalse(delivery._haoka_validation_context()["skip_sms"])
+        self.assertTrue(Settings.create({}).haoka_delivery_sms)
+        Settings.create({"haoka_delivery_sms": False}).execute()
+        self.assertFalse(self.company.stock_move_sms_validation)
+        self.assertTrue(delivery._haoka_validation_context()["skip_sms"])
+
     def test_delivery_slip_printed_on_validation_does_not_stop_shipping(self):
         """Validation returns a print action when the operation type prints its slips: the delivery is done."""
         order = self.confirmed_order(self.customer("李雷", "13912345678"))
