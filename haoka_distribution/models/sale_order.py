@@ -384,9 +384,16 @@ class SaleOrder(models.Model):
             order.haoka_shipping_address = ", ".join(filter(None, [
                 recipient.state_id.name, recipient.city, recipient.street, recipient.street2, recipient.zip,
             ])) or False
-            lines = order._haoka_sim_lines()
-            order.haoka_card_numbers = ", ".join(lines.haoka_lot_ids.mapped(lambda c: c.msisdn or c.name)) or False
-            order.haoka_plan_names = ", ".join(lines.product_id.mapped("display_name")) or False
+            order.haoka_card_numbers = order._haoka_card_numbers_text() or False
+            order.haoka_plan_names = ", ".join(order._haoka_sim_lines().product_id.mapped("display_name")) or False
+
+    def _haoka_card_numbers_text(self, limit=10):
+        """The first ``limit`` numbers of the order's cards (their ICCID when they have none), then how many
+        more there are."""
+        self.ensure_one()
+        cards = self._haoka_sim_lines().haoka_lot_ids
+        text = ", ".join(cards[:limit].mapped(lambda c: c.msisdn or c.name))
+        return text + (" (+%d)" % (len(cards) - limit) if len(cards) > limit else "")
 
     def _haoka_recipient_phones(self):
         """The recipient's phone numbers, normalised, the one to call first: the delivery address's mobile
@@ -550,8 +557,9 @@ class SaleOrder(models.Model):
     def _haoka_count_refunded(self, cards):
         """Count the refunded cards on their SIM lines, and the premium lines of refunded numbers, so that
         they are not to be invoiced any more."""
+        sim_lines = self._haoka_sim_lines()
         for line in self.order_line:
-            if line in self._haoka_sim_lines():
+            if line in sim_lines:
                 refunded = len(line.haoka_lot_ids & cards)
             elif line.haoka_premium_lot_id and line.haoka_premium_lot_id in cards:
                 refunded = line.product_uom_qty

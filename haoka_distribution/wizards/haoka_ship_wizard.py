@@ -313,6 +313,4 @@ class HaokaShipWizardLine(models.TransientModel):
     @api.depends("order_id")
     def _compute_card_numbers(self):
         for line in self:
-            cards = line.order_id._haoka_sim_lines().haoka_lot_ids
-            numbers = cards[:10].mapped(lambda c: c.msisdn or c.name)
-            line.card_numbers = ", ".join(numbers) + (" (+%d)" % (len(cards) - 10) if len(cards) > 10 else "")
+            line.card_numbers = line.order_id._haoka_card_numbers_text() if line.order_id else False
