@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .stock_picking import company_sends_delivery_sms
 
 
 class ResConfigSettings(models.TransientModel):
@@ -35,3 +37,26 @@ class ResConfigSettings(models.TransientModel):
         help="Commissions waiting for an activation or a first top-up are not payable when the carrier has not "
         "reported it this many days after shipping (未在期限内激活).",
     )
+    haoka_delivery_sms = fields.Boolean(
+        string="SMS to Customers on Shipping",
+        help="Text the customer (Odoo's delivery SMS, paid per message) when the SIM cards are shipped. Off until "
+        "the company chooses it here or answers Odoo's SMS question in Inventory.",
+    )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["haoka_delivery_sms"] = company_sends_delivery_sms(self.env.company)
+        return values
+
+    def set_values(self):
+        """The delivery SMS changes only when this setting was changed: saving the settings for anything else
+        leaves the company's SMS choice (or its absence) as it was."""
+        super().set_values()
+        company = self.company_id
+        if "stock_move_sms_validation" in company._fields and \
+                self.haoka_delivery_sms != company_sends_delivery_sms(company):
+            company.sudo().write({
+                "stock_move_sms_validation": self.haoka_delivery_sms,
+                "has_received_warning_stock_sms": True,
+            })

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare
 
 from ..tools import idcard, params, secrets, sim
 
@@ -50,6 +51,14 @@ class SaleOrder(models.Model):
         compute="_compute_haoka_distributor_id", store=True, readonly=False, tracking=True, index="btree_not_null",
         help="The distributor who sold this order; by default the customer's referring distributor.",
     )
+    haoka_recipient_phone = fields.Char(
+        string="Recipient Phone", compute="_compute_haoka_packing",
+        help="The phone the courier calls: the delivery address's mobile or phone, else the holder's phone.",
+    )
+    haoka_shipping_address = fields.Char(string="Recipient Address", compute="_compute_haoka_packing")
+    haoka_card_numbers = fields.Char(string="Numbers", compute="_compute_haoka_packing",
+                                     help="The phone numbers of the order's SIM cards.")
+    haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing")
     haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True)
     haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions")
     haoka_compliance_state = fields.Selection(
@@ -366,6 +375,37 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ fulfilment (发货, 签收)
 
+    @api.depends("partner_shipping_id", "haoka_holder_phone", "order_line.haoka_lot_ids", "order_line.product_id")
+    def _compute_haoka_packing(self):
+        """What a packer needs to see of an order: where it goes, whom the courier calls, what is in it."""
+        for order in self:
+            recipient = order.partner_shipping_id
+            order.haoka_recipient_phone = next(iter(order._haoka_recipient_phones()), False)
+            order.haoka_shipping_address = ", ".join(filter(None, [
+                recipient.state_id.name, recipient.city, recipient.street, recipient.street2, recipient.zip,
+            ])) or False
+            order.haoka_card_numbers = order._haoka_card_numbers_text() or False
+            order.haoka_plan_names = ", ".join(order._haoka_sim_lines().product_id.mapped("display_name")) or False
+
+    def _haoka_card_numbers_text(self, limit=10):
+        """The first ``limit`` numbers of the order's cards (their ICCID when they have none), then how many
+        more there are."""
+        self.ensure_one()
+        cards = self._haoka_sim_lines().haoka_lot_ids
+        text = ", ".join(cards[:limit].mapped(lambda c: c.msisdn or c.name))
+        return text + (" (+%d)" % (len(cards) - limit) if len(cards) > limit else "")
+
+    def _haoka_recipient_phones(self):
+        """The recipient's phone numbers, normalised, the one to call first: the delivery address's mobile
+        and phone, then the holder's phone."""
+        self.ensure_one()
+        phones = []
+        for value in (self.partner_shipping_id.mobile, self.partner_shipping_id.phone, self.haoka_holder_phone):
+            phone = sim.normalize_msisdn(value) if value else False
+            if phone and phone not in phones:
+                phones.append(phone)
+        return phones
+
     def _haoka_ship(self, courier, tracking_ref):
         """发货: validate the delivery with exactly the order's cards and record the courier."""
         self.ensure_one()
@@ -398,11 +438,7 @@ class SaleOrder(models.Model):
             ))
         picking.move_ids.picked = True
         picking.write({"haoka_courier_id": courier.id, "haoka_tracking_ref": tracking_ref})
-        result = picking.with_context(
-            skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True
-        ).button_validate()
-        if result is not True or picking.state != "done":
-            raise UserError(_("The delivery %(picking)s could not be validated.", picking=picking.name))
+        picking._haoka_validate(_("The delivery %(picking)s could not be validated.", picking=picking.name))
         cards.sudo().with_context(tracking_disable=True).write({"card_state": "shipped"})
         self.write({
             "haoka_fulfilment_state": "shipped",
@@ -497,6 +533,7 @@ class SaleOrder(models.Model):
         cards.sudo().with_context(tracking_disable=True).write(
             {"card_state": "available" if cards_unused else "returned"}
         )
+        self._haoka_count_refunded(cards)
         for sale_line in self._haoka_sim_lines():
             refunded_here = len(sale_line.haoka_lot_ids & cards)
             if refunded_here:
@@ -516,6 +553,20 @@ class SaleOrder(models.Model):
             picking=return_picking.name, credit=(", " + credit_note.name) if credit_note else "",
         ))
         return return_picking, credit_note
+
+    def _haoka_count_refunded(self, cards):
+        """Count the refunded cards on their SIM lines, and the premium lines of refunded numbers, so that
+        they are not to be invoiced any more."""
+        sim_lines = self._haoka_sim_lines()
+        for line in self.order_line:
+            if line in sim_lines:
+                refunded = len(line.haoka_lot_ids & cards)
+            elif line.haoka_premium_lot_id and line.haoka_premium_lot_id in cards:
+                refunded = line.product_uom_qty
+            else:
+                continue
+            if refunded:
+                line.sudo().haoka_refunded_qty = min(line.haoka_refunded_qty + refunded, line.product_uom_qty)
 
     def _haoka_return_cards(self, cards, destination):
         delivery = self.picking_ids.filtered(
@@ -538,10 +589,7 @@ class SaleOrder(models.Model):
             move.lot_ids = move.move_orig_ids.move_line_ids.lot_id & cards
             move.move_line_ids.write({"location_dest_id": destination.id})
         picking.move_ids.picked = True
-        result = picking.with_context(skip_backorder=True, picking_ids_not_to_backorder=picking.ids,
-                                      skip_expired=True).button_validate()
-        if result is not True or picking.state != "done":
-            raise UserError(self.env._("The return %(picking)s could not be validated.", picking=picking.name))
+        picking._haoka_validate(self.env._("The return %(picking)s could not be validated.", picking=picking.name))
         return picking
 
     def _haoka_credit_note(self, cards, reason):
@@ -639,3 +687,54 @@ class SaleOrder(models.Model):
             {"card_state": "available", "haoka_hold_line_id": False, "haoka_hold_until": False}
         )
         return len(expired)
+
+
+class SaleOrderLine(models.Model):
+    """退款 on the order lines: a refunded card (or the premium of a refunded number) is neither invoiced
+    again nor left "to invoice" once its credit note takes it off the invoiced quantity."""
+
+    _inherit = "sale.order.line"
+
+    haoka_refunded_qty = fields.Float(
+        string="Refunded Quantity", copy=False, readonly=True, digits="Product Unit of Measure",
+        help="Cards of this line refunded (returned and credited): they are not to be invoiced any more.",
+    )
+
+    def _haoka_invoiceable_qty(self):
+        """The quantity Odoo would invoice (ordered or delivered, by the invoice policy) less the refunds."""
+        self.ensure_one()
+        base = self.product_uom_qty if self.product_id.invoice_policy == "order" else self.qty_delivered
+        return max(base - self.haoka_refunded_qty, 0)
+
+    @api.depends("haoka_refunded_qty")
+    def _compute_qty_to_invoice(self):
+        super()._compute_qty_to_invoice()
+        for line in self.filtered(lambda ln: ln.haoka_refunded_qty and ln.state == "sale"
+                                  and ln.product_id.invoice_policy == "order"):
+            line.qty_to_invoice = line._haoka_invoiceable_qty() - line.qty_invoiced
+
+    @api.depends("haoka_refunded_qty")
+    def _compute_invoice_status(self):
+        """A line whose cards were invoiced except those refunded is invoiced, not 'nothing to invoice'."""
+        super()._compute_invoice_status()
+        precision = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        for line in self.filtered(lambda ln: ln.haoka_refunded_qty and ln.invoice_status == "no"
+                                  and ln.state == "sale" and ln.qty_invoiced > 0):
+            if float_compare(line.qty_invoiced, line._haoka_invoiceable_qty(), precision_digits=precision) >= 0:
+                line.invoice_status = "invoiced"
+
+    @api.depends("haoka_refunded_qty")
+    def _compute_untaxed_amount_to_invoice(self):
+        super()._compute_untaxed_amount_to_invoice()
+        for line in self.filtered(lambda ln: ln.haoka_refunded_qty and ln.state == "sale"
+                                  and ln.product_id.invoice_policy == "order"):
+            refunded = line.price_reduce_taxexcl * line.haoka_refunded_qty
+            line.untaxed_amount_to_invoice = max(line.untaxed_amount_to_invoice - refunded, 0)
+
+    @api.depends("haoka_refunded_qty")
+    def _compute_amount_to_invoice(self):
+        super()._compute_amount_to_invoice()
+        for line in self.filtered(lambda ln: ln.haoka_refunded_qty and ln.product_uom_qty
+                                  and ln.product_id.invoice_policy == "order"):
+            unit_price_total = line.price_total / line.product_uom_qty
+            line.amount_to_invoice = max(line.amount_to_invoice - unit_price_total * line.haoka_refunded_qty, 0)

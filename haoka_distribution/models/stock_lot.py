@@ -489,21 +489,16 @@ class StockLot(models.Model):
         """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
         ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
         ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``; its value lists the picking's moves."""
+        if bulk_mode == "haoka_bulk_receipt":
+            message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
+                                 picking=picking.name)
+        else:
+            message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
         self.env.cr.cache[BULK_LINE_GROUPS] = {}
         try:
-            result = picking.with_context(
-                skip_backorder=True, picking_ids_not_to_backorder=picking.ids, skip_expired=True,
-                skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)},
-            ).button_validate()
+            picking._haoka_validate(message, skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)})
         finally:
             self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
-        if result is not True or picking.state != "done":
-            if bulk_mode == "haoka_bulk_receipt":
-                message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
-                                     picking=picking.name)
-            else:
-                message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
-            raise UserError(message)
         self._haoka_skip_line_recomputes(lines)
 
     @api.model

@@ -14,5 +14,6 @@ from . import (
     test_sale_cards,
     test_secrets,
     test_settlement,
+    test_shipping,
     test_sim_tools,
 )

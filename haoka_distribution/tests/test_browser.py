@@ -68,7 +68,9 @@ class TestShipTour(HttpCase):
             {"name": make_iccid("898600", 777777), "product_id": plan.product_variant_id.id,
              "msisdn": "13800777777"}
         )
-        customer = self.env["res.partner"].create({"name": "HAOKA-TOUR customer"})
+        customer = self.env["res.partner"].create(
+            {"name": "HAOKA-TOUR customer", "phone": "13700777777", "city": "杭州", "street": "文三路 1 号"}
+        )
         order = self.env["sale.order"].with_user(staff).create({
             "partner_id": customer.id,
             "haoka_holder_name": "测试",
@@ -83,6 +85,32 @@ class TestShipTour(HttpCase):
         self.assertEqual(order.haoka_courier_id, self.env["haoka.courier"].search([], limit=1))
         self.assertEqual(card.card_state, "shipped")
         self.assertEqual(order.picking_ids.move_line_ids.lot_id, card)
+
+
+    def test_ship_batch_from_couriers_file(self):
+        staff = new_test_user(
+            self.env, login="haoka_batch_staff", groups="haoka_distribution.group_haoka_user", name="Batch Staff",
+        )
+        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
+        plan = self.env["product.template"].create(
+            {"name": "Batch Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id, "list_price": 30}
+        )
+        Lot = self.env["stock.lot"].with_context(haoka_manual_entry=True)
+        orders = self.env["sale.order"]
+        for index in (1, 2):
+            card = Lot.create({"name": make_iccid("898600", 778800 + index), "product_id": plan.product_variant_id.id,
+                               "msisdn": "1380078880%d" % index})
+            customer = self.env["res.partner"].create({"name": "HAOKA-BATCH-%d" % index,
+                                                       "phone": "1370078880%d" % index})
+            orders |= self.env["sale.order"].with_user(staff).create({
+                "partner_id": customer.id, "haoka_holder_name": "批量",
+                "haoka_id_number": adult_id(sequence="88%d" % index),
+                "order_line": [(0, 0, {"product_id": plan.product_variant_id.id, "haoka_lot_ids": [(6, 0, card.ids)]})],
+            })
+        orders.action_confirm()
+        self.start_tour("/odoo/sim-orders-to-ship", "haoka_ship_batch_from_courier_file", login="haoka_batch_staff")
+        self.assertEqual(orders.mapped("haoka_fulfilment_state"), ["shipped", "shipped"])
+        self.assertEqual(sorted(orders.mapped("haoka_tracking_ref")), ["YT-BATCH-1", "YT-BATCH-2"])
 
 
 @tagged("post_install", "-at_install")
