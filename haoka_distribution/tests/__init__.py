@@ -11,6 +11,7 @@ from . import (
     test_fulfilment,
     test_grade,
     test_i18n,
+    test_number_race,
     test_sale_cards,
     test_secrets,
     test_settlement,
