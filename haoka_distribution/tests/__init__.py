@@ -7,6 +7,7 @@ from . import (
     test_carrier_plan,
     test_commission,
     test_compliance,
+    test_demo_data,
     test_expiry,
     test_fulfilment,
     test_grade,
