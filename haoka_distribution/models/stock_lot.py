@@ -8,7 +8,7 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import grade, params, pgcopy, secrets, sim
+from ..tools import grade, params, pgcopy, secrets, sim, texts
 from ..tools.card_xlsx import build_cards_xlsx
 from .stock_move import BULK_LINE_GROUPS
 
@@ -928,6 +928,8 @@ class StockLot(models.Model):
     def _cron_haoka_card_expiry(self):
         """Daily: cards past expiry leave the sale (已过期); cards expiring soon raise one activity per
         plan for the SIM managers (kept up to date, not repeated)."""
+        if texts.lacks_lang(self):
+            return texts.in_readers_lang(self)._cron_haoka_card_expiry()
         now = fields.Datetime.now()
         expired = self.search(
             [("is_sim_card", "=", True), ("card_state", "in", SELLABLE_STATES), ("expiration_date", "<", now)]
@@ -948,13 +950,14 @@ class StockLot(models.Model):
             return
         activity_type = self.env.ref("haoka_distribution.mail_activity_type_card_expiry")
         responsible = self._haoka_expiry_responsible()
+        _ = texts.in_readers_lang(self, responsible).env._  # the summary and note in the assignee's language
         per_template = defaultdict(lambda: [0, None])
         for product, count, first_expiry in groups:
             entry = per_template[product.product_tmpl_id]
             entry[0] += count
             entry[1] = min(entry[1], first_expiry) if entry[1] else first_expiry
         for template, (count, first_expiry) in per_template.items():
-            note = self.env._(
+            note = _(
                 "%(count)s card(s) of plan %(plan)s expire within %(days)s days (first on %(date)s).",
                 count=count, plan=template.display_name, days=days, date=fields.Date.to_string(first_expiry),
             )
@@ -971,7 +974,7 @@ class StockLot(models.Model):
             else:
                 template.activity_schedule(
                     activity_type_id=activity_type.id,
-                    summary=self.env._("Cards expiring soon"),
+                    summary=_("Cards expiring soon"),
                     note=note,
                     user_id=responsible.id,
                     date_deadline=fields.Date.to_date(first_expiry),

@@ -17,4 +17,5 @@ from . import (
     test_secrets,
     test_settlement,
     test_sim_tools,
+    test_text_language,
 )
