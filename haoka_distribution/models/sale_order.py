@@ -579,6 +579,9 @@ class SaleOrder(models.Model):
         """Demo: customers referred by the demo distributors and orders at every fulfilment step."""
         if texts.lacks_lang(self):  # installing: the orders' notes in the language of the company's users
             return texts.in_readers_lang(self)._haoka_create_demo_orders()
+        # the addon's own translations (couriers, grades) are loaded after its demo data: load them now
+        langs = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], langs)
         seller = self.env.ref("haoka_distribution.distributor_seller")
         plans = [self.env.ref("haoka_distribution.plan_cmcc_29"), self.env.ref("haoka_distribution.plan_cmcc_59"),
                  self.env.ref("haoka_distribution.plan_cucc_19")]

@@ -992,6 +992,8 @@ class StockLot(models.Model):
         """Demo cards: deterministic ICCIDs (with check digit) and numbers, some premium tails, a few
         ICCIDs with a wrong check digit, cards expiring soon, expired and void cards; then cards in stock
         and far from expiry for every active number grade (so each grade can be searched and sold)."""
+        if texts.lacks_lang(self):  # installing: stored texts in the language of the company's users
+            return texts.in_readers_lang(self)._haoka_create_demo_cards(template_ids, count)
         import random
 
         rng = random.Random(20261127)
