@@ -50,6 +50,7 @@
         ],
     },
     "demo": [
+        "demo/company_demo.xml",
         "demo/product_template_demo.xml",
         "demo/stock_lot_demo.xml",
         "demo/distribution_demo.xml",

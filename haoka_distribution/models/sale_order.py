@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
 
-from ..tools import idcard, params, secrets, sim
+from ..tools import idcard, params, secrets, sim, texts
 
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
 COUNTED_STATES = ("sold", "shipped", "delivered", "activated")
@@ -625,6 +625,11 @@ class SaleOrder(models.Model):
     @api.model
     def _haoka_create_demo_orders(self):
         """Demo: customers referred by the demo distributors and orders at every fulfilment step."""
+        if texts.lacks_lang(self):  # installing: the orders' notes in the language of the company's users
+            return texts.in_readers_lang(self)._haoka_create_demo_orders()
+        # the addon's own translations (couriers, grades) are loaded after its demo data: load them now
+        langs = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], langs)
         seller = self.env.ref("haoka_distribution.distributor_seller")
         plans = [self.env.ref("haoka_distribution.plan_cmcc_29"), self.env.ref("haoka_distribution.plan_cmcc_59"),
                  self.env.ref("haoka_distribution.plan_cucc_19")]
@@ -633,7 +638,8 @@ class SaleOrder(models.Model):
         for index, name in enumerate(names):
             customer = self.env["res.partner"].create({
                 "name": name, "phone": "1370000000%d" % index, "haoka_referrer_id": seller.id,
-                "street": "浦东新区世纪大道 %d 号" % (100 + index), "city": "上海",
+                "street": "浦东新区世纪大道 %d 号" % (100 + index), "city": "上海", "zip": "200120",
+                "state_id": self.env.ref("base.state_cn_SH").id, "country_id": self.env.ref("base.cn").id,
             })
             first17 = "310115" + "19%02d0101" % (80 + index) + "02%d" % index
             orders |= self.create({
@@ -663,6 +669,8 @@ class SaleOrder(models.Model):
     @api.model
     def _cron_haoka_auto_receipt(self):
         """Orders shipped N days ago (a setting, default 7) are taken as received."""
+        if texts.lacks_lang(self):
+            return texts.in_readers_lang(self)._cron_haoka_auto_receipt()
         limit = fields.Datetime.now() - timedelta(days=self._haoka_auto_receipt_days())
         orders = self.search([("haoka_fulfilment_state", "=", "shipped"), ("haoka_shipped_date", "<=", limit)])
         orders.action_haoka_confirm_receipt()
@@ -671,6 +679,8 @@ class SaleOrder(models.Model):
     @api.model
     def _cron_haoka_release_holds(self):
         """Cards held on quotations past their hold time go back on sale and leave the quotation."""
+        if texts.lacks_lang(self):  # the notes in the language of the company's users, not English
+            return texts.in_readers_lang(self)._cron_haoka_release_holds()
         Lot = self.env["stock.lot"].sudo()
         expired = Lot.search([
             ("card_state", "=", "reserved"), ("haoka_hold_until", "<", fields.Datetime.now()),

@@ -112,7 +112,11 @@ class SaleOrderLine(models.Model):
 
     def _haoka_lock_cards(self, cards):
         """Lock the card rows for this transaction. A card locked or changed by another order at the
-        same moment gives an error that names its number (one card is never sold twice)."""
+        same moment gives an error that names its number (one card is never sold twice).
+
+        The lock is ``FOR NO KEY UPDATE`` (what an UPDATE of the card takes): a line's link to a card
+        takes a KEY SHARE lock on the card through its foreign key, which ``FOR UPDATE`` would conflict
+        with, so that two quotations linking the same card at once would both skip it."""
         if not cards:
             return cards
         self.env.flush_all()
@@ -120,7 +124,8 @@ class SaleOrderLine(models.Model):
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
-                    "SELECT id FROM stock_lot WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED", (cards.ids,)
+                    "SELECT id FROM stock_lot WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    (cards.ids,),
                 )
                 locked = {row[0] for row in cr.fetchall()}
         except psycopg2.errors.SerializationFailure:
@@ -212,7 +217,7 @@ class SaleOrderLine(models.Model):
                                     WHERE q.lot_id = l.id AND q.quantity = 1 AND q.reserved_quantity = 0
                                       AND loc.usage = 'internal' AND loc.parent_path LIKE %s)
                   ORDER BY l.expiration_date NULLS LAST, l.id
-                     LIMIT %s FOR UPDATE OF l SKIP LOCKED
+                     LIMIT %s FOR NO KEY UPDATE OF l SKIP LOCKED
                     """,
                     (self.product_id.id, (warehouse.view_location_id.parent_path or "") + "%", count),
                 )

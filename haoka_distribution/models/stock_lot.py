@@ -8,7 +8,7 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import grade, params, pgcopy, secrets, sim
+from ..tools import grade, params, pgcopy, secrets, sim, texts
 from .stock_move import BULK_LINE_GROUPS
 
 SECRET_MASK = "********"
@@ -942,6 +942,8 @@ class StockLot(models.Model):
     def _cron_haoka_card_expiry(self):
         """Daily: cards past expiry leave the sale (已过期); cards expiring soon raise one activity per
         plan for the SIM managers (kept up to date, not repeated)."""
+        if texts.lacks_lang(self):
+            return texts.in_readers_lang(self)._cron_haoka_card_expiry()
         now = fields.Datetime.now()
         expired = self.search(
             [("is_sim_card", "=", True), ("card_state", "in", SELLABLE_STATES), ("expiration_date", "<", now)]
@@ -962,13 +964,14 @@ class StockLot(models.Model):
             return
         activity_type = self.env.ref("haoka_distribution.mail_activity_type_card_expiry")
         responsible = self._haoka_expiry_responsible()
+        _ = texts.in_readers_lang(self, responsible).env._  # the summary and note in the assignee's language
         per_template = defaultdict(lambda: [0, None])
         for product, count, first_expiry in groups:
             entry = per_template[product.product_tmpl_id]
             entry[0] += count
             entry[1] = min(entry[1], first_expiry) if entry[1] else first_expiry
         for template, (count, first_expiry) in per_template.items():
-            note = self.env._(
+            note = _(
                 "%(count)s card(s) of plan %(plan)s expire within %(days)s days (first on %(date)s).",
                 count=count, plan=template.display_name, days=days, date=fields.Date.to_string(first_expiry),
             )
@@ -985,7 +988,7 @@ class StockLot(models.Model):
             else:
                 template.activity_schedule(
                     activity_type_id=activity_type.id,
-                    summary=self.env._("Cards expiring soon"),
+                    summary=_("Cards expiring soon"),
                     note=note,
                     user_id=responsible.id,
                     date_deadline=fields.Date.to_date(first_expiry),
@@ -1001,7 +1004,10 @@ class StockLot(models.Model):
     @api.model
     def _haoka_create_demo_cards(self, template_ids, count):
         """Demo cards: deterministic ICCIDs (with check digit) and numbers, some premium tails, a few
-        ICCIDs with a wrong check digit, cards expiring soon, expired and void cards."""
+        ICCIDs with a wrong check digit, cards expiring soon, expired and void cards; then cards in stock
+        and far from expiry for every active number grade (so each grade can be searched and sold)."""
+        if texts.lacks_lang(self):  # installing: stored texts in the language of the company's users
+            return texts.in_readers_lang(self)._haoka_create_demo_cards(template_ids, count)
         import random
 
         rng = random.Random(20261127)
@@ -1014,11 +1020,6 @@ class StockLot(models.Model):
         for index in range(count):
             template = templates[index % len(templates)]
             carrier = template.haoka_carrier_id
-            prefix = sim.parse_prefixes(carrier.iccid_prefixes)[0]
-            body = prefix + "".join(rng.choice("0123456789") for _ in range(19 - len(prefix)))
-            iccid = body + sim.luhn_check_digit(body)
-            if index % 50 == 7:  # a carrier file with a wrong check digit: accepted and flagged
-                iccid = body + str((int(sim.luhn_check_digit(body)) + 1) % 10)
             segment = rng.choice(sorted(carrier._segment_set()))
             while True:
                 tail = tails[index % len(tails)] if index % 3 == 0 else ""
@@ -1030,21 +1031,63 @@ class StockLot(models.Model):
             expiry = now + timedelta(days=rng.randint(200, 900))
             if index % 25 == 3:
                 expiry = now + timedelta(days=rng.randint(3, 25))
-            vals_list.append({
-                "name": iccid,
-                "product_id": template.product_variant_id.id,
-                "msisdn": number,
-                "puk": "%08d" % rng.randint(0, 99999999),
-                "pin": "1234",
-                "expiration_date": expiry,
-            })
+            vals_list.append(self._haoka_demo_card_vals(rng, template, number, expiry, wrong_digit=index % 50 == 7))
         cards = self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
-        cards._haoka_receive_in_stock()
-        expired = cards.filtered(lambda card: card.id % 30 == 5)
-        expired.write({"expiration_date": now - timedelta(days=10)})
+        graded = self._haoka_create_demo_graded_cards(rng, templates, used_numbers)
+        (cards | graded)._haoka_receive_in_stock()
+        # expired and void cards are plain numbers (index % 3 == 2): the premium tails stay on sale
+        cards.browse([card.id for index, card in enumerate(cards) if index % 30 == 5]).write(
+            {"expiration_date": now - timedelta(days=10)})
         self._cron_haoka_card_expiry()
-        cards.filtered(lambda card: card.id % 45 == 11 and card.card_state == "available").action_void()
+        cards.browse([card.id for index, card in enumerate(cards) if index % 45 == 11]).filtered(
+            lambda card: card.card_state == "available").action_void()
         return True
+
+    @api.model
+    def _haoka_demo_card_vals(self, rng, template, number, expiry, wrong_digit=False):
+        prefix = sim.parse_prefixes(template.haoka_carrier_id.iccid_prefixes)[0]
+        body = prefix + "".join(rng.choice("0123456789") for _ in range(19 - len(prefix)))
+        digit = sim.luhn_check_digit(body)
+        if wrong_digit:  # a carrier file with a wrong check digit: accepted and flagged
+            digit = str((int(digit) + 1) % 10)
+        return {
+            "name": body + digit,
+            "product_id": template.product_variant_id.id,
+            "msisdn": number,
+            "puk": "%08d" % rng.randint(0, 99999999),
+            "pin": "1234",
+            "expiration_date": expiry,
+        }
+
+    @api.model
+    def _haoka_create_demo_graded_cards(self, rng, templates, used_numbers, per_grade=2):
+        """``per_grade`` cards of each active number grade, on the plans in turn, expiring in 1–2.5 years."""
+        vals_list = []
+        index = 0
+        for rule in self.env["haoka.number.grade"].search([]):
+            for _copy in range(per_grade):
+                template = templates[index % len(templates)]
+                index += 1
+                number = self._haoka_demo_number_of_grade(rng, rule, template.haoka_carrier_id, used_numbers)
+                if number:
+                    used_numbers.add(number)
+                    expiry = fields.Datetime.now() + timedelta(days=rng.randint(400, 900))
+                    vals_list.append(self._haoka_demo_card_vals(rng, template, number, expiry))
+        return self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
+
+    @api.model
+    def _haoka_demo_number_of_grade(self, rng, rule, carrier, used_numbers, attempts=2000):
+        """A number of ``carrier`` that the classifier puts in grade ``rule`` (``None`` if none found)."""
+        rules = self.env["haoka.number.grade"]._classifier_rules(carrier)
+        segments = sorted(carrier._segment_set())
+        for _attempt in range(attempts):
+            tail = _demo_tail(rng, rule.pattern_kind, rule.min_length, rule.lucky_string)
+            digits = "012356789" if rule.pattern_kind == "no_four" else "0123456789"
+            number = rng.choice(segments) + "".join(rng.choice(digits) for _ in range(8 - len(tail))) + tail
+            match = grade.classify(number, rules)
+            if match and match.key == rule.id and number not in used_numbers:
+                return number
+        return None
 
     # ------------------------------------------------------------------ carrier events (激活, 首充, 销户)
 
@@ -1091,6 +1134,23 @@ class StockLot(models.Model):
         return self.env["sale.order.line"].sudo().search([
             ("haoka_lot_ids", "in", self.ids), ("order_id.state", "=", "sale"),
         ])
+
+
+def _demo_tail(rng, kind, length, lucky):
+    """The last digits of a demo number of pattern ``kind`` (the classifier checks the whole number)."""
+    length = max(length or 0, 4 if kind in ("aabb", "abab", "abba", "aaab") else 3)
+    a, b = rng.sample("0123456789", 2)
+    if kind == "repeat":
+        return a * length
+    if kind in ("ascending", "descending"):
+        start = rng.randint(0, 10 - length)
+        run = "".join(str(start + step) for step in range(length))
+        return run if kind == "ascending" else run[::-1]
+    if kind == "abab":
+        return (a + b) * (length // 2) + (a if length % 2 else "")
+    if kind == "lucky":
+        return lucky or ""
+    return {"aabb": a + a + b + b, "abba": a + b + b + a, "aaab": a * 3 + b}.get(kind, "")
 
 
 class _BulkReceipt:

@@ -29,6 +29,17 @@ def adult_id(years=30, sequence="001"):
     return make_id_number(today.replace(year=today.year - years, day=1), sequence=sequence)
 
 
+def remove_plan_stock(cr, product_id):
+    """Delete a test plan's cards and the receipts that brought them into stock (committed data)."""
+    cr.execute("SELECT DISTINCT picking_id FROM stock_move WHERE product_id = %s AND picking_id IS NOT NULL",
+               (product_id,))
+    picking_ids = [row[0] for row in cr.fetchall()]
+    for table in ("stock_valuation_layer", "stock_move_line", "stock_move", "stock_quant"):
+        cr.execute(f"DELETE FROM {table} WHERE product_id = %s", (product_id,))  # noqa: S608
+    cr.execute("DELETE FROM stock_picking WHERE id = ANY(%s)", (picking_ids,))
+    cr.execute("DELETE FROM stock_lot WHERE product_id = %s", (product_id,))
+
+
 class HaokaCase(TransactionCase):
     """Shared set-up: the shipped carriers, two SIM plans, one ordinary product, users per group."""
 

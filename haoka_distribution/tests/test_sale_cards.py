@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from odoo import api, fields
 from odoo.exceptions import UserError
-from odoo.tests import Form
+from odoo.tests import Form, tagged
 
-from .common import HaokaCase, adult_id, make_iccid
+from .common import HaokaCase, adult_id, make_iccid, remove_plan_stock
 
 
 class SaleCardsCase(HaokaCase):
@@ -147,6 +147,7 @@ class TestSaleCards(SaleCardsCase):
         self.assertFalse(order.haoka_has_sim)
 
 
+@tagged("post_install", "-at_install")
 class TestNoDoubleSale(SaleCardsCase):
     """Two users confirm orders for the same number at the same moment, each on its own database
     connection: exactly one succeeds, the other is told which number was taken."""
@@ -174,25 +175,28 @@ class TestNoDoubleSale(SaleCardsCase):
                 "order_line": [fields.Command.create({"product_id": plan.product_variant_id.id,
                                                       "haoka_lot_ids": [fields.Command.set(card.ids)]})],
             } for index in range(2)])
-            order_ids, card_id, plan_id = orders.ids, card.id, plan.id
+            order_ids, card_id, plan_id, partner_id = orders.ids, card.id, plan.id, partner.id
             cr.commit()
         barrier = threading.Barrier(2)
         outcomes = {}
 
-        def confirm(order_id):
-            with registry.cursor() as cr:
-                env = api.Environment(cr, self.env.uid, {})
-                order = env["sale.order"].browse(order_id)
-                barrier.wait(timeout=30)
-                try:
-                    order.action_confirm()
-                    cr.commit()
-                    outcomes[order_id] = "confirmed"
-                except UserError as error:
-                    cr.rollback()
-                    outcomes[order_id] = str(error)
+        def confirm(env, order_id):
+            order = env["sale.order"].browse(order_id)
+            barrier.wait(timeout=30)
+            try:
+                order.action_confirm()
+                env.cr.commit()
+                outcomes[order_id] = "confirmed"
+            except UserError as error:
+                env.cr.rollback()
+                outcomes[order_id] = str(error)
 
-        threads = [threading.Thread(target=confirm, args=(order_id,)) for order_id in order_ids]
+        # the environments are made here: under Odoo's test runner the registry lock is held by this thread
+        cursors = [registry.cursor() for _order_id in order_ids]
+        threads = [
+            threading.Thread(target=confirm, args=(api.Environment(cr, self.env.uid, {}), order_id))
+            for cr, order_id in zip(cursors, order_ids, strict=True)
+        ]
         try:
             for thread in threads:
                 thread.start()
@@ -210,15 +214,15 @@ class TestNoDoubleSale(SaleCardsCase):
                 )
                 self.assertEqual(cr.fetchone()[0], 1)
         finally:
+            for cr in cursors:
+                cr.close()
             with registry.cursor() as cr:
                 env = api.Environment(cr, self.env.uid, {})
                 orders = env["sale.order"].browse(order_ids)
                 orders._action_cancel()
                 orders.picking_ids.unlink()
                 orders.unlink()
-                cr.execute("DELETE FROM stock_move_line WHERE lot_id = %s", (card_id,))
-                cr.execute("DELETE FROM stock_quant WHERE lot_id = %s", (card_id,))
-                cr.execute("DELETE FROM stock_move WHERE product_id IN "
-                           "(SELECT id FROM product_product WHERE product_tmpl_id = %s)", (plan_id,))
-                cr.execute("DELETE FROM stock_lot WHERE id = %s", (card_id,))
+                remove_plan_stock(cr, env["product.template"].browse(plan_id).product_variant_id.id)
+                env["product.template"].browse(plan_id).unlink()
+                env["res.partner"].browse(partner_id).unlink()
                 cr.commit()

@@ -1,1 +1,1 @@
-from . import grade, idcard, params, pgcopy, secrets, sim
+from . import grade, idcard, params, pgcopy, secrets, sim, texts
