@@ -137,7 +137,7 @@ class TestSettlement(CommissionCase):
                 thread.join(timeout=120)
             with separate_env(registry) as env:
                 env.cr.execute("SELECT settlement_id, count(*) FROM haoka_commission_line WHERE id = ANY(%s) "
-                           "GROUP BY settlement_id", (ids["lines"],))
+                               "GROUP BY settlement_id", (ids["lines"],))
                 groups = env.cr.fetchall()
             self.assertEqual(len(groups), 1, (groups, results))  # all four lines in one settlement
             self.assertIsNotNone(groups[0][0])
