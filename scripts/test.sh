@@ -2,7 +2,8 @@
 # make test: ruff; a fresh database haoka_test (no demo data, English only) on which the addon is installed
 # and its whole suite run by Odoo's own runner (odoo-bin -i … --test-enable, as OCA CI and hosted Odoo
 # run it); then the whole suite again with pytest-odoo on the same database. Both runs must pass and count
-# the same tests. pytest's closing line stays the last summary line (CI reads it); the exit code covers both.
+# the same tests, and pytest must leave every table with the committed rows it had. pytest's closing line
+# stays the last summary line (CI reads it); the exit code covers both runs.
 source "$(dirname "$0")/common.sh"
 check_odoo
 setup_venv
@@ -37,6 +38,14 @@ if [ "$odoo_rc" -ne 0 ] && [ "$odoo_rc" -ne 1 ]; then
     exit "$odoo_rc"
 fi
 
+# Committed rows of every table, to show that the tests leave nothing behind (those that commit clean up).
+row_counts() {
+    psql -d "$DB" -qAtF' ' -c "SELECT table_name, (xpath('/row/c/text()', query_to_xml(format(
+        'SELECT count(*) AS c FROM public.%I', table_name), false, true, '')))[1]::text
+        FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+}
+rows_before="$(row_counts)"
+
 echo "== pytest"
 set +e
 PYTHONPATH="$ODOO_PATH" "$VENV/bin/pytest" -p no:cacheprovider -p no:warnings -rs \
@@ -46,6 +55,12 @@ rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -eq 0 ] && grep -Eq "^SKIPPED|[0-9]+ skipped" "$REPORT"; then
     echo "ERROR: tests were skipped (see the SKIPPED lines above): a skipped test fails the run." >&2
+    rc=1
+fi
+left_behind="$(diff <(echo "$rows_before") <(row_counts) | grep '^[<>]' || true)"
+if [ -n "$left_behind" ]; then
+    echo "ERROR: the tests left committed rows behind (< rows before, > after):" >&2
+    echo "$left_behind" >&2
     rc=1
 fi
 if [ "$odoo_rc" -ne 0 ]; then
