@@ -54,9 +54,8 @@ def make_distributor(env, name, id_sequence, parent=None):
 
 
 def activate_chinese(env):
-    """Activate zh_CN with this module's terms, as a test that shows Chinese needs: a database is installed
-    in English only (CI and Odoo's runner do not pass ``--load-language``). Nothing is done when zh_CN is
-    active already."""
+    """Activate zh_CN with this module's terms, for a test that shows Chinese: the test database is
+    installed in English only (as CI and Odoo's runner install it). Nothing is done when zh_CN is active."""
     lang = env["res.lang"].with_context(active_test=False).search([("code", "=", "zh_CN")])
     if not lang.active:
         env["res.lang"]._activate_lang("zh_CN")
