@@ -4,7 +4,7 @@
 demo:  ## serve the addon with demo data on http://127.0.0.1:8069 (admin / admin)
 	bash scripts/demo.sh
 
-test:  ## fresh database, install, ruff, whole test suite (browser tests included)
+test:  ## ruff; fresh database; the whole suite (browser tests included) under Odoo's runner, then pytest-odoo
 	bash scripts/test.sh
 
 lint:

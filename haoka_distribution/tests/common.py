@@ -1,8 +1,15 @@
+"""Shared test fixtures: ICCID and ID-number builders, the base test classes (plans, users, the
+distribution network with commission rules, order builders), languages, and transactions of their own
+for race tests. Every test class here runs after the install (``post_install``): under Odoo's runner the
+chart of accounts is only there once every module is installed, as it always is for pytest-odoo."""
+
+from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import fields
-from odoo.tests import new_test_user
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
+from odoo.tools import SQL
 
 from ..tools import idcard, sim
 
@@ -40,6 +47,61 @@ def remove_plan_stock(cr, product_id):
     cr.execute("DELETE FROM stock_lot WHERE product_id = %s", (product_id,))
 
 
+def make_sim_plan(env, name, carrier="haoka_distribution.carrier_cmcc", **vals):
+    """A SIM-card plan (product template) of ``carrier`` (an XML id)."""
+    return env["product.template"].create(
+        dict({"name": name, "is_sim_card": True, "haoka_carrier_id": env.ref(carrier).id}, **vals)
+    )
+
+
+def make_distributor(env, name, id_sequence, parent=None):
+    """A distributor under ``parent`` whose 实名 (KYC) review is approved; ``id_sequence`` makes its ID number."""
+    agent = env["res.partner"].create({"name": name, "haoka_is_distributor": True,
+                                       "haoka_parent_distributor_id": parent.id if parent else False})
+    agent.write({"haoka_kyc_name": name, "haoka_kyc_id_number": adult_id(sequence=id_sequence)})
+    agent.action_haoka_kyc_submit()
+    agent.action_haoka_kyc_approve()
+    return agent
+
+
+def activate_chinese(env):
+    """Activate zh_CN with this module's terms, for a test that shows Chinese: the test database is
+    installed in English only (as CI and Odoo's runner install it). Nothing is done when zh_CN is active."""
+    lang = env["res.lang"].with_context(active_test=False).search([("code", "=", "zh_CN")])
+    if not lang.active:
+        env["res.lang"]._activate_lang("zh_CN")
+        env["ir.module.module"]._load_module_terms(["haoka_distribution"], ["zh_CN"])
+
+
+@contextmanager
+def separate_env(registry, uid=SUPERUSER_ID, context=None):
+    """An environment on a database connection of its own (another user's transaction, as in a second
+    request of a real server), committed when the block ends, rolled back on an error; under pytest-odoo
+    and under Odoo's runner alike.
+
+    ``registry.cursor()`` cannot be used for that: in an HttpCase's test mode it returns a proxy of the
+    test cursor, and under Odoo's runner the thread running the tests holds ``Registry._lock``, so another
+    thread waits for ever when it makes an environment on a new cursor (that looks the registry up by
+    name). The cursor is therefore taken from the registry's connection pool and given its transaction.
+    """
+    cr = registry._db.cursor()
+    cr.transaction = api.Transaction(registry)
+    with cr:
+        yield api.Environment(cr, uid, dict(context or {}))
+
+
+def committed_row_counts(registry):
+    """The number of committed rows of every table of the database, read on a connection of its own: a
+    test that commits compares them before and after, to show it leaves nothing behind."""
+    with separate_env(registry) as env:
+        env.cr.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+        tables = [name for (name,) in env.cr.fetchall()]
+        env.cr.execute(SQL(" UNION ALL ").join(
+            SQL("SELECT %s, count(*) FROM %s", name, SQL.identifier(name)) for name in tables))
+        return dict(env.cr.fetchall())
+
+
+@tagged("post_install", "-at_install")
 class HaokaCase(TransactionCase):
     """Shared set-up: the shipped carriers, two SIM plans, one ordinary product, users per group."""
 
@@ -85,3 +147,53 @@ class HaokaCase(TransactionCase):
     @staticmethod
     def days(n):
         return fields.Datetime.now() + timedelta(days=n)
+
+    def assertNoRowsLeft(self, before):
+        """Every table has as many committed rows as in ``before`` (from :func:`committed_row_counts`)."""
+        after = committed_row_counts(self.env.registry)
+        changed = {table: (before.get(table), count) for table, count in after.items() if before.get(table) != count}
+        self.assertEqual(changed, {}, "committed rows left behind (table: rows before, after)")
+
+
+class CommissionCase(HaokaCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.top = make_distributor(cls.env, "Top Agent", "900")
+        cls.mid = make_distributor(cls.env, "Mid Agent", "901", parent=cls.top)
+        cls.seller = make_distributor(cls.env, "Seller Agent", "902", parent=cls.mid)
+        Rule = cls.env["haoka.commission.rule"]
+        cls.rule_seller_all = Rule.create({"name": "Seller 30/card on shipping", "tier": 0, "amount": 30,
+                                           "trigger": "shipped", "payout_timing": "instant"})
+        cls.rule_seller_plan = Rule.create({"name": "Seller 40/card for plan 29", "tier": 0, "amount": 40,
+                                            "trigger": "shipped", "payout_timing": "instant",
+                                            "product_tmpl_id": cls.plan.id})
+        cls.rule_upline = Rule.create({"name": "Upline 10% at order", "tier": 1, "amount_type": "percent",
+                                       "amount": 10, "trigger": "confirmed", "payout_timing": "monthly"})
+        cls.rule_top = Rule.create({"name": "Top 5/card on receipt", "tier": 2, "amount": 5,
+                                    "trigger": "received", "payout_timing": "instant"})
+        cls.customer = Partner.create({"name": "Customer Wu", "haoka_referrer_id": cls.seller.id})
+        Lot = cls.env["stock.lot"].with_context(haoka_manual_entry=True)
+        cls.cards = Lot.create([
+            {"name": make_iccid("898600", 500 + i), "product_id": cls.product.id, "msisdn": "1380050%04d" % i,
+             "expiration_date": cls.days(300)} for i in range(6)
+        ])
+        cls.plan.list_price = 50
+
+    def order(self, qty=2, **vals):
+        values = {
+            "partner_id": self.customer.id,
+            "haoka_holder_name": "吴",
+            "haoka_id_number": adult_id(sequence="8%02d" % qty),
+            "order_line": [fields.Command.create({"product_id": self.product.id, "product_uom_qty": qty})],
+        }
+        values.update(vals)
+        order = self.env["sale.order"].create(values)
+        order.action_confirm()
+        return order
+
+    def line_of(self, order, distributor):
+        return order.haoka_commission_line_ids.filtered(
+            lambda l: l.distributor_id == distributor and not l.clawback_of_id
+        )

@@ -2,13 +2,13 @@
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import adult_id, make_iccid
+from .common import activate_chinese, adult_id, make_iccid, make_sim_plan
 
 
 @tagged("post_install", "-at_install")
 class TestCardsListInBrowser(HttpCase):
     def test_staff_opens_cards_list(self):
-        self.env.ref("base.lang_zh_CN").active = True
+        activate_chinese(self.env)
         new_test_user(
             self.env,
             login="haoka_browser_staff",
@@ -16,10 +16,7 @@ class TestCardsListInBrowser(HttpCase):
             name="Browser Staff",
             lang="zh_CN",
         )
-        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
-        plan = self.env["product.template"].create(
-            {"name": "Browser Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id}
-        )
+        plan = make_sim_plan(self.env, "Browser Plan")
         iccid = make_iccid("898600", 424242)
         self.env["stock.lot"].create(
             {"name": iccid, "product_id": plan.product_variant_id.id, "msisdn": "13800424242", "puk": "12345678"}
@@ -60,10 +57,7 @@ class TestShipTour(HttpCase):
         staff = new_test_user(
             self.env, login="haoka_tour_staff", groups="haoka_distribution.group_haoka_user", name="Tour Staff",
         )
-        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
-        plan = self.env["product.template"].create(
-            {"name": "Tour Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id, "list_price": 30}
-        )
+        plan = make_sim_plan(self.env, "Tour Plan", list_price=30)
         card = self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
             {"name": make_iccid("898600", 777777), "product_id": plan.product_variant_id.id,
              "msisdn": "13800777777"}
@@ -116,13 +110,10 @@ class TestShipTour(HttpCase):
 @tagged("post_install", "-at_install")
 class TestDashboardTour(HttpCase):
     def test_dashboard_in_chinese(self):
-        self.env.ref("base.lang_zh_CN").active = True
+        activate_chinese(self.env)
         new_test_user(self.env, login="haoka_dash_manager", groups="haoka_distribution.group_haoka_manager",
                       name="Dash Manager", lang="zh_CN")
-        carrier = self.env.ref("haoka_distribution.carrier_cmcc")
-        plan = self.env["product.template"].create(
-            {"name": "Dash Plan", "is_sim_card": True, "haoka_carrier_id": carrier.id, "list_price": 30}
-        )
+        plan = make_sim_plan(self.env, "Dash Plan", list_price=30)
         self.env["stock.lot"].with_context(haoka_manual_entry=True).create([
             {"name": make_iccid("898600", 888800 + i), "product_id": plan.product_variant_id.id,
              "msisdn": "138008888%02d" % i} for i in range(3)

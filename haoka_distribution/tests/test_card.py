@@ -79,7 +79,9 @@ class TestCard(HaokaCase):
         bad = make_iccid("898600", 32, valid=False)
         with self.assertRaisesRegex(ValidationError, bad):
             self.env["stock.lot"].create({"name": bad, "product_id": self.product.id})
-        self.assertTrue(self.create_card(33))
+        good = self.create_card(33)
+        self.assertEqual(good.name, make_iccid("898600", 33))
+        self.assertFalse(good.iccid_warning)
 
     def test_luhn_policy_off(self):
         self.cmcc.iccid_check_policy = "off"
@@ -136,9 +138,11 @@ class TestCard(HaokaCase):
         other = self.env["product.product"].create(
             {"name": "Cable", "type": "consu", "is_storable": True, "tracking": "serial"}
         )
-        self.assertTrue(Lot.create({"name": " abc-001 ", "product_id": other.id}))
+        twin = Lot.create({"name": " abc-001 ", "product_id": other.id})
+        self.assertEqual((twin.name, twin.product_id), (" abc-001 ", other))
         # an ordinary lot may carry an ICCID-looking name without SIM checks
-        self.assertTrue(Lot.create({"name": "89bad", "product_id": self.other_product.id}))
+        iccid_like = Lot.create({"name": "89bad", "product_id": self.other_product.id})
+        self.assertEqual((iccid_like.name, iccid_like.is_sim_card, iccid_like.card_state), ("89bad", False, False))
 
     def test_manual_entry_is_received_into_stock(self):
         action = self.env.ref("haoka_distribution.action_haoka_card")

@@ -15,7 +15,7 @@ from odoo.tests import Form
 
 from ..tools import sim
 from ..wizards import haoka_card_import as import_wizard
-from .common import HaokaCase, make_iccid
+from .common import HaokaCase, activate_chinese, make_iccid
 
 FUTURE = datetime.date.today() + datetime.timedelta(days=400)
 HEADER = ["ICCID", "号码", "PUK", "PIN", "套餐", "有效期"]
@@ -246,6 +246,7 @@ class TestCardImport(HaokaCase):
                 [make_iccid("898600", 801), "13800000801", "联通", FUTURE]]
         with self.assertRaisesRegex(UserError, "plan"):
             self.run_import(xlsx_bytes(rows))
+        activate_chinese(self.env)
         self.cmcc.with_context(lang="zh_CN").name = "中国移动"
         _wizard, result = self.run_import(xlsx_bytes(rows), plan_id=self.plan.id, mode="valid_only")
         self.assertEqual(result["imported"], 1)

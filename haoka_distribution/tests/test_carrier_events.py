@@ -6,8 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form
 
-from .common import adult_id, make_iccid
-from .test_commission import CommissionCase
+from .common import CommissionCase, adult_id, make_iccid
 
 
 class TestCarrierEvents(CommissionCase):

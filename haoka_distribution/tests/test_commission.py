@@ -8,57 +8,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
-from .common import HaokaCase, adult_id, make_iccid
-
-
-class CommissionCase(HaokaCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.top = Partner.create({"name": "Top Agent", "haoka_is_distributor": True})
-        cls.mid = Partner.create({"name": "Mid Agent", "haoka_is_distributor": True,
-                                  "haoka_parent_distributor_id": cls.top.id})
-        cls.seller = Partner.create({"name": "Seller Agent", "haoka_is_distributor": True,
-                                     "haoka_parent_distributor_id": cls.mid.id})
-        for index, agent in enumerate(cls.top | cls.mid | cls.seller):
-            agent.write({"haoka_kyc_name": agent.name, "haoka_kyc_id_number": adult_id(sequence="9%02d" % index)})
-            agent.action_haoka_kyc_submit()
-            agent.action_haoka_kyc_approve()
-        Rule = cls.env["haoka.commission.rule"]
-        cls.rule_seller_all = Rule.create({"name": "Seller 30/card on shipping", "tier": 0, "amount": 30,
-                                           "trigger": "shipped", "payout_timing": "instant"})
-        cls.rule_seller_plan = Rule.create({"name": "Seller 40/card for plan 29", "tier": 0, "amount": 40,
-                                            "trigger": "shipped", "payout_timing": "instant",
-                                            "product_tmpl_id": cls.plan.id})
-        cls.rule_upline = Rule.create({"name": "Upline 10% at order", "tier": 1, "amount_type": "percent",
-                                       "amount": 10, "trigger": "confirmed", "payout_timing": "monthly"})
-        cls.rule_top = Rule.create({"name": "Top 5/card on receipt", "tier": 2, "amount": 5,
-                                    "trigger": "received", "payout_timing": "instant"})
-        cls.customer = Partner.create({"name": "Customer Wu", "haoka_referrer_id": cls.seller.id})
-        Lot = cls.env["stock.lot"].with_context(haoka_manual_entry=True)
-        cls.cards = Lot.create([
-            {"name": make_iccid("898600", 500 + i), "product_id": cls.product.id, "msisdn": "1380050%04d" % i,
-             "expiration_date": cls.days(300)} for i in range(6)
-        ])
-        cls.plan.list_price = 50
-
-    def order(self, qty=2, **vals):
-        values = {
-            "partner_id": self.customer.id,
-            "haoka_holder_name": "吴",
-            "haoka_id_number": adult_id(sequence="8%02d" % qty),
-            "order_line": [fields.Command.create({"product_id": self.product.id, "product_uom_qty": qty})],
-        }
-        values.update(vals)
-        order = self.env["sale.order"].create(values)
-        order.action_confirm()
-        return order
-
-    def line_of(self, order, distributor):
-        return order.haoka_commission_line_ids.filtered(
-            lambda l: l.distributor_id == distributor and not l.clawback_of_id
-        )
+from .common import CommissionCase, adult_id
 
 
 class TestDistributors(CommissionCase):

@@ -6,8 +6,7 @@ from odoo import fields
 from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import adult_id, make_iccid
-from .test_commission import CommissionCase
+from .common import CommissionCase, adult_id, make_distributor, make_iccid, make_sim_plan
 
 
 class TestDashboard(CommissionCase):
@@ -69,20 +68,12 @@ class TestDistributorDataOverHttp(HttpCase):
 
     def test_portal_distributor_sees_only_its_own_lines(self):
         Partner = self.env["res.partner"]
-        top = Partner.create({"name": "HTTP Top", "haoka_is_distributor": True})
-        seller = Partner.create({"name": "HTTP Seller", "haoka_is_distributor": True,
-                                 "haoka_parent_distributor_id": top.id})
-        for index, agent in enumerate(top | seller):
-            agent.write({"haoka_kyc_name": agent.name, "haoka_kyc_id_number": adult_id(sequence="4%02d" % index)})
-            agent.action_haoka_kyc_submit()
-            agent.action_haoka_kyc_approve()
+        top = make_distributor(self.env, "HTTP Top", "400")
+        seller = make_distributor(self.env, "HTTP Seller", "401", parent=top)
         Rule = self.env["haoka.commission.rule"]
         Rule.create({"name": "HTTP seller", "tier": 0, "amount": 30, "trigger": "confirmed"})
         Rule.create({"name": "HTTP upline", "tier": 1, "amount": 10, "trigger": "confirmed"})
-        plan = self.env["product.template"].create({
-            "name": "HTTP Plan", "is_sim_card": True, "list_price": 30,
-            "haoka_carrier_id": self.env.ref("haoka_distribution.carrier_cmcc").id,
-        })
+        plan = make_sim_plan(self.env, "HTTP Plan", list_price=30)
         self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
             {"name": make_iccid("898600", 454500), "product_id": plan.product_variant_id.id, "msisdn": "13800454500"}
         )

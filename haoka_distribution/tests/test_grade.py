@@ -1,8 +1,7 @@
 """The 靓号 classifier: measured patterns, the shipped grade rules, and grades stored on cards."""
 
-import pytest
-
 from odoo.addons.haoka_distribution.tools import grade
+from odoo.tests.common import BaseCase, tagged
 
 from .common import HaokaCase
 
@@ -45,46 +44,47 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("number", "repeat", "ascending", "descending"),
-    [
-        ("13800008888", 4, 1, 1),
-        ("13800071234", 1, 4, 1),
-        ("13800004321", 1, 1, 4),
-        ("13912345678", 1, 8, 1),
-        ("13987654321", 1, 1, 9),
-        ("13811111111", 8, 1, 1),
-        ("13800001357", 1, 1, 1),
-    ],
-)
-def test_measure_runs(number, repeat, ascending, descending):
-    measures = grade.measure(number)
-    assert (measures["repeat"], measures["ascending"], measures["descending"]) == (repeat, ascending, descending)
+@tagged("post_install", "-at_install")
+class TestGradeMeasures(BaseCase):
+    """The classifier's measures and rule choice (pure functions, no ORM)."""
 
+    def test_measure_runs(self):
+        for number, repeat, ascending, descending in [
+            ("13800008888", 4, 1, 1),
+            ("13800071234", 1, 4, 1),
+            ("13800004321", 1, 1, 4),
+            ("13912345678", 1, 8, 1),
+            ("13987654321", 1, 1, 9),
+            ("13811111111", 8, 1, 1),
+            ("13800001357", 1, 1, 1),
+        ]:
+            with self.subTest(number=number):
+                measures = grade.measure(number)
+                self.assertEqual((measures["repeat"], measures["ascending"], measures["descending"]),
+                                 (repeat, ascending, descending))
 
-def test_measure_shapes():
-    assert grade.measure("13800001122")["aabb"]
-    assert not grade.measure("13800001111")["aabb"]  # A == B is not AABB
-    assert grade.measure("13800001212")["abab"] == 4
-    assert grade.measure("13812121212")["abab"] == 8
-    assert grade.measure("13800001221")["abba"]
-    assert not grade.measure("13800001111")["abba"]
-    assert grade.measure("13800003339")["aaab"]
-    assert not grade.measure("13800003333")["aaab"]
-    assert grade.measure("13805792361")["no_four"]
-    assert not grade.measure("13805742361")["no_four"]
-    assert grade.measure("14805792361")["no_four"]  # only the last 8 digits count
+    def test_measure_shapes(self):
+        self.assertTrue(grade.measure("13800001122")["aabb"])
+        self.assertFalse(grade.measure("13800001111")["aabb"])  # A == B is not AABB
+        self.assertEqual(grade.measure("13800001212")["abab"], 4)
+        self.assertEqual(grade.measure("13812121212")["abab"], 8)
+        self.assertTrue(grade.measure("13800001221")["abba"])
+        self.assertFalse(grade.measure("13800001111")["abba"])
+        self.assertTrue(grade.measure("13800003339")["aaab"])
+        self.assertFalse(grade.measure("13800003333")["aaab"])
+        self.assertTrue(grade.measure("13805792361")["no_four"])
+        self.assertFalse(grade.measure("13805742361")["no_four"])
+        self.assertTrue(grade.measure("14805792361")["no_four"])  # only the last 8 digits count
 
-
-def test_classify_picks_highest_level():
-    rules = [
-        grade.Rule(1, "repeat", 3, None, 4, 10),
-        grade.Rule(2, "repeat", 4, None, 7, 10),
-        grade.Rule(3, "lucky", 0, "888", 4, 5),
-    ]
-    assert grade.classify("13800008888", rules).key == 2
-    assert grade.classify("13800000888", rules).key == 3  # same level 4: lower sequence wins
-    assert grade.classify("13800000123", rules) is None
+    def test_classify_picks_highest_level(self):
+        rules = [
+            grade.Rule(1, "repeat", 3, None, 4, 10),
+            grade.Rule(2, "repeat", 4, None, 7, 10),
+            grade.Rule(3, "lucky", 0, "888", 4, 5),
+        ]
+        self.assertEqual(grade.classify("13800008888", rules).key, 2)
+        self.assertEqual(grade.classify("13800000888", rules).key, 3)  # same level 4: lower sequence wins
+        self.assertIsNone(grade.classify("13800000123", rules))
 
 
 class TestGradeRules(HaokaCase):

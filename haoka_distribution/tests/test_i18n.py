@@ -83,7 +83,7 @@ class TestChinese(HaokaCase):
             Lot.create({"name": make_iccid("898600", 2), "product_id": self.product.id, "msisdn": "13800000001"})
         self.assertIn("13800000001", str(error.exception))
         self.assertTrue(CJK.search(str(error.exception)), str(error.exception))
-        self.assertTrue(card)
+        self.assertEqual(card.msisdn, "13800000001")
 
     def test_views_in_chinese(self):
         arch = (

@@ -4,12 +4,13 @@ import sys
 
 import psycopg2
 
-from odoo.tests.common import TransactionCase
+from odoo.tests.common import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..tools import pgcopy
 
 
+@tagged("post_install", "-at_install")
 class TestStreamedCopy(TransactionCase):
     def setUp(self):
         super().setUp()

@@ -4,11 +4,12 @@ import threading
 import uuid
 from datetime import timedelta
 
-from odoo import api, fields
+from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form
+from odoo.tools import SQL
 
-from .common import HaokaCase, adult_id, make_iccid, remove_plan_stock
+from .common import HaokaCase, adult_id, committed_row_counts, make_iccid, make_sim_plan, separate_env
 
 
 class SaleCardsCase(HaokaCase):
@@ -147,7 +148,6 @@ class TestSaleCards(SaleCardsCase):
         self.assertFalse(order.haoka_has_sim)
 
 
-@tagged("post_install", "-at_install")
 class TestNoDoubleSale(SaleCardsCase):
     """Two users confirm orders for the same number at the same moment, each on its own database
     connection: exactly one succeeds, the other is told which number was taken."""
@@ -157,12 +157,9 @@ class TestNoDoubleSale(SaleCardsCase):
         tag = uuid.uuid4().hex[:8]
         serial = int(uuid.uuid4().int % 10**9)
         number = "139%08d" % (serial % 10**8)
-        with registry.cursor() as cr:
-            env = api.Environment(cr, self.env.uid, {"tracking_disable": True})
-            carrier = env.ref("haoka_distribution.carrier_cmcc")
-            plan = env["product.template"].create(
-                {"name": "Race plan " + tag, "is_sim_card": True, "haoka_carrier_id": carrier.id}
-            )
+        rows_before = committed_row_counts(registry)
+        with separate_env(registry, self.env.uid, {"tracking_disable": True}) as env:
+            plan = make_sim_plan(env, "Race plan " + tag)
             card = env["stock.lot"].with_context(haoka_manual_entry=True).create(
                 {"name": make_iccid("898600", serial), "product_id": plan.product_variant_id.id,
                  "msisdn": number, "expiration_date": fields.Datetime.now() + timedelta(days=200)}
@@ -176,27 +173,22 @@ class TestNoDoubleSale(SaleCardsCase):
                                                       "haoka_lot_ids": [fields.Command.set(card.ids)]})],
             } for index in range(2)])
             order_ids, card_id, plan_id, partner_id = orders.ids, card.id, plan.id, partner.id
-            cr.commit()
         barrier = threading.Barrier(2)
         outcomes = {}
 
-        def confirm(env, order_id):
-            order = env["sale.order"].browse(order_id)
-            barrier.wait(timeout=30)
-            try:
-                order.action_confirm()
-                env.cr.commit()
-                outcomes[order_id] = "confirmed"
-            except UserError as error:
-                env.cr.rollback()
-                outcomes[order_id] = str(error)
+        def confirm(order_id):
+            with separate_env(registry, self.env.uid) as env:
+                order = env["sale.order"].browse(order_id)
+                barrier.wait(timeout=30)
+                try:
+                    order.action_confirm()
+                    env.cr.commit()
+                    outcomes[order_id] = "confirmed"
+                except UserError as error:
+                    env.cr.rollback()
+                    outcomes[order_id] = str(error)
 
-        # the environments are made here: under Odoo's test runner the registry lock is held by this thread
-        cursors = [registry.cursor() for _order_id in order_ids]
-        threads = [
-            threading.Thread(target=confirm, args=(api.Environment(cr, self.env.uid, {}), order_id))
-            for cr, order_id in zip(cursors, order_ids, strict=True)
-        ]
+        threads = [threading.Thread(target=confirm, args=(order_id,)) for order_id in order_ids]
         try:
             for thread in threads:
                 thread.start()
@@ -205,7 +197,8 @@ class TestNoDoubleSale(SaleCardsCase):
             self.assertEqual(sorted(outcomes.values()).count("confirmed"), 1, outcomes)
             failure = next(value for value in outcomes.values() if value != "confirmed")
             self.assertIn(number, failure)
-            with registry.cursor() as cr:
+            with separate_env(registry) as env:
+                cr = env.cr
                 cr.execute("SELECT card_state FROM stock_lot WHERE id = %s", (card_id,))
                 self.assertEqual(cr.fetchone()[0], "sold")
                 cr.execute(
@@ -214,15 +207,20 @@ class TestNoDoubleSale(SaleCardsCase):
                 )
                 self.assertEqual(cr.fetchone()[0], 1)
         finally:
-            for cr in cursors:
-                cr.close()
-            with registry.cursor() as cr:
-                env = api.Environment(cr, self.env.uid, {})
+            with separate_env(registry, self.env.uid) as env:
+                cr = env.cr
                 orders = env["sale.order"].browse(order_ids)
                 orders._action_cancel()
-                orders.picking_ids.unlink()
+                product = env["product.template"].browse(plan_id).product_variant_id
+                pickings = env["stock.picking"].search([("product_id", "=", product.id)])  # the card's receipt too
+                for table in ("stock_valuation_layer", "stock_move_line", "stock_quant", "stock_move"):
+                    cr.execute(SQL("DELETE FROM %s WHERE product_id = %s", SQL.identifier(table), product.id))
+                env.invalidate_all()
+                pickings.unlink()
+                groups = orders.procurement_group_id
                 orders.unlink()
-                remove_plan_stock(cr, env["product.template"].browse(plan_id).product_variant_id.id)
-                env["product.template"].browse(plan_id).unlink()
+                groups.unlink()
+                env["stock.lot"].browse(card_id).unlink()
+                product.unlink()
                 env["res.partner"].browse(partner_id).unlink()
-                cr.commit()
+        self.assertNoRowsLeft(rows_before)

@@ -2,106 +2,94 @@
 
 import gc
 
-import pytest
-
 from odoo.addons.haoka_distribution.tools import bulk, sim
+from odoo.tests.common import BaseCase, tagged
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("89860012345678901234", "89860012345678901234"),
-        (" 8986 0012 3456 7890 1234 ", "89860012345678901234"),
-        ("８９８６００１２３４５６７８９０１２３４", "89860012345678901234"),
-        ("'89860012345678901234", "89860012345678901234"),
-        ("898600b5123456789012", "898600B5123456789012"),
-        ("8986001234567890123F", "8986001234567890123"),
-        ("8986001234567890123f", "8986001234567890123"),
-        ("８９８６００ｂ５１２３４５６７８９０１２", "898600B5123456789012"),
-        ("\t89860012345678901234\u3000", "89860012345678901234"),
-    ],
-)
-def test_normalize_iccid(raw, expected):
-    assert sim.normalize_iccid(raw) == expected
+@tagged("post_install", "-at_install")
+class TestSimTools(BaseCase):
+    def test_normalize_iccid(self):
+        for raw, expected in [
+            ("89860012345678901234", "89860012345678901234"),
+            (" 8986 0012 3456 7890 1234 ", "89860012345678901234"),
+            ("８９８６００１２３４５６７８９０１２３４", "89860012345678901234"),
+            ("'89860012345678901234", "89860012345678901234"),
+            ("898600b5123456789012", "898600B5123456789012"),
+            ("8986001234567890123F", "8986001234567890123"),
+            ("8986001234567890123f", "8986001234567890123"),
+            ("８９８６００ｂ５１２３４５６７８９０１２", "898600B5123456789012"),
+            ("\t89860012345678901234\u3000", "89860012345678901234"),
+        ]:
+            with self.subTest(raw=raw):
+                self.assertEqual(sim.normalize_iccid(raw), expected)
 
+    def test_iccid_format(self):
+        for iccid, ok in [
+            ("89860012345678901234", True),  # 20 digits
+            ("8986001234567890123", True),  # 19 digits
+            ("8986001234567890123456", True),  # 22 digits
+            ("898600B5123456789012", True),  # hex letters
+            ("898600123456789012", False),  # 18: too short
+            ("89860012345678901234567", False),  # 23: too long
+            ("88860012345678901234", False),  # not 89
+            ("898600G5123456789012", False),  # G is not hex
+            ("", False),
+        ]:
+            with self.subTest(iccid=iccid):
+                self.assertIs(sim.iccid_format_ok(iccid), ok)
 
-@pytest.mark.parametrize(
-    ("iccid", "ok"),
-    [
-        ("89860012345678901234", True),  # 20 digits
-        ("8986001234567890123", True),  # 19 digits
-        ("8986001234567890123456", True),  # 22 digits
-        ("898600B5123456789012", True),  # hex letters
-        ("898600123456789012", False),  # 18: too short
-        ("89860012345678901234567", False),  # 23: too long
-        ("88860012345678901234", False),  # not 89
-        ("898600G5123456789012", False),  # G is not hex
-        ("", False),
-    ],
-)
-def test_iccid_format(iccid, ok):
-    assert sim.iccid_format_ok(iccid) is ok
+    def test_luhn(self):
+        body = "8986001234567890123"
+        digit = sim.luhn_check_digit(body)
+        self.assertTrue(sim.luhn_valid(body + digit))
+        self.assertFalse(sim.luhn_valid(body + str((int(digit) + 1) % 10)))
+        self.assertEqual(sim.iccid_luhn_status(body + digit), "ok")
+        self.assertEqual(sim.iccid_luhn_status(body + str((int(digit) + 5) % 10)), "failed")
+        self.assertEqual(sim.iccid_luhn_status("898600B5123456789012"), "not_applicable")
+        # the classic example of the algorithm
+        self.assertTrue(sim.luhn_valid("79927398713"))
+        self.assertFalse(sim.luhn_valid("79927398710"))
 
+    def test_normalize_msisdn(self):
+        for raw, expected in [
+            ("13800138000", "13800138000"),
+            ("+86 138 0013 8000", "13800138000"),
+            ("+8613800138000", "13800138000"),
+            ("8613800138000", "13800138000"),
+            ("0086-138-0013-8000", "13800138000"),
+            ("138-0013-8000", "13800138000"),
+            ("１３８００１３８０００", "13800138000"),
+            ("'13800138000", "13800138000"),
+        ]:
+            with self.subTest(raw=raw):
+                self.assertEqual(sim.normalize_msisdn(raw), expected)
 
-def test_luhn():
-    body = "8986001234567890123"
-    digit = sim.luhn_check_digit(body)
-    assert sim.luhn_valid(body + digit)
-    assert not sim.luhn_valid(body + str((int(digit) + 1) % 10))
-    assert sim.iccid_luhn_status(body + digit) == "ok"
-    assert sim.iccid_luhn_status(body + str((int(digit) + 5) % 10)) == "failed"
-    assert sim.iccid_luhn_status("898600B5123456789012") == "not_applicable"
-    # the classic example of the algorithm
-    assert sim.luhn_valid("79927398713") and not sim.luhn_valid("79927398710")
+    def test_msisdn_format(self):
+        for number, ok in [
+            ("13800138000", True),
+            ("19912345678", True),
+            ("12800138000", False),
+            ("1380013800", False),
+            ("138001380001", False),
+            ("1380013800a", False),
+            ("", False),
+        ]:
+            with self.subTest(number=number):
+                self.assertIs(sim.msisdn_format_ok(number), ok)
 
+    def test_segments_and_prefixes(self):
+        self.assertEqual(sim.parse_segments("134-136, 150，187"), {"134", "135", "136", "150", "187"})
+        self.assertEqual(sim.parse_prefixes("898600, 898602；898604"), ["898600", "898602", "898604"])
+        with self.assertRaises(ValueError):
+            sim.parse_segments("139-134")
+        with self.assertRaises(ValueError):
+            sim.parse_segments("13a")
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("13800138000", "13800138000"),
-        ("+86 138 0013 8000", "13800138000"),
-        ("+8613800138000", "13800138000"),
-        ("8613800138000", "13800138000"),
-        ("0086-138-0013-8000", "13800138000"),
-        ("138-0013-8000", "13800138000"),
-        ("１３８００１３８０００", "13800138000"),
-        ("'13800138000", "13800138000"),
-    ],
-)
-def test_normalize_msisdn(raw, expected):
-    assert sim.normalize_msisdn(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("number", "ok"),
-    [
-        ("13800138000", True),
-        ("19912345678", True),
-        ("12800138000", False),
-        ("1380013800", False),
-        ("138001380001", False),
-        ("1380013800a", False),
-        ("", False),
-    ],
-)
-def test_msisdn_format(number, ok):
-    assert sim.msisdn_format_ok(number) is ok
-
-
-def test_segments_and_prefixes():
-    assert sim.parse_segments("134-136, 150，187") == {"134", "135", "136", "150", "187"}
-    assert sim.parse_prefixes("898600, 898602；898604") == ["898600", "898602", "898604"]
-    with pytest.raises(ValueError):
-        sim.parse_segments("139-134")
-    with pytest.raises(ValueError):
-        sim.parse_segments("13a")
-
-
-def test_gc_paused_is_counted_and_restores_the_collector():
-    assert gc.isenabled()
-    with bulk.gc_paused():
-        assert not gc.isenabled()
+    def test_gc_paused_is_counted_and_restores_the_collector(self):
+        self.assertTrue(gc.isenabled())
         with bulk.gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # the outer block still runs
-    assert gc.isenabled()
+            self.assertFalse(gc.isenabled())
+            with bulk.gc_paused():
+                self.assertFalse(gc.isenabled())
+            self.assertFalse(gc.isenabled())  # the outer block still runs
+        self.assertTrue(gc.isenabled())
