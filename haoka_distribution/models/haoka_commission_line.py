@@ -14,6 +14,7 @@ STATES = [
     ("not_payable", "Not Payable"),
     ("reversed", "Reversed"),
 ]
+PAYABLE_STATES = ("eligible", "settled")
 REASONS = [
     ("trigger_pending", "Waiting for the trigger"),
     ("assessment_window", "In the assessment window"),
@@ -122,6 +123,15 @@ class HaokaCommissionLine(models.Model):
     def _set_state(self, state, reason_code, **extra):
         reasons = dict(self._fields["reason_code"]._description_selection(self.env))
         self.write(dict(extra, state=state, reason_code=reason_code, reason=reasons.get(reason_code)))
+        if state not in PAYABLE_STATES:
+            self._leave_draft_settlements()
+
+    def _leave_draft_settlements(self):
+        """Lines no longer payable (refund, cancellation, ...) leave the draft settlement holding them, so
+        that the draft shows, and its bill pays, only what is owed."""
+        held = self.filtered(lambda line: line.settlement_id.state == "draft" and line.state not in PAYABLE_STATES)
+        for settlement, lines in held.grouped("settlement_id").items():
+            settlement._drop_lines(lines)
 
     def _reach(self, on=None):
         """The trigger happened (``on`` that day, default today): 秒返 lines become eligible, 次月返 lines

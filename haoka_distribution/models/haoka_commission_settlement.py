@@ -103,20 +103,27 @@ class HaokaCommissionSettlement(models.Model):
 
     def action_confirm(self):
         """Create and post the vendor bills (a refund when clawbacks exceed commissions), all in one
-        batch; the lines become settled."""
+        batch; the lines become settled. The lines are locked and read again first: a line that is no
+        longer payable (refunded, cancelled, ...) is dropped and named in the chatter, and the clawbacks of
+        the settlement's lines are netted in, so that the bill is what is owed now."""
         self._check_finance()
         for settlement in self:
             if settlement.state != "draft":
                 raise UserError(self.env._("Settlement %(name)s is not a draft.", name=settlement.name))
             if not settlement.line_ids:
                 raise UserError(self.env._("Settlement %(name)s has no commission line.", name=settlement.name))
-        self.line_ids._set_state("settled", "settled")
-        netted = self.filtered(lambda s: s.currency_id.is_zero(s.total))
+        self._lock_lines()
+        for settlement in self:
+            settlement._drop_lines(settlement.line_ids.filtered(lambda line: line.state != "eligible"))
+            settlement._add_clawbacks()
+        to_settle = self.filtered(lambda s: s.state == "draft")
+        to_settle.line_ids._set_state("settled", "settled")
+        netted = to_settle.filtered(lambda s: s.currency_id.is_zero(s.total))
         for settlement in netted:
             # commissions and clawbacks cancel out: nothing to pay
             settlement.message_post(body=self.env._("Commissions and clawbacks net to zero: no bill."))
         netted.state = "paid"
-        to_bill = self - netted
+        to_bill = to_settle - netted
         if not to_bill:
             return True
         bills = self.env["account.move"].sudo().with_company(to_bill[0].company_id).create(
@@ -131,6 +138,51 @@ class HaokaCommissionSettlement(models.Model):
                     "paid by the vendor bill %(bill)s.", bill=bill.name,
                 ))
         return True
+
+    def _lock_lines(self):
+        """Lock the settlements and their lines until the transaction ends, and read their state again:
+        a refund or another confirmation running at the same time waits, or this one fails and is retried."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("SELECT id FROM haoka_commission_settlement WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                   [self.ids])
+        cr.execute("SELECT id FROM haoka_commission_line WHERE settlement_id = ANY(%s) ORDER BY id FOR UPDATE",
+                   [self.ids])
+        lines = self.env["haoka.commission.line"].browse(row[0] for row in cr.fetchall())
+        self.invalidate_recordset(["state", "line_ids"])
+        lines.invalidate_recordset(["state", "settlement_id", "amount"])
+
+    def _drop_lines(self, lines):
+        """Take ``lines`` (no longer payable) out of this draft settlement, name them in the chatter, and
+        cancel the settlement when nothing is left to pay."""
+        self.ensure_one()
+        if not lines:
+            return
+        states = dict(lines._fields["state"]._description_selection(self.env))
+        lines.write({"settlement_id": False})
+        self.message_post(body=self.env._(
+            "Removed from the settlement, no longer payable: %(lines)s.",
+            lines="; ".join("%s (%s, %s)" % (line.display_name, self.currency_id.format(line.amount),
+                                             states.get(line.state)) for line in lines),
+        ))
+        if not self.line_ids:
+            self.state = "cancelled"
+            self.message_post(body=self.env._("Nothing is left to pay: the settlement is cancelled."))
+
+    def _add_clawbacks(self):
+        """Net in the clawbacks (partial refunds) of this settlement's own lines that no settlement holds yet."""
+        self.ensure_one()
+        if self.state != "draft":
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM haoka_commission_line
+                WHERE clawback_of_id = ANY(%s) AND state = 'eligible' AND settlement_id IS NULL
+                ORDER BY id FOR UPDATE SKIP LOCKED""", [self.line_ids.ids])
+        clawbacks = self.env["haoka.commission.line"].browse(row[0] for row in self.env.cr.fetchall())
+        clawbacks.invalidate_recordset(["state", "settlement_id"])
+        clawbacks.filtered(lambda line: line.state == "eligible" and not line.settlement_id).write(
+            {"settlement_id": self.id})
 
     def _bill_vals(self):
         self.ensure_one()
@@ -175,7 +227,7 @@ class HaokaCommissionSettlement(models.Model):
             if settlement.move_id:
                 settlement.move_id.sudo().button_draft()
                 settlement.move_id.sudo().button_cancel()
-            settlement.line_ids._set_state("eligible", "ready")
+            settlement.line_ids.filtered(lambda line: line.state == "settled")._set_state("eligible", "ready")
             settlement.line_ids.write({"settlement_id": False})
             settlement.state = "cancelled"
         return True

@@ -6,17 +6,20 @@ import uuid
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from .test_commission import CommissionCase
 
 
-class TestSettlement(CommissionCase):
+class SettlementCase(CommissionCase):
     def shipped_and_received(self, qty=2):
         order = self.order(qty=qty)
         order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-%s" % uuid.uuid4().hex[:6])
         order.action_haoka_confirm_receipt()
         return order
+
+
+class TestSettlement(SettlementCase):
 
     def test_settle_to_vendor_bills(self):
         order = self.shipped_and_received(qty=2)
@@ -153,3 +156,100 @@ class TestSettlement(CommissionCase):
                 cr.execute("DELETE FROM sale_order_line WHERE order_id = %s", (ids["order"],))
                 cr.execute("DELETE FROM sale_order WHERE id = %s", (ids["order"],))
                 cr.commit()
+
+
+class TestSettlementBehindChanges(SettlementCase):
+    """A line's state may change after a draft settlement took it: confirming bills only what is owed."""
+
+    def prepare(self, distributor=None):
+        return self.env["haoka.commission.settlement"]._prepare(fields.Date.today(), distributor or self.seller)
+
+    def test_refund_after_preparing_is_not_billed(self):
+        refunded = self.shipped_and_received(qty=1)
+        kept = self.shipped_and_received(qty=2)
+        settlement = self.prepare()
+        self.assertEqual(settlement.total, 40 + 80)
+        refunded._haoka_refund(refunded.order_line.haoka_lot_ids, "拒收")
+        line = self.line_of(refunded, self.seller)
+        self.assertEqual((line.state, line.reason_code), ("reversed", "order_refunded"))
+        self.assertFalse(line.settlement_id, "a reversed line leaves the draft settlement")
+        self.assertEqual(settlement.total, 80)
+        settlement.with_user(self.finance).action_confirm()
+        self.assertEqual(settlement.move_id.amount_total, 80)
+        self.assertEqual(settlement.line_ids, self.line_of(kept, self.seller))
+        self.assertEqual((line.state, line.settlement_id.id), ("reversed", False))
+        self.assertIn(refunded.name, settlement.message_ids.mapped("body")[0])
+
+    def test_only_line_refunded_cancels_the_draft(self):
+        order = self.shipped_and_received(qty=1)
+        settlement = self.prepare()
+        order._haoka_refund(order.order_line.haoka_lot_ids, "拒收")
+        self.assertEqual((settlement.state, settlement.total), ("cancelled", 0))
+        self.assertEqual(self.line_of(order, self.seller).state, "reversed")
+        settlement.with_user(self.finance).action_cancel()  # cancelling again keeps the line reversed
+        self.assertEqual(self.line_of(order, self.seller).state, "reversed")
+
+    def test_partial_refund_after_preparing_bills_the_net(self):
+        order = self.shipped_and_received(qty=2)
+        settlement = self.prepare()
+        order._haoka_refund(order.order_line.haoka_lot_ids[:1], "退一张")
+        line = self.line_of(order, self.seller)
+        self.assertEqual((line.state, line.clawback_ids.amount), ("eligible", -40))
+        settlement.with_user(self.finance).action_confirm()
+        self.assertEqual(settlement.line_ids, line | line.clawback_ids)
+        self.assertEqual(settlement.move_id.amount_total, 40)
+        self.assertEqual(set(settlement.line_ids.mapped("state")), {"settled"})
+        self.assertFalse(self.prepare(), "the clawback is not netted a second time")
+
+    def test_cancelled_order_after_preparing_is_not_billed(self):
+        self.env["haoka.commission.rule"].create({"name": "Seller 7/card at order", "tier": 0, "amount": 7,
+                                                  "trigger": "confirmed", "payout_timing": "instant"})
+        order = self.order(qty=1)
+        line = order.haoka_commission_line_ids.filtered(lambda l: l.trigger == "confirmed" and l.tier == 0)
+        self.assertEqual((line.state, line.amount), ("eligible", 7))
+        settlement = self.prepare()
+        self.assertEqual(settlement.line_ids, line)
+        order._action_cancel()
+        self.assertEqual((line.state, line.reason_code, line.settlement_id.id), ("reversed", "order_cancelled", False))
+        self.assertEqual(settlement.state, "cancelled")
+        with self.assertRaisesRegex(UserError, settlement.name):
+            settlement.with_user(self.finance).action_confirm()
+        self.assertEqual(line.state, "reversed")
+
+    def test_confirm_drops_lines_no_longer_payable(self):
+        """Whatever changed a line (another module, a script), confirming settles eligible lines only and
+        names the others."""
+        first, second = self.shipped_and_received(qty=1), self.shipped_and_received(qty=2)
+        settlement = self.prepare()
+        dropped = self.line_of(first, self.seller)
+        dropped.write({"state": "not_payable", "reason_code": "closed_early"})
+        settlement.with_user(self.finance).action_confirm()
+        self.assertEqual(settlement.line_ids, self.line_of(second, self.seller))
+        self.assertEqual(settlement.move_id.amount_total, 80)
+        self.assertEqual((dropped.state, dropped.settlement_id.id), ("not_payable", False))
+        self.assertIn(first.name, settlement.message_ids.mapped("body")[0])
+
+    def test_carrier_reports_and_crons_leave_held_lines_payable(self):
+        """Carrier reports and the daily jobs move expected and frozen lines only: a line a draft settlement
+        holds is past its window and stays payable."""
+        order = self.shipped_and_received(qty=1)
+        settlement = self.prepare()
+        line = self.line_of(order, self.seller)
+        card = order.order_line.haoka_lot_ids
+        order.haoka_shipped_date = fields.Datetime.now() - relativedelta(days=60)
+        card._haoka_record_carrier_event("closure")
+        Line = self.env["haoka.commission.line"]
+        Line._cron_carrier_deadlines()
+        Line._cron_release_frozen()
+        self.env["haoka.commission.settlement"]._cron_prepare_monthly()
+        self.assertEqual((line.state, line.settlement_id), ("eligible", settlement))
+        settlement.with_user(self.finance).action_confirm()
+        self.assertEqual((line.state, settlement.move_id.amount_total), ("settled", 40))
+
+    def test_cancel_keeps_the_state_of_lines_not_settled(self):
+        order = self.shipped_and_received(qty=1)
+        settlement = self.prepare()
+        line = self.line_of(order, self.seller)
+        line.write({"state": "reversed", "reason_code": "order_refunded"})
+        settlement.with_user(self.finance).action_cancel()
+        self.assertEqual((line.state, line.settlement_id.id), ("reversed", False))
