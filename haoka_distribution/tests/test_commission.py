@@ -142,10 +142,33 @@ class TestCommissions(CommissionCase):
         order = self.order(qty=1)
         top = self.line_of(order, self.top)
         self.assertEqual((top.state, top.reason_code), ("not_payable", "kyc_missing"))
-        self.assertIn("代理未实名", top.reason)
+        self.assertEqual(top.reason, "Distributor not verified")
         self.mid.haoka_distributor_state = "suspended"
         order = self.order(qty=1)
         self.assertEqual(self.line_of(order, self.mid).reason_code, "distributor_suspended")
+
+    def test_reasons_read_in_the_reader_language(self):
+        """Reasons are codes shown in the reader's language, not text frozen in the creator's."""
+        self.env.ref("base.lang_zh_CN").active = True
+        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], ["zh_CN"], overwrite=True)
+        reader = new_test_user(self.env, login="zh_reader", groups="haoka_distribution.group_haoka_manager",
+                               lang="zh_CN")
+        as_reader = lambda record: record.with_user(reader).with_context(reader.context_get())  # noqa: E731
+        self.top.haoka_kyc_state = "submitted"
+        order = self.order(qty=2).with_context(lang="en_US")
+        self.assertEqual(order.env.lang, "en_US")
+        top = self.line_of(order, self.top)
+        self.assertEqual(top.reason, "Distributor not verified")
+        self.assertEqual(as_reader(top).reason, "代理未实名")
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-ZH")
+        seller = self.line_of(order, self.seller)
+        seller._set_state("settled", "settled", settlement_id=self.env["haoka.commission.settlement"].create(
+            {"distributor_id": self.seller.id, "date_to": fields.Date.today()}).id)
+        order._haoka_refund(order.order_line.haoka_lot_ids[:1], "退一张")
+        clawback = seller.clawback_ids.with_context(lang="en_US")
+        self.assertEqual(clawback.reason, "Clawback of a settled commission: Order refunded")
+        self.assertEqual(as_reader(clawback).reason, "已结算佣金的冲回：订单已退款")
+        self.assertEqual(as_reader(clawback).read(["reason"])[0]["reason"], "已结算佣金的冲回：订单已退款")
 
     def test_refund_before_and_after_settlement(self):
         order = self.order(qty=2)
@@ -158,7 +181,7 @@ class TestCommissions(CommissionCase):
         self.assertEqual((mid.state, mid.reason_code), ("reversed", "order_refunded"))
         clawback = seller.clawback_ids
         self.assertEqual((clawback.amount, clawback.state), (-80, "eligible"))
-        self.assertIn("订单已退款", clawback.reason)
+        self.assertEqual(clawback.reason, "Clawback of a settled commission: Order refunded")
 
     def test_partial_refund_claws_back_a_share(self):
         order = self.order(qty=2)
