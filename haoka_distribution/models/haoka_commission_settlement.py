@@ -187,9 +187,6 @@ class HaokaCommissionSettlement(models.Model):
     def _bill_vals(self):
         self.ensure_one()
         product = self.env.ref("haoka_distribution.product_commission")
-        by_plan = defaultdict(float)
-        for line in self.line_ids:
-            by_plan[line.product_id] += line.amount
         sign = 1 if self.total >= 0 else -1
         return {
             "move_type": "in_invoice" if self.total >= 0 else "in_refund",
@@ -201,15 +198,60 @@ class HaokaCommissionSettlement(models.Model):
             "invoice_line_ids": [
                 fields.Command.create({
                     "product_id": product.id,
-                    "name": self.env._("Commission %(period)s: %(plan)s", period=self.date_to.strftime("%Y-%m"),
-                                       plan=plan.display_name),
-                    "quantity": 1,
-                    "price_unit": sign * amount,
+                    "name": name,
+                    "quantity": quantity,
+                    "price_unit": sign * price,
                     "tax_ids": [fields.Command.clear()],
                 })
-                for plan, amount in by_plan.items() if not self.currency_id.is_zero(amount)
+                for name, quantity, price in self._bill_lines()
             ],
         }
+
+    def _bill_lines(self):
+        """``(label, quantity, unit price)`` of the bill: the commissions by plan, trigger, tier and amount
+        per card (or rate), as cards × amount per card; each clawback group on its own negative line. A
+        group whose amount is not a whole number of cards times a price is one line of its amount."""
+        self.ensure_one()
+        groups = defaultdict(lambda: self.env["haoka.commission.line"])
+        for line in self.line_ids:
+            unit = line.rate if line.rate else line.fixed_amount
+            cause = line.reason_cause or line._clawback_cause() if line.clawback_of_id else False
+            groups[(line.product_id, bool(line.clawback_of_id), cause, line.trigger, line.tier, bool(line.rate),
+                    unit)] |= line
+        rows = []
+        for (plan, clawback, cause, trigger, tier, percent, unit), lines in sorted(
+            groups.items(), key=lambda item: (item[0][0].display_name or "", item[0][1], item[0][3], item[0][4])
+        ):
+            amount = sum(lines.mapped("amount"))
+            if self.currency_id.is_zero(amount):
+                continue
+            cards = abs(sum(lines.mapped("quantity")))
+            price = self.currency_id.round(amount / cards) if cards else amount
+            if not cards or self.currency_id.compare_amounts(price * cards, amount):
+                cards, price = 1, amount
+            rows.append((self._bill_line_label(lines, plan, clawback, cause, trigger, tier, percent, unit),
+                         cards, price))
+        return rows
+
+    def _bill_line_label(self, lines, plan, clawback, cause, trigger, tier, percent, unit):
+        _ = self.env._
+        Line = self.env["haoka.commission.line"]
+        period = self.date_to.strftime("%Y-%m")
+        if clawback:
+            causes = dict(Line._fields["reason_cause"]._description_selection(self.env))
+            head = _("Clawback %(period)s (%(cause)s)", period=period, cause=causes[cause]) if cause else \
+                _("Clawback %(period)s", period=period)
+        else:
+            head = _("Commission %(period)s", period=period)
+        parts = [plan.display_name, dict(Line._fields["trigger"]._description_selection(self.env))[trigger]]
+        if tier:
+            parts.append(_("tier %(tier)s", tier=tier))
+        if percent:
+            base = abs(sum(lines.mapped("base_amount")))
+            parts.append(_("%(rate)s %% of %(base)s", rate="%g" % unit, base=self.currency_id.format(base)))
+        else:
+            parts.append(_("%(price)s per card", price=self.currency_id.format(unit)))
+        return "%s: %s" % (head, ", ".join(parts))
 
     def action_mark_paid(self):
         for settlement in self:

@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields
 from odoo.exceptions import AccessError, UserError
 
+from .common import make_iccid
 from .test_commission import CommissionCase
 
 
@@ -37,7 +38,7 @@ class TestSettlement(SettlementCase):
         bill = seller.move_id
         self.assertEqual((bill.move_type, bill.state, bill.partner_id), ("in_invoice", "posted", self.seller))
         self.assertEqual(bill.amount_total, 80)
-        self.assertEqual(bill.invoice_line_ids.mapped("price_unit"), [80])
+        self.assertEqual([(line.quantity, line.price_unit) for line in bill.invoice_line_ids], [(2, 40)])
         self.assertEqual(set(seller.line_ids.mapped("state")), {"settled"})
         # nothing is settled twice
         self.assertFalse(Settlement._prepare(today, self.seller))
@@ -253,3 +254,62 @@ class TestSettlementBehindChanges(SettlementCase):
         line.write({"state": "reversed", "reason_code": "order_refunded"})
         settlement.with_user(self.finance).action_cancel()
         self.assertEqual((line.state, line.settlement_id.id), ("reversed", False))
+
+
+class TestSettlementBills(SettlementCase):
+    def test_wizard_default_cut_off_takes_the_lines_payable_now(self):
+        order = self.shipped_and_received(qty=1)
+        wizard = self.env["haoka.settlement.wizard"].with_user(self.finance).create({})
+        self.assertEqual(wizard.date_to, fields.Date.context_today(wizard))
+        action = wizard.action_prepare()
+        settlements = self.env["haoka.commission.settlement"].search(action["domain"])
+        self.assertIn(self.line_of(order, self.seller), settlements.line_ids)
+
+    def bill_lines(self, settlement):
+        return [(line.name, line.quantity, line.price_unit) for line in settlement.move_id.invoice_line_ids]
+
+    def test_bill_lines_are_cards_times_amount_by_plan(self):
+        self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
+            {"name": make_iccid("898600", 990), "product_id": self.product_b.id, "msisdn": "13800599900",
+             "expiration_date": self.days(300)})
+        first = self.shipped_and_received(qty=2)
+        self.shipped_and_received(qty=1)
+        other_plan = self.order(qty=1, order_line=[fields.Command.create(
+            {"product_id": self.product_b.id, "product_uom_qty": 1})])
+        other_plan._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-B1")
+        Settlement = self.env["haoka.commission.settlement"]
+        settlement = Settlement._prepare(fields.Date.today(), self.seller)
+        settlement.with_user(self.finance).action_confirm()
+        self.assertEqual(self.bill_lines(settlement), [
+            ("Commission %s: Test Plan 29, Shipped, $\xa040.00 per card" % self.period, 3, 40),
+            ("Commission %s: Test Plan 39, Shipped, $\xa030.00 per card" % self.period, 1, 30),
+        ])
+        self.assertEqual(settlement.move_id.amount_total, 150)
+        # a refunded card is clawed back on its own negative line, beside the next sales
+        first._haoka_refund(first.order_line.haoka_lot_ids[:1], "退一张")
+        self.shipped_and_received(qty=2)
+        later = Settlement._prepare(fields.Date.today(), self.seller)
+        later.with_user(self.finance).action_confirm()
+        self.assertEqual(self.bill_lines(later), [
+            ("Commission %s: Test Plan 29, Shipped, $\xa040.00 per card" % self.period, 2, 40),
+            ("Clawback %s (Order refunded): Test Plan 29, Shipped, $\xa040.00 per card" % self.period, 1, -40),
+        ])
+        self.assertEqual(later.move_id.amount_total, 40)
+
+    def test_percentage_bill_lines_show_base_and_rate(self):
+        self.shipped_and_received(qty=2)
+        self.shipped_and_received(qty=1)
+        Line = self.env["haoka.commission.line"]
+        mid_lines = Line.search([("distributor_id", "=", self.mid.id)])
+        mid_lines.frozen_until = fields.Date.today() - relativedelta(days=1)
+        Line._cron_release_frozen()
+        settlement = self.env["haoka.commission.settlement"]._prepare(fields.Date.today(), self.mid)
+        settlement.with_user(self.finance).action_confirm()
+        self.assertEqual(self.bill_lines(settlement), [
+            ("Commission %s: Test Plan 29, Order confirmed, tier 1, 10 %% of $\xa0150.00" % self.period, 3, 5),
+        ])
+        self.assertEqual(settlement.move_id.amount_total, 15)
+
+    @property
+    def period(self):
+        return fields.Date.today().strftime("%Y-%m")
