@@ -4,8 +4,8 @@ import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
 from .common import HaokaCase, adult_id, make_iccid
@@ -87,6 +87,34 @@ class TestDistributors(CommissionCase):
         self.assertEqual((agent.haoka_kyc_state, agent.haoka_kyc_reject_reason), ("rejected", "照片模糊"))
         with self.assertRaisesRegex(ValidationError, "not a valid"):
             agent.haoka_kyc_id_number = "110105199001011234"
+
+
+    def test_kyc_reject_button_asks_a_reason_and_logs_it(self):
+        agent = self.env["res.partner"].create({"name": "Blurred Agent", "haoka_is_distributor": True})
+        agent.write({"haoka_kyc_name": "模糊", "haoka_kyc_id_number": adult_id(sequence="124")})
+        agent.action_haoka_kyc_submit()
+        arch = self.env["res.partner"].with_user(self.manager).get_view(
+            self.env.ref("base.view_partner_form").id)["arch"]
+        self.assertIn('name="action_haoka_kyc_open_reject"', arch)
+        action = agent.with_user(self.manager).action_haoka_kyc_open_reject()
+        wizard = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
+        wizard.reason = "身份证照片模糊"
+        wizard.save().action_reject()
+        self.assertEqual((agent.haoka_kyc_state, agent.haoka_kyc_reject_reason, agent.haoka_kyc_reviewer_id),
+                         ("rejected", "身份证照片模糊", self.manager))
+        self.assertIn("身份证照片模糊", agent.message_ids[0].body)
+        with self.assertRaises(AccessError):
+            agent.with_user(self.staff).action_haoka_kyc_open_reject()
+
+    def test_kyc_approval_needs_the_id_number(self):
+        agent = self.env["res.partner"].create({"name": "No ID Agent", "haoka_is_distributor": True,
+                                                "haoka_kyc_name": "无证", "haoka_kyc_state": "submitted"})
+        with self.assertRaisesRegex(UserError, "No ID Agent.*ID number"):
+            agent.with_user(self.manager).action_haoka_kyc_approve()
+        self.assertEqual(agent.haoka_kyc_state, "submitted")
+        agent.haoka_kyc_id_number = adult_id(sequence="125")
+        agent.with_user(self.manager).action_haoka_kyc_approve()
+        self.assertEqual(agent.haoka_kyc_state, "approved")
 
 
 class TestCommissions(CommissionCase):
