@@ -251,7 +251,7 @@ class HaokaCommissionSettlement(models.Model):
             parts.append(_("%(rate)s %% of %(base)s", rate="%g" % unit, base=self.currency_id.format(base)))
         else:
             parts.append(_("%(price)s per card", price=self.currency_id.format(unit)))
-        return "%s: %s" % (head, ", ".join(parts))
+        return _("%(head)s: %(detail)s", head=head, detail=", ".join(parts))
 
     def action_mark_paid(self):
         for settlement in self:
