@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields
 from odoo.exceptions import AccessError, UserError
+from odoo.tests.common import TransactionCase
 
 from .common import make_iccid
 from .test_commission import CommissionCase
@@ -254,6 +255,94 @@ class TestSettlementBehindChanges(SettlementCase):
         line.write({"state": "reversed", "reason_code": "order_refunded"})
         settlement.with_user(self.finance).action_cancel()
         self.assertEqual((line.state, line.settlement_id.id), ("reversed", False))
+
+
+
+
+class TestSettlementRace(TransactionCase):
+    """Races between committed transactions; no shared fixture, whose uncommitted rows the threads would wait on."""
+
+    def test_refund_racing_the_confirmation(self):
+        """A refund and the confirmation of the draft holding its line, at the same moment on their own
+        connections: whichever commits first wins, the other fails (and would be retried); the line is
+        never both reversed and billed."""
+        registry = self.env.registry
+        tag = uuid.uuid4().hex[:8]
+        with registry.cursor() as cr:
+            env = api.Environment(cr, self.env.uid, {})
+            agent = env["res.partner"].create({"name": "Race agent " + tag, "haoka_is_distributor": True})
+            customer = env["res.partner"].create({"name": "Race customer " + tag})
+            product = env["product.product"].create({"name": "Race product " + tag, "type": "service"})
+            order = env["sale.order"].create({"partner_id": customer.id, "order_line": [
+                fields.Command.create({"product_id": product.id})]})
+            rule = env["haoka.commission.rule"].create({"name": "Race " + tag, "amount": 1, "tier": 0})
+            line = env["haoka.commission.line"].create({
+                "order_id": order.id, "order_line_id": order.order_line.id, "distributor_id": agent.id,
+                "tier": 0, "rule_id": rule.id, "trigger": "confirmed", "amount": 10, "quantity": 1,
+                "company_id": env.company.id, "state": "eligible", "reached_date": fields.Datetime.now(),
+            })
+            settlement = env["haoka.commission.settlement"]._prepare(fields.Date.today(), agent)
+            ids = {"agent": agent.id, "customer": customer.id, "order": order.id, "rule": rule.id,
+                   "line": line.id, "settlement": settlement.id, "product": product.id}
+            cr.commit()
+        barrier = threading.Barrier(2)
+        results = {}
+
+        def run(name, action):
+            with registry.cursor() as cr:
+                env = api.Environment(cr, self.env.uid, {})
+                env.cr.execute("SELECT 1")  # the transaction's snapshot starts here, before the other commits
+                barrier.wait(timeout=30)
+                try:
+                    action(env)
+                    cr.commit()
+                    results[name] = "done"
+                except Exception as error:  # noqa: BLE001 - one of the two may lose the race
+                    cr.rollback()
+                    results[name] = type(error).__name__
+
+        threads = [
+            threading.Thread(target=run, args=("refund", lambda env: env["haoka.commission.line"].browse(
+                ids["line"])._reverse("order_refunded"))),
+            threading.Thread(target=run, args=("confirm", lambda env: env["haoka.commission.settlement"].browse(
+                ids["settlement"]).action_confirm())),
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            with registry.cursor() as cr:
+                cr.execute("SELECT l.state, l.settlement_id, s.state, s.move_id FROM haoka_commission_line l, "
+                           "haoka_commission_settlement s WHERE l.id = %s AND s.id = %s",
+                           (ids["line"], ids["settlement"]))
+                line_state, held_by, settlement_state, bill = cr.fetchone()
+            self.assertIn("done", results.values(), results)
+            if results["confirm"] == "done":
+                self.assertEqual((line_state, held_by, settlement_state), ("settled", ids["settlement"], "confirmed"))
+                self.assertIsNotNone(bill)
+            else:
+                self.assertEqual((line_state, held_by, settlement_state, bill), ("reversed", None, "cancelled", None))
+        finally:
+            with registry.cursor() as cr:
+                cr.execute("SELECT move_id FROM haoka_commission_settlement WHERE id = %s", (ids["settlement"],))
+                [bill] = cr.fetchone()
+                cr.execute("DELETE FROM haoka_commission_line WHERE id = %s", (ids["line"],))
+                cr.execute("DELETE FROM haoka_commission_settlement WHERE id = %s", (ids["settlement"],))
+                if bill:
+                    cr.execute("DELETE FROM account_move_line WHERE move_id = %s", (bill,))
+                    cr.execute("DELETE FROM account_move WHERE id = %s", (bill,))
+                cr.execute("DELETE FROM haoka_commission_rule WHERE id = %s", (ids["rule"],))
+                cr.execute("DELETE FROM sale_order_line WHERE order_id = %s", (ids["order"],))
+                cr.execute("DELETE FROM sale_order WHERE id = %s", (ids["order"],))
+                for model, res_id in (("haoka.commission.settlement", ids["settlement"]), ("account.move", bill),
+                                      ("sale.order", ids["order"]), ("res.partner", ids["agent"])):
+                    cr.execute("DELETE FROM mail_message WHERE model = %s AND res_id = %s", (model, res_id))
+                    cr.execute("DELETE FROM mail_followers WHERE res_model = %s AND res_id = %s", (model, res_id))
+                cr.execute("DELETE FROM product_template WHERE id IN (SELECT product_tmpl_id FROM product_product "
+                           "WHERE id = %s)", (ids["product"],))
+                cr.execute("DELETE FROM res_partner WHERE id IN %s", ((ids["agent"], ids["customer"]),))
+                cr.commit()
 
 
 class TestSettlementBills(SettlementCase):
