@@ -14,19 +14,20 @@ STATES = [
     ("not_payable", "Not Payable"),
     ("reversed", "Reversed"),
 ]
+PAYABLE_STATES = ("eligible", "settled")
 REASONS = [
     ("trigger_pending", "Waiting for the trigger"),
     ("assessment_window", "In the assessment window"),
     ("ready", "Ready for settlement"),
     ("settled", "Settled"),
-    ("kyc_missing", "Distributor not verified (代理未实名)"),
+    ("kyc_missing", "Distributor not verified"),
     ("distributor_suspended", "Distributor suspended"),
-    ("order_refunded", "Order refunded (订单已退款)"),
+    ("order_refunded", "Order refunded"),
     ("order_cancelled", "Order cancelled"),
     ("clawback", "Clawback of a settled commission"),
-    ("not_activated", "Not activated in time (未在期限内激活)"),
-    ("topup_too_low", "First top-up too low (首充金额不足)"),
-    ("closed_early", "Closed before the end of next month (次月底前销户)"),
+    ("not_activated", "Not activated in time"),
+    ("topup_too_low", "First top-up too low"),
+    ("closed_early", "Closed before the end of next month"),
 ]
 
 
@@ -54,7 +55,14 @@ class HaokaCommissionLine(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id", store=True)
     state = fields.Selection(STATES, default="expected", required=True, index=True, readonly=True)
     reason_code = fields.Selection(REASONS, string="Reason Code", readonly=True)
-    reason = fields.Char(string="Reason", readonly=True)
+    reason_cause = fields.Selection(REASONS, string="Because Of", readonly=True,
+                                    help="For a clawback: why the commission is taken back (refund, cancellation).")
+    reason_note = fields.Char(string="Reason Detail", readonly=True, help="An optional free-text detail.")
+    reason = fields.Char(
+        compute="_compute_reason", string="Reason",
+        help="The reason code (and cause) in the reader's language, with the detail if any. Codes, not text, "
+             "are stored, so a line created by an English user reads in Chinese for a Chinese user.",
+    )
     reached_date = fields.Datetime(string="Trigger Reached On", readonly=True)
     frozen_until = fields.Date(readonly=True)
     clawback_of_id = fields.Many2one(
@@ -86,6 +94,28 @@ class HaokaCommissionLine(models.Model):
             line.display_name = "%s / %s / %s" % (line.order_id.name, line.distributor_id.name,
                                                   dict(TRIGGERS).get(line.trigger))
 
+    @api.depends("reason_code", "reason_cause", "reason_note", "clawback_of_id")
+    @api.depends_context("lang")
+    def _compute_reason(self):
+        labels = dict(self._fields["reason_code"]._description_selection(self.env))
+        for line in self:
+            reason = labels.get(line.reason_code) or ""
+            cause = line.reason_cause or line._clawback_cause()
+            if cause:
+                reason = self.env._("%(reason)s: %(cause)s", reason=reason, cause=labels[cause])
+            if line.reason_note:
+                reason = self.env._("%(reason)s (%(detail)s)", reason=reason, detail=line.reason_note)
+            line.reason = reason or False
+
+    def _clawback_cause(self):
+        """The cause of a clawback made before causes were stored (their text was frozen then): the order's."""
+        if self.reason_code != "clawback":
+            return False
+        order = self.sudo().clawback_of_id.order_id
+        if order.state == "cancel":
+            return "order_cancelled"
+        return "order_refunded" if order.haoka_fulfilment_state in ("refunded", "partially_refunded") else False
+
     @api.model
     def _bulk_insert(self, vals_list):
         """Insert commission lines with one COPY (ids drawn from the sequence first). Each dict holds the
@@ -93,14 +123,13 @@ class HaokaCommissionLine(models.Model):
         if not vals_list:
             return self.browse()
         self.env.flush_all()
-        reasons = dict(self._fields["reason_code"]._description_selection(self.env))
         currencies = {}
         now = fields.Datetime.now()
         uid = self.env.uid
         ids = pgcopy.next_ids(self.env.cr, "haoka_commission_line", len(vals_list))
         columns = ["id", "order_id", "order_line_id", "product_id", "distributor_id", "tier", "rule_id", "trigger",
                    "payout_timing", "quantity", "base_amount", "rate", "fixed_amount", "amount", "company_id",
-                   "currency_id", "state", "reason_code", "reason", "create_uid", "create_date", "write_uid",
+                   "currency_id", "state", "reason_code", "create_uid", "create_date", "write_uid",
                    "write_date"]
         rows = []
         for line_id, vals in zip(ids, vals_list, strict=True):
@@ -112,7 +141,7 @@ class HaokaCommissionLine(models.Model):
                 line_id, vals["order_id"], vals["order_line_id"], vals["product_id"], vals["distributor_id"],
                 vals["tier"], vals["rule_id"], vals["trigger"], vals["payout_timing"], vals["quantity"],
                 vals["base_amount"], vals["rate"], vals["fixed_amount"], vals["amount"], company_id,
-                currencies[company_id], state, reason_code, reasons[reason_code], uid, now, uid, now,
+                currencies[company_id], state, reason_code, uid, now, uid, now,
             ))
         pgcopy.copy_rows(self.env.cr, self._table, columns, rows)
         self.invalidate_model()
@@ -120,8 +149,16 @@ class HaokaCommissionLine(models.Model):
         return self.browse(ids)
 
     def _set_state(self, state, reason_code, **extra):
-        reasons = dict(self._fields["reason_code"]._description_selection(self.env))
-        self.write(dict(extra, state=state, reason_code=reason_code, reason=reasons.get(reason_code)))
+        self.write(dict(extra, state=state, reason_code=reason_code))
+        if state not in PAYABLE_STATES:
+            self._leave_draft_settlements()
+
+    def _leave_draft_settlements(self):
+        """Lines no longer payable (refund, cancellation, ...) leave the draft settlement holding them, so
+        that the draft shows, and its bill pays, only what is owed."""
+        held = self.filtered(lambda line: line.settlement_id.state == "draft" and line.state not in PAYABLE_STATES)
+        for settlement, lines in held.grouped("settlement_id").items():
+            settlement._drop_lines(lines)
 
     def _reach(self, on=None):
         """The trigger happened (``on`` that day, default today): 秒返 lines become eligible, 次月返 lines
@@ -149,7 +186,6 @@ class HaokaCommissionLine(models.Model):
             if line.state != "settled" and share >= 1:
                 line._set_state("reversed", reason_code)
             elif not line.clawback_ids:
-                reasons = dict(self._fields["reason_code"]._description_selection(self.env))
                 line.copy({
                     "settlement_id": False,
                     "amount": -round(line.amount * share, 2),
@@ -157,7 +193,7 @@ class HaokaCommissionLine(models.Model):
                     "clawback_of_id": line.id,
                     "state": "eligible",
                     "reason_code": "clawback",
-                    "reason": reasons["clawback"] + ": " + reasons[reason_code],
+                    "reason_cause": reason_code,
                 })
 
     # ------------------------------------------------------------------ carrier triggers (激活, 首充, 在网)

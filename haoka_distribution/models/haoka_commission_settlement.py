@@ -103,20 +103,27 @@ class HaokaCommissionSettlement(models.Model):
 
     def action_confirm(self):
         """Create and post the vendor bills (a refund when clawbacks exceed commissions), all in one
-        batch; the lines become settled."""
+        batch; the lines become settled. The lines are locked and read again first: a line that is no
+        longer payable (refunded, cancelled, ...) is dropped and named in the chatter, and the clawbacks of
+        the settlement's lines are netted in, so that the bill is what is owed now."""
         self._check_finance()
         for settlement in self:
             if settlement.state != "draft":
                 raise UserError(self.env._("Settlement %(name)s is not a draft.", name=settlement.name))
             if not settlement.line_ids:
                 raise UserError(self.env._("Settlement %(name)s has no commission line.", name=settlement.name))
-        self.line_ids._set_state("settled", "settled")
-        netted = self.filtered(lambda s: s.currency_id.is_zero(s.total))
+        self._lock_lines()
+        for settlement in self:
+            settlement._drop_lines(settlement.line_ids.filtered(lambda line: line.state != "eligible"))
+            settlement._add_clawbacks()
+        to_settle = self.filtered(lambda s: s.state == "draft")
+        to_settle.line_ids._set_state("settled", "settled")
+        netted = to_settle.filtered(lambda s: s.currency_id.is_zero(s.total))
         for settlement in netted:
             # commissions and clawbacks cancel out: nothing to pay
             settlement.message_post(body=self.env._("Commissions and clawbacks net to zero: no bill."))
         netted.state = "paid"
-        to_bill = self - netted
+        to_bill = to_settle - netted
         if not to_bill:
             return True
         bills = self.env["account.move"].sudo().with_company(to_bill[0].company_id).create(
@@ -132,12 +139,54 @@ class HaokaCommissionSettlement(models.Model):
                 ))
         return True
 
+    def _lock_lines(self):
+        """Lock the settlements and their lines until the transaction ends, and read their state again:
+        a refund or another confirmation running at the same time waits, or this one fails and is retried."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("SELECT id FROM haoka_commission_settlement WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                   [self.ids])
+        cr.execute("SELECT id FROM haoka_commission_line WHERE settlement_id = ANY(%s) ORDER BY id FOR UPDATE",
+                   [self.ids])
+        lines = self.env["haoka.commission.line"].browse(row[0] for row in cr.fetchall())
+        self.invalidate_recordset(["state", "line_ids"])
+        lines.invalidate_recordset(["state", "settlement_id", "amount"])
+
+    def _drop_lines(self, lines):
+        """Take ``lines`` (no longer payable) out of this draft settlement, name them in the chatter, and
+        cancel the settlement when nothing is left to pay."""
+        self.ensure_one()
+        if not lines:
+            return
+        states = dict(lines._fields["state"]._description_selection(self.env))
+        lines.write({"settlement_id": False})
+        self.message_post(body=self.env._(
+            "Removed from the settlement, no longer payable: %(lines)s.",
+            lines="; ".join("%s (%s, %s)" % (line.display_name, self.currency_id.format(line.amount),
+                                             states.get(line.state)) for line in lines),
+        ))
+        if not self.line_ids:
+            self.state = "cancelled"
+            self.message_post(body=self.env._("Nothing is left to pay: the settlement is cancelled."))
+
+    def _add_clawbacks(self):
+        """Net in the clawbacks (partial refunds) of this settlement's own lines that no settlement holds yet."""
+        self.ensure_one()
+        if self.state != "draft":
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM haoka_commission_line
+                WHERE clawback_of_id = ANY(%s) AND state = 'eligible' AND settlement_id IS NULL
+                ORDER BY id FOR UPDATE SKIP LOCKED""", [self.line_ids.ids])
+        clawbacks = self.env["haoka.commission.line"].browse(row[0] for row in self.env.cr.fetchall())
+        clawbacks.invalidate_recordset(["state", "settlement_id"])
+        clawbacks.filtered(lambda line: line.state == "eligible" and not line.settlement_id).write(
+            {"settlement_id": self.id})
+
     def _bill_vals(self):
         self.ensure_one()
         product = self.env.ref("haoka_distribution.product_commission")
-        by_plan = defaultdict(float)
-        for line in self.line_ids:
-            by_plan[line.product_id] += line.amount
         sign = 1 if self.total >= 0 else -1
         return {
             "move_type": "in_invoice" if self.total >= 0 else "in_refund",
@@ -149,15 +198,60 @@ class HaokaCommissionSettlement(models.Model):
             "invoice_line_ids": [
                 fields.Command.create({
                     "product_id": product.id,
-                    "name": self.env._("Commission %(period)s: %(plan)s", period=self.date_to.strftime("%Y-%m"),
-                                       plan=plan.display_name),
-                    "quantity": 1,
-                    "price_unit": sign * amount,
+                    "name": name,
+                    "quantity": quantity,
+                    "price_unit": sign * price,
                     "tax_ids": [fields.Command.clear()],
                 })
-                for plan, amount in by_plan.items() if not self.currency_id.is_zero(amount)
+                for name, quantity, price in self._bill_lines()
             ],
         }
+
+    def _bill_lines(self):
+        """``(label, quantity, unit price)`` of the bill: the commissions by plan, trigger, tier and amount
+        per card (or rate), as cards × amount per card; each clawback group on its own negative line. A
+        group whose amount is not a whole number of cards times a price is one line of its amount."""
+        self.ensure_one()
+        groups = defaultdict(lambda: self.env["haoka.commission.line"])
+        for line in self.line_ids:
+            unit = line.rate if line.rate else line.fixed_amount
+            cause = line.reason_cause or line._clawback_cause() if line.clawback_of_id else False
+            groups[(line.product_id, bool(line.clawback_of_id), cause, line.trigger, line.tier, bool(line.rate),
+                    unit)] |= line
+        rows = []
+        for (plan, clawback, cause, trigger, tier, percent, unit), lines in sorted(
+            groups.items(), key=lambda item: (item[0][0].display_name or "", item[0][1], item[0][3], item[0][4])
+        ):
+            amount = sum(lines.mapped("amount"))
+            if self.currency_id.is_zero(amount):
+                continue
+            cards = abs(sum(lines.mapped("quantity")))
+            price = self.currency_id.round(amount / cards) if cards else amount
+            if not cards or self.currency_id.compare_amounts(price * cards, amount):
+                cards, price = 1, amount
+            rows.append((self._bill_line_label(lines, plan, clawback, cause, trigger, tier, percent, unit),
+                         cards, price))
+        return rows
+
+    def _bill_line_label(self, lines, plan, clawback, cause, trigger, tier, percent, unit):
+        _ = self.env._
+        Line = self.env["haoka.commission.line"]
+        period = self.date_to.strftime("%Y-%m")
+        if clawback:
+            causes = dict(Line._fields["reason_cause"]._description_selection(self.env))
+            head = _("Clawback %(period)s (%(cause)s)", period=period, cause=causes[cause]) if cause else \
+                _("Clawback %(period)s", period=period)
+        else:
+            head = _("Commission %(period)s", period=period)
+        parts = [plan.display_name, dict(Line._fields["trigger"]._description_selection(self.env))[trigger]]
+        if tier:
+            parts.append(_("tier %(tier)s", tier=tier))
+        if percent:
+            base = abs(sum(lines.mapped("base_amount")))
+            parts.append(_("%(rate)s %% of %(base)s", rate="%g" % unit, base=self.currency_id.format(base)))
+        else:
+            parts.append(_("%(price)s per card", price=self.currency_id.format(unit)))
+        return _("%(head)s: %(detail)s", head=head, detail=", ".join(parts))
 
     def action_mark_paid(self):
         for settlement in self:
@@ -175,7 +269,7 @@ class HaokaCommissionSettlement(models.Model):
             if settlement.move_id:
                 settlement.move_id.sudo().button_draft()
                 settlement.move_id.sudo().button_cancel()
-            settlement.line_ids._set_state("eligible", "ready")
+            settlement.line_ids.filtered(lambda line: line.state == "settled")._set_state("eligible", "ready")
             settlement.line_ids.write({"settlement_id": False})
             settlement.state = "cancelled"
         return True

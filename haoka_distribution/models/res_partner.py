@@ -199,8 +199,28 @@ class ResPartner(models.Model):
         self._haoka_check_reviewer()
         if self.filtered(lambda p: p.haoka_kyc_state != "submitted"):
             raise UserError(self.env._("Only submitted verifications can be approved."))
+        for partner in self:
+            missing = [label for label, value in (
+                (self.env._("legal name"), partner.haoka_kyc_name),
+                (self.env._("ID number"), partner.sudo().haoka_kyc_id_cipher),
+            ) if not value]
+            if missing:
+                raise UserError(self.env._("%(partner)s cannot be approved: the %(missing)s is missing.",
+                                           partner=partner.display_name, missing=", ".join(missing)))
         self.sudo().write({"haoka_kyc_state": "approved", "haoka_kyc_reviewer_id": self.env.uid})
         return True
+
+    def action_haoka_kyc_open_reject(self):
+        """The reject button: a wizard asks the reason."""
+        self._haoka_check_reviewer()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Real-name Verification"),
+            "res_model": "haoka.kyc.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.ids},
+        }
 
     def action_haoka_kyc_reject(self, reason=None):
         self._haoka_check_reviewer()
@@ -209,4 +229,7 @@ class ResPartner(models.Model):
             raise UserError(self.env._("Give the reason of the rejection."))
         self.sudo().write({"haoka_kyc_state": "rejected", "haoka_kyc_reject_reason": reason,
                            "haoka_kyc_reviewer_id": self.env.uid})
+        for partner in self:
+            # the reviewer may not edit contacts: the note is posted as it, like the state change above
+            partner.sudo().message_post(body=self.env._("Real-name verification rejected: %(reason)s", reason=reason))
         return True

@@ -74,6 +74,13 @@ class HaokaDistributionDashboard(models.AbstractModel):
                 "distributor": _("Distributor"), "plan": _("Plan"), "cards": _("Cards"), "sales": _("Sales"),
                 "commission": _("Commission"), "state": _("State"), "lines": _("Lines"), "amount": _("Amount"),
                 "rate": _("Of Ordered"), "empty": _("Nothing in this period."),
+                "earned": _("Commission Earned"), "upline_commission": _("Uplines' Commission"),
+                "earned_help": _("Commission the distributor earns on the period's sales: its own sales and its "
+                                 "downline's."),
+                "upline_help": _("Commission the distributor's uplines earn on its own sales."),
+                "funnel_help": _("Cards of the period's orders. Each step is a subset of the previous one: shipped "
+                                 "(refunded ones included), received, activated, first top-up reported, settled "
+                                 "(topped-up cards of an order line whose commission is settled)."),
             },
             "kpis": [
                 {"key": "orders", "label": _("Orders"), "value": totals["orders"],
@@ -94,7 +101,7 @@ class HaokaDistributionDashboard(models.AbstractModel):
                  "rate": round(100.0 * totals[key] / ordered, 1) if ordered else 0.0}
                 for key, label in funnel_steps
             ],
-            "distributors": self._top(domain, "distributor_id", money),
+            "distributors": self._top_distributors(domain, money),
             "plans": self._top(domain, "product_tmpl_id", money),
             "commissions": self._commissions_by_state(period, money),
             "todo": self._todo(),
@@ -104,16 +111,9 @@ class HaokaDistributionDashboard(models.AbstractModel):
     def _report_totals(self, domain):
         Report = self.env["haoka.distribution.report"]
         measures = ["cards_ordered", "cards_shipped", "cards_received", "cards_activated", "cards_topped_up",
-                    "amount", "commission", "commission_settled"]
+                    "cards_settled", "amount", "commission", "commission_settled"]
         [row] = Report._read_group(domain, [], ["order_id:count_distinct"] + [f"{m}:sum" for m in measures])
-        totals = dict(zip(["orders"] + measures, (value or 0 for value in row), strict=True))
-        [[settled]] = self.env["haoka.commission.line"]._read_group(
-            [("order_line_id", "in", Report._search(domain)), ("tier", "=", 0),
-             ("state", "=", "settled"), ("clawback_of_id", "=", False)],
-            [], ["quantity:sum"],
-        )
-        totals["cards_settled"] = settled or 0
-        return totals
+        return dict(zip(["orders"] + measures, (value or 0 for value in row), strict=True))
 
     @api.model
     def _top(self, domain, field, money, limit=10):
@@ -127,6 +127,34 @@ class HaokaDistributionDashboard(models.AbstractModel):
             "action": self._action("haoka_distribution.action_haoka_distribution_report",
                                    domain + [(field, "=", record.id)], name=record.display_name),
         } for record, cards, amount, commission in rows]
+
+    @api.model
+    def _top_distributors(self, domain, money, limit=10):
+        """代理排行: each distributor's own sales, the commission it earns on the period's sales (its own lines,
+        whatever their tier), and what its uplines earn on its sales; by sales, then by commission earned."""
+        Report = self.env["haoka.distribution.report"]
+        sales = {
+            distributor: (cards, amount, upline)
+            for distributor, cards, amount, upline in Report._read_group(
+                domain + [("distributor_id", "!=", False)], ["distributor_id"],
+                ["cards_ordered:sum", "amount:sum", "commission_upline:sum"])
+        }
+        earned = dict(self.env["haoka.commission.line"]._read_group(
+            [("order_line_id", "in", Report._search(domain)), ("state", "not in", ("reversed", "not_payable"))],
+            ["distributor_id"], ["amount:sum"]))
+        ranked = sorted(set(sales) | set(earned), key=lambda d: (
+            -sales.get(d, (0, 0, 0))[1], -earned.get(d, 0), d.display_name or ""))[:limit]
+        rows = []
+        for distributor in ranked:
+            cards, amount, upline = sales.get(distributor, (0, 0, 0))
+            rows.append({
+                "id": distributor.id, "name": distributor.display_name, "cards": cards, "sales": money(amount),
+                "commission": money(earned.get(distributor, 0)), "upline_commission": money(upline),
+                "action": self._action("haoka_distribution.action_haoka_distribution_report",
+                                       domain + [("distributor_id", "=", distributor.id)],
+                                       name=distributor.display_name),
+            })
+        return rows
 
     @api.model
     def _commissions_by_state(self, period, money):

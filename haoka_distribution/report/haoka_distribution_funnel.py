@@ -3,7 +3,8 @@ from odoo import fields, models, tools
 
 class HaokaDistributionFunnel(models.Model):
     """The funnel per distributor and month — 下单 → 发货 → 签收 → 激活 → 首充 → 结算 — with conversion rates
-    computed at that grain (rates are not summed across rows)."""
+    computed at that grain (rates are not summed across rows). Every step counts cards, each a subset of the
+    previous one (see :class:`HaokaDistributionReport`)."""
 
     _name = "haoka.distribution.funnel"
     _description = "Distribution Funnel"
@@ -12,12 +13,13 @@ class HaokaDistributionFunnel(models.Model):
 
     month = fields.Date(readonly=True)
     distributor_id = fields.Many2one("res.partner", string="Distributor", readonly=True)
-    ordered = fields.Integer(readonly=True)
-    shipped = fields.Integer(readonly=True)
-    received = fields.Integer(readonly=True)
-    activated = fields.Integer(readonly=True)
-    topped_up = fields.Integer(string="First Top-up", readonly=True)
-    settled = fields.Integer(readonly=True)
+    ordered = fields.Integer(readonly=True, help="Cards ordered.")
+    shipped = fields.Integer(readonly=True, help="Cards shipped, refunded ones included.")
+    received = fields.Integer(readonly=True, help="Shipped cards delivered or activated.")
+    activated = fields.Integer(readonly=True, help="Received cards the carrier reported activated.")
+    topped_up = fields.Integer(string="First Top-up", readonly=True,
+                               help="Activated cards whose first top-up the carrier reported.")
+    settled = fields.Integer(readonly=True, help="Topped-up cards of an order line whose commission is settled.")
     shipped_rate = fields.Float(string="Shipped %", readonly=True, aggregator=None)
     received_rate = fields.Float(string="Received %", readonly=True, aggregator=None)
     activated_rate = fields.Float(string="Activated %", readonly=True, aggregator=None)
@@ -31,10 +33,7 @@ class HaokaDistributionFunnel(models.Model):
                 WITH base AS (
                     SELECT r.id, date_trunc('month', r.date)::date AS month, r.distributor_id, r.cards_ordered,
                            r.cards_shipped, r.cards_received, r.cards_activated,
-                           r.cards_topped_up AS topped_up,
-                           CASE WHEN EXISTS (SELECT 1 FROM haoka_commission_line cl WHERE cl.order_line_id = r.id
-                                              AND cl.tier = 0 AND cl.state = 'settled') THEN r.cards_ordered
-                                ELSE 0 END AS settled
+                           r.cards_topped_up AS topped_up, r.cards_settled AS settled
                       FROM haoka_distribution_report r
                      WHERE r.distributor_id IS NOT NULL
                 )

@@ -3,7 +3,11 @@ from odoo import fields, models, tools
 
 class HaokaDistributionReport(models.Model):
     """分销报表: SIM order lines with their distributor, the cards' progress through the funnel
-    (下单 → 发货 → 签收 → 激活 → 结算) and the commission they earn; one row per order line."""
+    (下单 → 发货 → 签收 → 激活 → 首充 → 结算) and the commission they earn; one row per order line.
+
+    The funnel counts cards, each step a subset of the previous one: ordered; shipped (refunded ones
+    included); received (delivered or activated); activated; first top-up reported; settled (topped-up cards
+    of an order line with a settled commission)."""
 
     _name = "haoka.distribution.report"
     _description = "Distribution Report"
@@ -22,11 +26,22 @@ class HaokaDistributionReport(models.Model):
     cards_shipped = fields.Integer(string="Shipped", readonly=True)
     cards_received = fields.Integer(string="Received", readonly=True)
     cards_activated = fields.Integer(string="Activated", readonly=True)
-    cards_topped_up = fields.Integer(string="Topped Up", readonly=True)
+    cards_topped_up = fields.Integer(string="Topped Up", readonly=True,
+                                     help="Activated cards whose first top-up the carrier reported.")
+    cards_settled = fields.Integer(
+        string="Settled", readonly=True,
+        help="Topped-up cards of an order line with a settled commission: like every step of the funnel, a "
+             "subset of the previous one.",
+    )
     cards_closed = fields.Integer(string="Closed", readonly=True)
     cards_refunded = fields.Integer(string="Refunded", readonly=True)
     amount = fields.Monetary(string="Sales", readonly=True)
-    commission = fields.Monetary(string="Commission", readonly=True)
+    commission = fields.Monetary(string="Commission (All Tiers)", readonly=True,
+                                 help="Payable commission of the sale, the seller's and its uplines'.")
+    commission_seller = fields.Monetary(string="Seller's Commission", readonly=True,
+                                        help="Payable commission of the selling distributor (tier 0).")
+    commission_upline = fields.Monetary(string="Uplines' Commission", readonly=True,
+                                        help="Payable commission of the seller's uplines on this sale (tiers 1+).")
     commission_settled = fields.Monetary(string="Commission Settled", readonly=True)
 
     def init(self):
@@ -48,10 +63,13 @@ class HaokaDistributionReport(models.Model):
                        COALESCE(cards.received, 0) AS cards_received,
                        COALESCE(cards.activated, 0) AS cards_activated,
                        COALESCE(cards.topped_up, 0) AS cards_topped_up,
+                       CASE WHEN com.settled_lines > 0 THEN COALESCE(cards.topped_up, 0) ELSE 0 END AS cards_settled,
                        COALESCE(cards.closed, 0) AS cards_closed,
                        COALESCE(cards.refunded, 0) AS cards_refunded,
                        sol.price_subtotal AS amount,
                        COALESCE(com.total, 0) AS commission,
+                       COALESCE(com.seller, 0) AS commission_seller,
+                       COALESCE(com.upline, 0) AS commission_upline,
                        COALESCE(com.settled, 0) AS commission_settled
                   FROM sale_order_line sol
                   JOIN sale_order so ON so.id = sol.order_id
@@ -77,7 +95,13 @@ class HaokaDistributionReport(models.Model):
                   ) cards ON TRUE
                   LEFT JOIN LATERAL (
                         SELECT sum(cl.amount) FILTER (WHERE cl.state NOT IN ('reversed', 'not_payable')) AS total,
-                               sum(cl.amount) FILTER (WHERE cl.state = 'settled') AS settled
+                               sum(cl.amount) FILTER (WHERE cl.state NOT IN ('reversed', 'not_payable')
+                                                        AND cl.tier = 0) AS seller,
+                               sum(cl.amount) FILTER (WHERE cl.state NOT IN ('reversed', 'not_payable')
+                                                        AND cl.tier > 0) AS upline,
+                               sum(cl.amount) FILTER (WHERE cl.state = 'settled') AS settled,
+                               count(*) FILTER (WHERE cl.state = 'settled' AND cl.clawback_of_id IS NULL)
+                                   AS settled_lines
                           FROM haoka_commission_line cl WHERE cl.order_line_id = sol.id
                   ) com ON TRUE
                  WHERE pt.is_sim_card AND so.state = 'sale'

@@ -57,7 +57,7 @@ class TestCarrierEvents(CommissionCase):
         order.order_line.haoka_lot_ids._haoka_record_carrier_event("first_topup", self.today, 30)
         line = self.line(order, "first_topup")
         self.assertEqual((line.state, line.reason_code), ("not_payable", "topup_too_low"))
-        self.assertIn("首充金额不足", line.reason)
+        self.assertEqual(line.reason, "First top-up too low")
         self.assertEqual(self.line(order, "activated").state, "eligible", "a top-up implies the activation")
 
     def test_closure_inside_the_assessment_window(self):
@@ -71,7 +71,7 @@ class TestCarrierEvents(CommissionCase):
         self.assertEqual(instant.state, "eligible")
         card._haoka_record_carrier_event("closure", self.today)
         self.assertEqual((line.state, line.reason_code), ("not_payable", "closed_early"))
-        self.assertIn("次月底前销户", line.reason)
+        self.assertEqual(line.reason, "Closed before the end of next month")
         self.assertEqual(instant.state, "eligible", "an eligible line is past its window")
         self.assertEqual(self.line(order, "in_service").reason_code, "closed_early")
 
@@ -97,7 +97,7 @@ class TestCarrierEvents(CommissionCase):
         self.env["haoka.commission.line"]._cron_carrier_deadlines()
         for trigger in ("activated", "first_topup", "in_service"):
             self.assertEqual(self.line(late, trigger).reason_code, "not_activated", trigger)
-        self.assertIn("未在期限内激活", self.line(late, "activated").reason)
+        self.assertEqual(self.line(late, "activated").reason, "Not activated in time")
         self.assertEqual(self.line(on_time, "activated").state, "eligible")
         self.assertEqual(self.line(on_time, "first_topup").reason_code, "topup_too_low", "no top-up in time")
         self.assertEqual(self.line(on_time, "in_service").state, "expected")

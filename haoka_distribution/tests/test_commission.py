@@ -4,8 +4,8 @@ import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
 from .common import CommissionCase, adult_id
@@ -37,6 +37,34 @@ class TestDistributors(CommissionCase):
         self.assertEqual((agent.haoka_kyc_state, agent.haoka_kyc_reject_reason), ("rejected", "照片模糊"))
         with self.assertRaisesRegex(ValidationError, "not a valid"):
             agent.haoka_kyc_id_number = "110105199001011234"
+
+
+    def test_kyc_reject_button_asks_a_reason_and_logs_it(self):
+        agent = self.env["res.partner"].create({"name": "Blurred Agent", "haoka_is_distributor": True})
+        agent.write({"haoka_kyc_name": "模糊", "haoka_kyc_id_number": adult_id(sequence="124")})
+        agent.action_haoka_kyc_submit()
+        arch = self.env["res.partner"].with_user(self.manager).get_view(
+            self.env.ref("base.view_partner_form").id)["arch"]
+        self.assertIn('name="action_haoka_kyc_open_reject"', arch)
+        action = agent.with_user(self.manager).action_haoka_kyc_open_reject()
+        wizard = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
+        wizard.reason = "身份证照片模糊"
+        wizard.save().action_reject()
+        self.assertEqual((agent.haoka_kyc_state, agent.haoka_kyc_reject_reason, agent.haoka_kyc_reviewer_id),
+                         ("rejected", "身份证照片模糊", self.manager))
+        self.assertIn("身份证照片模糊", agent.message_ids[0].body)
+        with self.assertRaises(AccessError):
+            agent.with_user(self.staff).action_haoka_kyc_open_reject()
+
+    def test_kyc_approval_needs_the_id_number(self):
+        agent = self.env["res.partner"].create({"name": "No ID Agent", "haoka_is_distributor": True,
+                                                "haoka_kyc_name": "无证", "haoka_kyc_state": "submitted"})
+        with self.assertRaisesRegex(UserError, "No ID Agent.*ID number"):
+            agent.with_user(self.manager).action_haoka_kyc_approve()
+        self.assertEqual(agent.haoka_kyc_state, "submitted")
+        agent.haoka_kyc_id_number = adult_id(sequence="125")
+        agent.with_user(self.manager).action_haoka_kyc_approve()
+        self.assertEqual(agent.haoka_kyc_state, "approved")
 
 
 class TestCommissions(CommissionCase):
@@ -92,10 +120,33 @@ class TestCommissions(CommissionCase):
         order = self.order(qty=1)
         top = self.line_of(order, self.top)
         self.assertEqual((top.state, top.reason_code), ("not_payable", "kyc_missing"))
-        self.assertIn("代理未实名", top.reason)
+        self.assertEqual(top.reason, "Distributor not verified")
         self.mid.haoka_distributor_state = "suspended"
         order = self.order(qty=1)
         self.assertEqual(self.line_of(order, self.mid).reason_code, "distributor_suspended")
+
+    def test_reasons_read_in_the_reader_language(self):
+        """Reasons are codes shown in the reader's language, not text frozen in the creator's."""
+        self.env.ref("base.lang_zh_CN").active = True
+        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], ["zh_CN"], overwrite=True)
+        reader = new_test_user(self.env, login="zh_reader", groups="haoka_distribution.group_haoka_manager",
+                               lang="zh_CN")
+        as_reader = lambda record: record.with_user(reader).with_context(reader.context_get())  # noqa: E731
+        self.top.haoka_kyc_state = "submitted"
+        order = self.order(qty=2).with_context(lang="en_US")
+        self.assertEqual(order.env.lang, "en_US")
+        top = self.line_of(order, self.top)
+        self.assertEqual(top.reason, "Distributor not verified")
+        self.assertEqual(as_reader(top).reason, "代理未实名")
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-ZH")
+        seller = self.line_of(order, self.seller)
+        seller._set_state("settled", "settled", settlement_id=self.env["haoka.commission.settlement"].create(
+            {"distributor_id": self.seller.id, "date_to": fields.Date.today()}).id)
+        order._haoka_refund(order.order_line.haoka_lot_ids[:1], "退一张")
+        clawback = seller.clawback_ids.with_context(lang="en_US")
+        self.assertEqual(clawback.reason, "Clawback of a settled commission: Order refunded")
+        self.assertEqual(as_reader(clawback).reason, "已结算佣金的冲回：订单已退款")
+        self.assertEqual(as_reader(clawback).read(["reason"])[0]["reason"], "已结算佣金的冲回：订单已退款")
 
     def test_refund_before_and_after_settlement(self):
         order = self.order(qty=2)
@@ -108,7 +159,7 @@ class TestCommissions(CommissionCase):
         self.assertEqual((mid.state, mid.reason_code), ("reversed", "order_refunded"))
         clawback = seller.clawback_ids
         self.assertEqual((clawback.amount, clawback.state), (-80, "eligible"))
-        self.assertIn("订单已退款", clawback.reason)
+        self.assertEqual(clawback.reason, "Clawback of a settled commission: Order refunded")
 
     def test_partial_refund_claws_back_a_share(self):
         order = self.order(qty=2)

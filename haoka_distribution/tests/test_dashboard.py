@@ -104,3 +104,49 @@ class TestDistributorDataOverHttp(HttpCase):
             self.make_jsonrpc_request("/web/dataset/call_kw/haoka.distribution.dashboard/get_data", {
                 "model": "haoka.distribution.dashboard", "method": "get_data", "args": ["all"], "kwargs": {},
             })
+
+
+class TestDashboardTruth(CommissionCase):
+    """代理排行 credits each distributor with its own commission; the funnel counts one population, cards,
+    each step a subset of the previous one."""
+
+    def test_ranking_shows_own_and_uplines_commission(self):
+        from odoo.tools import format_amount
+
+        first = self.order(qty=2)
+        first._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-RK1")
+        first.action_haoka_confirm_receipt()
+        self.order(qty=1, haoka_id_number=adult_id(sequence="602"))
+        self.env.flush_all()
+        money = lambda value: format_amount(self.env, value, self.env.company.currency_id)  # noqa: E731
+        rows = {row["id"]: row for row in self.env["haoka.distribution.dashboard"].get_data("month")["distributors"]}
+        seller, mid, top = rows[self.seller.id], rows[self.mid.id], rows[self.top.id]
+        # seller: 40/card shipped (2 + 1 cards); mid: 10 % of 100 and of 50; top: 5/card on receipt (2 + 1)
+        self.assertEqual((seller["cards"], seller["sales"]), (3, money(150)))
+        self.assertEqual((seller["commission"], seller["upline_commission"]), (money(120), money(30)))
+        self.assertEqual((mid["cards"], mid["sales"], mid["commission"], mid["upline_commission"]),
+                         (0, money(0), money(15), money(0)))
+        self.assertEqual((top["commission"], top["upline_commission"]), (money(15), money(0)))
+        ranked = [row["id"] for row in self.env["haoka.distribution.dashboard"].get_data("month")["distributors"]]
+        self.assertLess(ranked.index(self.seller.id), ranked.index(self.mid.id))
+
+    def test_funnel_steps_are_subsets(self):
+        order = self.order(qty=2)
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-FN1")
+        order.action_haoka_confirm_receipt()
+        first, second = order.order_line.haoka_lot_ids
+        first._haoka_record_carrier_event("first_topup", amount=100)
+        second._haoka_record_carrier_event("activation")
+        self.env["haoka.commission.settlement"]._prepare(fields.Date.today(), self.seller).with_user(
+            self.finance).action_confirm()
+        self.assertEqual(self.line_of(order, self.seller).state, "settled")
+        self.env.flush_all()
+        rows = self.env["haoka.distribution.report"].search([("order_id", "=", order.id)])
+        steps = ("cards_ordered", "cards_shipped", "cards_received", "cards_activated", "cards_topped_up",
+                 "cards_settled")
+        self.assertEqual([sum(rows.mapped(step)) for step in steps], [2, 2, 2, 2, 1, 1])
+        funnel = self.env["haoka.distribution.funnel"].search([("distributor_id", "=", self.seller.id)])
+        self.assertEqual((funnel.topped_up, funnel.settled, funnel.settled_rate), (1, 1, 50.0))
+        data = self.env["haoka.distribution.dashboard"].get_data("all")
+        values = [step["value"] for step in data["funnel"]]
+        self.assertEqual(values, sorted(values, reverse=True), data["funnel"])

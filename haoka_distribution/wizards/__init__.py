@@ -4,6 +4,7 @@ from . import (
     haoka_card_import,
     haoka_card_transfer,
     haoka_commission_simulation,
+    haoka_kyc_reject_wizard,
     haoka_refund_wizard,
     haoka_settlement_wizard,
     haoka_ship_wizard,

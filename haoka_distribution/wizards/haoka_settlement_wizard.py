@@ -7,8 +7,9 @@ class HaokaSettlementWizard(models.TransientModel):
     _description = "Prepare Commission Settlements"
 
     date_to = fields.Date(
-        string="Period End", required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1) - fields.date_utils.relativedelta(days=1),
+        string="Period End", required=True, default=fields.Date.context_today,
+        help="Settles the commissions payable now whose trigger was reached by this day. 次月返 commissions "
+             "become payable only after their assessment window (次月底), so today never pays them early.",
     )
     distributor_ids = fields.Many2many(
         "res.partner", string="Distributors", domain=[("haoka_is_distributor", "=", True)],
