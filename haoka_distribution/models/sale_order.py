@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError
 from ..tools import idcard, params, secrets, sim
 
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+SIM_STAFF_GROUP = "haoka_distribution.group_haoka_user"
+COMMISSION_GROUPS = "haoka_distribution.group_haoka_manager,haoka_distribution.group_haoka_finance"
 COUNTED_STATES = ("sold", "shipped", "delivered", "activated")
 DEFAULT_MAX_CARDS_PER_ID = 5
 
@@ -50,8 +52,10 @@ class SaleOrder(models.Model):
         compute="_compute_haoka_distributor_id", store=True, readonly=False, tracking=True, index="btree_not_null",
         help="The distributor who sold this order; by default the customer's referring distributor.",
     )
-    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True)
-    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions")
+    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True,
+                                      groups=SIM_STAFF_GROUP)
+    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions",
+                                                groups=COMMISSION_GROUPS)
     haoka_compliance_state = fields.Selection(
         [("not_checked", "Not Checked"), ("passed", "Passed"), ("failed", "Failed")],
         string="Compliance", default="not_checked", copy=False, tracking=True, readonly=True,

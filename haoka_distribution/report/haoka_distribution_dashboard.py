@@ -47,6 +47,11 @@ class HaokaDistributionDashboard(models.AbstractModel):
         return action
 
     @api.model
+    def _sees_commissions(self):
+        """Commissions and settlements are for 号卡主管 and 号卡财务 (and distributors, their own)."""
+        return self.env["haoka.commission.line"].has_access("read")
+
+    @api.model
     def get_data(self, period="month"):
         """Figures for the dashboard client action; ``period`` is one of month, last_month, year, all."""
         _ = self.env._
@@ -62,6 +67,26 @@ class HaokaDistributionDashboard(models.AbstractModel):
             ("cards_settled", _("Settled")),
         ]
         ordered = totals["cards_ordered"]
+        commissions = self._sees_commissions()
+        if not commissions:
+            funnel_steps.pop()  # settled cards are counted on commission lines
+        kpis = [
+            {"key": "orders", "label": _("Orders"), "value": totals["orders"],
+             "action": self._action("haoka_distribution.action_haoka_orders",
+                                    [("order_line.product_id.is_sim_card", "=", True), ("state", "=", "sale")]
+                                    + self._period_domain(period, "date_order"))},
+            {"key": "cards", "label": _("Cards Ordered"), "value": ordered,
+             "action": self._action(report, domain)},
+            {"key": "sales", "label": _("Sales"), "value": money(totals["amount"]),
+             "action": self._action(report, domain)},
+        ]
+        if commissions:
+            kpis += [
+                {"key": "commission", "label": _("Commission"), "value": money(totals["commission"]),
+                 "action": self._action(report, domain)},
+                {"key": "settled", "label": _("Commission Settled"), "value": money(totals["commission_settled"]),
+                 "action": self._action(report, domain)},
+            ]
         return {
             "periods": [
                 {"key": "month", "label": _("This Month")}, {"key": "last_month", "label": _("Last Month")},
@@ -75,20 +100,8 @@ class HaokaDistributionDashboard(models.AbstractModel):
                 "commission": _("Commission"), "state": _("State"), "lines": _("Lines"), "amount": _("Amount"),
                 "rate": _("Of Ordered"), "empty": _("Nothing in this period."),
             },
-            "kpis": [
-                {"key": "orders", "label": _("Orders"), "value": totals["orders"],
-                 "action": self._action("haoka_distribution.action_haoka_orders",
-                                        [("order_line.product_id.is_sim_card", "=", True), ("state", "=", "sale")]
-                                        + self._period_domain(period, "date_order"))},
-                {"key": "cards", "label": _("Cards Ordered"), "value": ordered,
-                 "action": self._action(report, domain)},
-                {"key": "sales", "label": _("Sales"), "value": money(totals["amount"]),
-                 "action": self._action(report, domain)},
-                {"key": "commission", "label": _("Commission"), "value": money(totals["commission"]),
-                 "action": self._action(report, domain)},
-                {"key": "settled", "label": _("Commission Settled"), "value": money(totals["commission_settled"]),
-                 "action": self._action(report, domain)},
-            ],
+            "sees_commissions": commissions,
+            "kpis": kpis,
             "funnel": [
                 {"key": key, "label": label, "value": totals[key],
                  "rate": round(100.0 * totals[key] / ordered, 1) if ordered else 0.0}
@@ -96,7 +109,7 @@ class HaokaDistributionDashboard(models.AbstractModel):
             ],
             "distributors": self._top(domain, "distributor_id", money),
             "plans": self._top(domain, "product_tmpl_id", money),
-            "commissions": self._commissions_by_state(period, money),
+            "commissions": self._commissions_by_state(period, money) if commissions else [],
             "todo": self._todo(),
         }
 
@@ -104,29 +117,34 @@ class HaokaDistributionDashboard(models.AbstractModel):
     def _report_totals(self, domain):
         Report = self.env["haoka.distribution.report"]
         measures = ["cards_ordered", "cards_shipped", "cards_received", "cards_activated", "cards_topped_up",
-                    "amount", "commission", "commission_settled"]
+                    "amount"]
+        commissions = self._sees_commissions()
+        if commissions:
+            measures += ["commission", "commission_settled"]
         [row] = Report._read_group(domain, [], ["order_id:count_distinct"] + [f"{m}:sum" for m in measures])
         totals = dict(zip(["orders"] + measures, (value or 0 for value in row), strict=True))
-        [[settled]] = self.env["haoka.commission.line"]._read_group(
-            [("order_line_id", "in", Report._search(domain)), ("tier", "=", 0),
-             ("state", "=", "settled"), ("clawback_of_id", "=", False)],
-            [], ["quantity:sum"],
-        )
-        totals["cards_settled"] = settled or 0
+        if commissions:
+            [[settled]] = self.env["haoka.commission.line"]._read_group(
+                [("order_line_id", "in", Report._search(domain)), ("tier", "=", 0),
+                 ("state", "=", "settled"), ("clawback_of_id", "=", False)],
+                [], ["quantity:sum"],
+            )
+            totals["cards_settled"] = settled or 0
         return totals
 
     @api.model
     def _top(self, domain, field, money, limit=10):
         Report = self.env["haoka.distribution.report"]
-        rows = Report._read_group(domain + [(field, "!=", False)], [field],
-                                  ["cards_ordered:sum", "amount:sum", "commission:sum"],
+        commissions = self._sees_commissions()
+        aggregates = ["cards_ordered:sum", "amount:sum"] + (["commission:sum"] if commissions else [])
+        rows = Report._read_group(domain + [(field, "!=", False)], [field], aggregates,
                                   order="amount:sum desc", limit=limit)
         return [{
             "id": record.id, "name": record.display_name, "cards": cards, "sales": money(amount),
-            "commission": money(commission),
+            "commission": money(commission[0]) if commission else "",
             "action": self._action("haoka_distribution.action_haoka_distribution_report",
                                    domain + [(field, "=", record.id)], name=record.display_name),
-        } for record, cards, amount, commission in rows]
+        } for record, cards, amount, *commission in rows]
 
     @api.model
     def _commissions_by_state(self, period, money):
@@ -151,9 +169,10 @@ class HaokaDistributionDashboard(models.AbstractModel):
                       "value": self.env["sale.order"].search_count(to_ship),
                       "action": self._action("haoka_distribution.action_haoka_orders_to_ship", to_ship)})
         eligible = [("state", "=", "eligible"), ("settlement_id", "=", False)]
-        items.append({"key": "eligible", "label": _("Commission Lines to Settle"),
-                      "value": self.env["haoka.commission.line"].search_count(eligible),
-                      "action": self._action("haoka_distribution.action_haoka_commission_lines", eligible)})
+        if self._sees_commissions():
+            items.append({"key": "eligible", "label": _("Commission Lines to Settle"),
+                          "value": self.env["haoka.commission.line"].search_count(eligible),
+                          "action": self._action("haoka_distribution.action_haoka_commission_lines", eligible)})
         if self.env.user.has_group("haoka_distribution.group_haoka_manager"):
             kyc = [("haoka_is_distributor", "=", True), ("haoka_kyc_state", "=", "submitted")]
             items.append({"key": "kyc", "label": _("Distributors to Verify"),
