@@ -276,3 +276,27 @@ class TestWhatEachSimGroupSees(CommissionCase):
                 values = order.web_read(web_spec(views["models"], "sale.order"))
                 self.assertEqual(values[0]["haoka_fulfilment_state"], "to_ship")
                 self.assertEqual("haoka_commission_line_ids" in values[0], user != self.staff)
+
+    def test_sales_manager_outside_sim_groups_reads_a_sim_order(self):
+        """A Sales manager of the company reads every order, SIM orders included: the order form opens
+        and prints with the numbers sold; the cards themselves, commissions and chain stay hidden."""
+        sales_manager = new_test_user(self.env, login="plain_sales_manager_2", name="Plain Sales Manager 2",
+                                      groups="sales_team.group_sale_manager")
+        order = self.sim_order.with_user(sales_manager)
+        cards = self.sim_order.order_line.haoka_lot_ids
+        self.assertEqual(len(cards), 2)
+        values = order.read()[0]
+        self.assertEqual(values["haoka_fulfilment_state"], "to_ship")
+        self.assertFalse({"haoka_chain_ids", "haoka_commission_line_ids"} & values.keys())
+        line = order.order_line.read(["haoka_is_sim", "haoka_grade_conditions", "haoka_premium_source_id"])[0]
+        self.assertEqual(line["haoka_is_sim"], True)
+        with self.assertRaises(AccessError):
+            order.order_line.read(["haoka_lot_ids"])
+        views = order.get_views([(False, "form"), (False, "list")])
+        self.assertNotIn("haoka_lot_ids", views["models"]["sale.order.line"]["fields"])
+        values = order.web_read(web_spec(views["models"], "sale.order"))
+        self.assertEqual(values[0]["order_line"][0]["haoka_is_sim"], True)
+        html = self.env["ir.actions.report"].with_user(sales_manager)._render_qweb_html(
+            "sale.action_report_saleorder", order.ids)[0].decode()
+        for card in cards:
+            self.assertIn(card.msisdn, html)
