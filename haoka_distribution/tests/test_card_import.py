@@ -91,7 +91,7 @@ class TestCardImport(HaokaCase):
         """Import ``content`` in chunks of three rows; returns the result and the steps taken, in order:
         "write" (cards written in stock), "check" (the rows checked as a whole first: the two-pass path)."""
         events = []
-        with self.recording("stock.lot", "_haoka_import_cards", events, "write"), \
+        with self.recording("haoka.stock.bulk", "_import_cards", events, "write"), \
                 self.recording("haoka.card.import", "_check_then_import", events, "check"), \
                 patch.object(import_wizard, "STREAM_CHUNK", 3):
             _wizard, result = self.run_import(content, **vals)
@@ -334,12 +334,12 @@ class TestCardImport(HaokaCase):
         written chunk by chunk) and in the check-then-import one (update mode)."""
         content = xlsx_bytes([HEADER] + self.card_rows(900, 5) + self.card_rows(950, 5, plan="Test Plan 39"))
         lots_before = self.env["stock.lot"].search_count([])
-        Lot = type(self.env["stock.lot"])
-        original = Lot._haoka_lot_row_maker
+        Bulk = type(self.env["haoka.stock.bulk"])
+        original = Bulk._lot_row_maker
         written = []
 
-        def failing_maker(lot_self, products, location):
-            make_row = original(lot_self, products, location)
+        def failing_maker(bulk_self, products, location):
+            make_row = original(bulk_self, products, location)
 
             def make(card, lot_id):
                 written.append(card["iccid"])
@@ -352,7 +352,7 @@ class TestCardImport(HaokaCase):
         for update_existing in (False, True):
             written.clear()
             with self.subTest(update_existing=update_existing), \
-                    patch.object(Lot, "_haoka_lot_row_maker", failing_maker), \
+                    patch.object(Bulk, "_lot_row_maker", failing_maker), \
                     patch.object(import_wizard, "STREAM_CHUNK", 3), self.assertRaisesRegex(RuntimeError, "disk full"):
                 with self.env.cr.savepoint():
                     self.run_import(content, update_existing=update_existing)
