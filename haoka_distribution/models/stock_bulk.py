@@ -10,7 +10,8 @@ quants one ORM record at a time. This module writes them in bulk and lets Odoo d
    :meth:`~HaokaStockBulk._lot_row_maker`), their move lines (already done and picked) and their quants (-1 at
    the supplier, +1 in stock, as ``_synchronize_quant`` makes them) are written by PostgreSQL with COPY and
    ``INSERT ... SELECT`` on a :class:`~..tools.pgcopy.Pipeline`, by a helper thread while the next chunk is
-   produced. The ids are drawn from the tables' sequences, a block at a time.
+   produced (for more than ``THREADED_FROM`` cards; at once otherwise). The ids are drawn from the tables'
+   sequences, exactly as many as there are rows.
 3. **Validation by Odoo** (:meth:`~HaokaStockBulk._validate`): ``button_validate`` of each picking, with the
    context key ``haoka_bulk_receipt`` (or ``haoka_bulk_transfer``) naming its moves. Moves, pickings, valuation
    layers, accounting entries and product quantities are Odoo's own.
@@ -44,6 +45,9 @@ TRANSFER = "haoka_bulk_transfer"
 BULK_LINE_GROUPS = "haoka_bulk_line_groups"
 #: ids drawn from a sequence at a time by a bulk import
 BULK_ID_BLOCK = 5000
+#: receipts of more cards than this are written by a helper thread (see pgcopy.Pipeline); smaller ones (a card
+#: saved from the form, a small file) are written at once, with no thread and no second connection
+THREADED_FROM = BULK_ID_BLOCK
 #: the columns of a card written by a bulk import (see HaokaStockBulk._lot_row_maker)
 BULK_LOT_COLUMNS = [
     "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
@@ -109,8 +113,8 @@ class HaokaStockBulk(models.AbstractModel):
         receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
         make_row = self._lot_row_maker(list(counts_by_product), location)
         written = 0
-        with pgcopy.Pipeline(self.env.cr) as pipe:
-            lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK)
+        with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
+            lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK, receipt.total)
             receipt.start(pipe)
             for cards in card_chunks:
                 written += len(cards)
@@ -138,7 +142,7 @@ class HaokaStockBulk(models.AbstractModel):
         receipt = _BulkReceipt(self.env, {p: len(ids) for p, ids in lot_ids_by_product.items()}, location, origin)
         self.env.cr.execute("SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s)", (all_ids,))
         lots = {lot_id: (name, expiry) for lot_id, name, expiry in self.env.cr.fetchall()}
-        with pgcopy.Pipeline(self.env.cr) as pipe:
+        with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
             receipt.start(pipe)
             receipt.queue(pipe, [
                 (lot_id, product, *lots[lot_id])
@@ -555,8 +559,8 @@ class _BulkReceipt:
         env.flush_all()
 
     def start(self, pipe):
-        """Start drawing the move lines' ids on ``pipe``."""
-        self.line_ids = pipe.ids("stock_move_line", BULK_ID_BLOCK)
+        """Start drawing the move lines' ids on ``pipe``: exactly one per card."""
+        self.line_ids = pipe.ids("stock_move_line", BULK_ID_BLOCK, self.total)
 
     def queue(self, pipe, lots):
         """Queue the move lines and quants of ``lots``: ``(lot id, product, ICCID, expiry)``."""

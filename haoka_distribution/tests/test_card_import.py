@@ -13,6 +13,7 @@ import xlwt
 from odoo.exceptions import UserError
 from odoo.tests import Form
 
+from ..models import stock_bulk
 from ..tools import sim
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, activate_chinese, make_iccid
@@ -349,10 +350,12 @@ class TestCardImport(HaokaCase):
 
             return make
 
-        for update_existing in (False, True):
+        # written at once (a small import) and by the pipeline's thread (as a large one is)
+        for update_existing, threaded_from in ((False, stock_bulk.THREADED_FROM), (False, 0), (True, 0)):
             written.clear()
-            with self.subTest(update_existing=update_existing), \
+            with self.subTest(update_existing=update_existing, threaded_from=threaded_from), \
                     patch.object(Bulk, "_lot_row_maker", failing_maker), \
+                    patch.object(stock_bulk, "THREADED_FROM", threaded_from), \
                     patch.object(import_wizard, "STREAM_CHUNK", 3), self.assertRaisesRegex(RuntimeError, "disk full"):
                 with self.env.cr.savepoint():
                     self.run_import(content, update_existing=update_existing)

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import bulk, secrets, sim, spreadsheet
+from ..tools import secrets, sim, spreadsheet
 
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
@@ -146,8 +146,7 @@ class HaokaCardImport(models.TransientModel):
     def action_check(self):
         """校验: a dry run that fills the counts, the preview and the error report."""
         self.ensure_one()
-        with bulk.gc_paused():
-            self._run(write=False)
+        self._run(write=False)
         self.state = "checked"
         return self._reopen()
 
@@ -205,8 +204,7 @@ class HaokaCardImport(models.TransientModel):
         In 'all or nothing' mode nothing is written when any row is invalid.
         """
         self.ensure_one()
-        with bulk.gc_paused():
-            return self._run(write=True)
+        return self._run(write=True)
 
     # ------------------------------------------------------------------ the work
 

@@ -1,0 +1,93 @@
+"""The fast path (``haoka.stock.bulk``) in a real server: exactly the ids a receipt needs, no thread nor second
+connection for a small receipt, nothing process-wide changed by an import."""
+
+import base64
+import datetime
+import gc
+import sys
+import threading
+from unittest.mock import patch
+
+from odoo import sql_db
+
+from ..models import stock_bulk
+from .common import HaokaCase, make_iccid
+from .test_card_import import FUTURE, HEADER, xlsx_bytes
+
+
+def counting(cls, method, calls):
+    """A patch running ``cls.method`` as usual, appending its name to ``calls`` at each call."""
+    original = getattr(cls, method)
+
+    def wrapper(*args, **kwargs):
+        calls.append(method)
+        return original(*args, **kwargs)
+
+    return patch.object(cls, method, wrapper)
+
+
+class TestBulkIds(HaokaCase):
+    def next_id(self, table):
+        self.env.cr.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", (table,))
+        return self.env.cr.fetchone()[0]
+
+    def cards(self, start, count):
+        expiry = datetime.datetime.combine(FUTURE, datetime.time())
+        return [{"iccid": make_iccid("898600", start + i), "product": self.product,
+                 "msisdn": "1390000%04d" % (start + i), "puk": "12345678", "pin": "1234", "expiration_date": expiry}
+                for i in range(count)]
+
+    def test_card_entered_by_hand_draws_one_line_id_with_no_thread_nor_connection(self):
+        line_before = self.next_id("stock_move_line")
+        calls = []
+        with counting(sql_db.ConnectionPool, "borrow", calls), counting(threading.Thread, "start", calls):
+            card = self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
+                {"name": make_iccid("898600", 7100), "product_id": self.product.id, "msisdn": "13800071000"}
+            )
+        self.assertEqual(calls, [])
+        self.assertEqual(card.product_qty, 1)
+        line = self.env["stock.move.line"].search([("lot_id", "=", card.id)])
+        self.assertEqual(line.id, line_before + 1)
+        self.assertEqual(self.next_id("stock_move_line"), line_before + 2)
+
+    def test_import_of_several_blocks_draws_exactly_its_ids(self):
+        """Ids drawn a block at a time, ahead, on a connection of their own: never more than the cards."""
+        cards = self.cards(7200, 11)
+        lot_before, line_before = self.next_id("stock_lot"), self.next_id("stock_move_line")
+        stock = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+        with patch.object(stock_bulk, "BULK_ID_BLOCK", 4), patch.object(stock_bulk, "THREADED_FROM", 0):
+            pickings = self.env["haoka.stock.bulk"]._import_cards(
+                [cards[:3], cards[3:9], cards[9:]], {self.product: 11}, stock, "blocks"
+            )
+        self.assertEqual(pickings.state, "done")
+        self.assertEqual(sorted(pickings.move_line_ids.ids), list(range(line_before + 1, line_before + 12)))
+        self.assertEqual(sorted(pickings.move_line_ids.lot_id.ids), list(range(lot_before + 1, lot_before + 12)))
+        self.assertEqual((self.next_id("stock_lot"), self.next_id("stock_move_line")),
+                         (lot_before + 12, line_before + 12))
+
+
+class TestBulkLeavesTheProcessAlone(HaokaCase):
+    def test_import_changes_no_process_wide_state(self):
+        """A threaded server's other requests see the garbage collector and the switch interval as they were."""
+        gc_enabled, interval = gc.isenabled(), sys.getswitchinterval()
+        seen = set()
+        Bulk = type(self.env["haoka.stock.bulk"])
+        original = Bulk._lot_row_maker
+
+        def watching_maker(bulk_self, products, location):
+            make_row = original(bulk_self, products, location)
+
+            def make(card, lot_id):
+                seen.add((gc.isenabled(), sys.getswitchinterval(), threading.active_count() > 1))
+                return make_row(card, lot_id)
+
+            return make
+
+        rows = [HEADER] + [[make_iccid("898600", 7300 + i), "", "", "", "Test Plan 29", FUTURE] for i in range(12)]
+        wizard = self.env["haoka.card.import"].create({"file": base64.b64encode(xlsx_bytes(rows)),
+                                                       "filename": "c.xlsx"})
+        with patch.object(Bulk, "_lot_row_maker", watching_maker), patch.object(stock_bulk, "THREADED_FROM", 0):
+            result = wizard.action_import()
+        self.assertEqual(result["imported"], 12, result["error_lines"])
+        self.assertEqual(seen, {(gc_enabled, interval, True)})  # while the pipeline's thread writes
+        self.assertEqual((gc.isenabled(), sys.getswitchinterval()), (gc_enabled, interval))
