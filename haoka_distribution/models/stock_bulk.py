@@ -24,11 +24,18 @@ quants one ORM record at a time. This module writes them in bulk and lets Odoo d
    for the validation in the cursor's cache under ``BULK_LINE_GROUPS``); the lines' state, picked flag and
    expiry are written final, so their recomputation is skipped.
 
+Before any of this, :meth:`~HaokaStockBulk._fast_path_blockers` looks at the installed code: a module outside
+``KNOWN_MODULES`` that overrides a method the fast path replaces (``REPLACED_METHODS``) or adds a stored field
+to a table it writes (``WRITTEN_MODELS``), or a lot-valuated plan (stock_account's per-lot cost), sends the cards
+through Odoo's standard path instead (lots, move lines and quants by the ORM: slower, correct), and the log
+says why.
+
 A transfer (:meth:`~HaokaStockBulk._transfer`) is the same minus the lots and quants: a picking per source
 location, its move lines written by COPY right before validation, the quants moved in step 4.
 """
 
 import itertools
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -37,6 +44,7 @@ from odoo.exceptions import UserError
 
 from ..tools import grade, pgcopy, secrets
 
+_logger = logging.getLogger(__name__)
 #: context key of a bulk receipt's validation; its value is the tuple of the receipt's move ids
 RECEIPT = "haoka_bulk_receipt"
 #: context key of a bulk transfer's validation; its value is the tuple of the transfer's move ids
@@ -48,6 +56,20 @@ BULK_ID_BLOCK = 5000
 #: receipts of more cards than this are written by a helper thread (see pgcopy.Pipeline); smaller ones (a card
 #: saved from the form, a small file) are written at once, with no thread and no second connection
 THREADED_FROM = BULK_ID_BLOCK
+#: the methods the fast path replaces (rows written by COPY instead of ``create``) or does not call ``super()`` of
+REPLACED_METHODS = {
+    "stock.lot": ("create",),
+    "stock.move.line": ("create", "_action_done"),
+    "stock.quant": ("create", "_update_available_quantity"),
+    "stock.move": ("_check_quantity", "_get_in_move_lines", "_get_out_move_lines"),
+}
+#: the models whose rows the fast path writes itself: every stored field must be one it knows
+WRITTEN_MODELS = ("stock.lot", "stock.move.line", "stock.quant")
+#: the modules whose overrides of REPLACED_METHODS and stored fields of WRITTEN_MODELS the fast path reproduces
+#: (or knows to be idle for SIM cards), as the equivalence tests check; any other takes Odoo's standard path
+KNOWN_MODULES = frozenset({
+    "stock", "stock_account", "product_expiry", "sale_stock", "mail", "portal", "haoka_distribution",
+})
 #: the columns of a card written by a bulk import (see HaokaStockBulk._lot_row_maker)
 BULK_LOT_COLUMNS = [
     "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
@@ -73,6 +95,96 @@ class HaokaStockBulk(models.AbstractModel):
     @api.model
     def _is_receipt(self):
         return bool(self.env.context.get(RECEIPT))
+
+    # ------------------------------------------------------------------ fast or standard path
+
+    @api.model
+    def _fast_path_blockers(self, products=(), known=None):
+        """Why the fast path would not do what Odoo's standard path does, as a list of reasons (empty: it
+        would). ``known``: the modules whose overrides and fields it reproduces (default ``KNOWN_MODULES``)."""
+        known = KNOWN_MODULES if known is None else known
+        reasons = []
+        for model, methods in REPLACED_METHODS.items():
+            for method in methods:
+                for module in self._overriding_modules(model, method):
+                    if module not in known:
+                        reasons.append("%s.%s is overridden by module %s" % (model, method, module))
+        for model in WRITTEN_MODELS:
+            for name, field in self.env[model]._fields.items():
+                for module in sorted(set(field._modules or ()) - known) if field.store else ():
+                    reasons.append("%s.%s is a stored field of module %s" % (model, name, module))
+        for product in products:
+            if product.lot_valuated:
+                reasons.append("%s is valuated per lot" % product.display_name)
+        return reasons
+
+    @api.model
+    def _overriding_modules(self, model, method):
+        """The modules defining ``model.method`` (Odoo's own base classes not counted), in the call order."""
+        modules = []
+        for cls in type(self.env[model]).__mro__:
+            module = cls.__dict__.get("_module")
+            if method in vars(cls) and module and module not in modules:
+                modules.append(module)
+        return modules
+
+    @api.model
+    def _use_fast_path(self, products=()):
+        """Whether bulk work on ``products`` may take the fast path; when not, the log says why."""
+        reasons = self._fast_path_blockers(products)
+        if reasons:
+            _logger.info("SIM cards go through Odoo's standard stock path: %s", "; ".join(reasons))
+        return not reasons
+
+    @api.model
+    def _standard_import(self, card_chunks, counts_by_product, location, origin, progress=None):
+        """:meth:`_import_cards` the standard way: lots created by the ORM, then :meth:`_standard_receive`."""
+        Lot = self.env["stock.lot"]
+        lot_ids_by_product = defaultdict(list)
+        total, written = sum(counts_by_product.values()), 0
+        for cards in card_chunks:
+            written += len(cards)
+            if written > total:
+                raise UserError(self.env._("More cards than announced for this import."))
+            lots = Lot.create([{
+                "name": card["iccid"], "product_id": card["product"].id, "msisdn": card["msisdn"] or False,
+                "puk": card["puk"] or False, "pin": card["pin"] or False,
+                "expiration_date": card["expiration_date"], "company_id": card["product"].company_id.id or False,
+            } for card in cards])
+            for card, lot in zip(cards, lots, strict=True):
+                lot_ids_by_product[card["product"]].append(lot.id)
+            if progress:
+                progress(written)
+        return self._standard_receive(lot_ids_by_product, location, origin)
+
+    @api.model
+    def _standard_receive(self, lot_ids_by_product, location, origin):
+        """:meth:`_receive` the standard way: one receipt per plan whose move lines (a card each) are
+        created by the ORM, confirmed and validated by Odoo, as a receipt entered in the UI."""
+        company = location.company_id or self.env.company
+        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        picking_type = warehouse.in_type_id
+        source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
+        pickings = self.env["stock.picking"]
+        for product, lot_ids in lot_ids_by_product.items():
+            picking = self._create_picking(picking_type, source, location, {product: len(lot_ids)}, origin, company)
+            self._create_standard_lines(picking.move_ids, lot_ids)
+            picking.action_confirm()
+            picking._haoka_validate(self.env._("The receipt %(picking)s of the new cards could not be validated.",
+                                               picking=picking.name))
+            pickings |= picking
+        return pickings
+
+    @api.model
+    def _create_standard_lines(self, move, lot_ids):
+        """A picked move line per card of ``lot_ids`` on ``move``, created by the ORM."""
+        return self.env["stock.move.line"].create([{
+            "move_id": move.id, "picking_id": move.picking_id.id, "product_id": move.product_id.id,
+            "lot_id": lot_id, "quantity": 1, "picked": True, "location_id": move.location_id.id,
+            "location_dest_id": move.location_dest_id.id, "product_uom_id": move.product_uom.id,
+        } for lot_id in lot_ids])
 
     # ------------------------------------------------------------------ receipts
 
@@ -110,6 +222,8 @@ class HaokaStockBulk(models.AbstractModel):
         :param counts_by_product: ``{product.product: number of cards}``, exactly what the chunks hold.
         :param progress: called with the number of cards written so far, after each chunk.
         """
+        if not self._use_fast_path(list(counts_by_product)):
+            return self._standard_import(card_chunks, counts_by_product, location, origin, progress)
         receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
         make_row = self._lot_row_maker(list(counts_by_product), location)
         written = 0
@@ -139,6 +253,8 @@ class HaokaStockBulk(models.AbstractModel):
         self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (all_ids,))
         if self.env.cr.fetchone()[0]:
             raise UserError(self.env._("Only cards that are not in stock yet can be received."))
+        if not self._use_fast_path(list(lot_ids_by_product)):
+            return self._standard_receive(lot_ids_by_product, location, origin)
         receipt = _BulkReceipt(self.env, {p: len(ids) for p, ids in lot_ids_by_product.items()}, location, origin)
         self.env.cr.execute("SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s)", (all_ids,))
         lots = {lot_id: (name, expiry) for lot_id, name, expiry in self.env.cr.fetchall()}
@@ -231,6 +347,7 @@ class HaokaStockBulk(models.AbstractModel):
         for lot in cards:
             by_source[located[lot.id]][lot.product_id].append(lot.id)
         pickings = self.env["stock.picking"]
+        fast = self._use_fast_path(cards.product_id)
         for source_id, lots_by_product in by_source.items():
             source = self.env["stock.location"].browse(source_id)
             if source == destination:
@@ -240,11 +357,17 @@ class HaokaStockBulk(models.AbstractModel):
                 warehouse.int_type_id, source, destination, {p: len(ids) for p, ids in lots_by_product.items()},
                 note or self.env._("SIM card transfer"),
             )
-            self._confirm(picking)
-            lines = self.env["stock.move.line"]
-            for move in picking.move_ids:
-                lines |= self._insert_move_lines(picking, move, lots_by_product[move.product_id])
-            self._validate(picking, lines, TRANSFER)
+            if fast:
+                self._confirm(picking)
+                lines = self.env["stock.move.line"]
+                for move in picking.move_ids:
+                    lines |= self._insert_move_lines(picking, move, lots_by_product[move.product_id])
+                self._validate(picking, lines, TRANSFER)
+            else:
+                picking.action_confirm()
+                for move in picking.move_ids:
+                    self._create_standard_lines(move, lots_by_product[move.product_id])
+                picking._haoka_validate()
             pickings |= picking
         return pickings
 

@@ -718,3 +718,60 @@ class TestImportMatchesStandardReceipt(HaokaCase):
         orm = Lot.search([("name", "=", names_standard[0])]).read(names)[0]
         bulk = Lot.search([("name", "=", make_iccid("898600", 6000))]).read(names)[0]
         self.assertEqual({k: bulk[k] for k in names}, {k: orm[k] for k in names})
+
+    def import_cards(self, plan, first, count):
+        rows = [HEADER] + [[make_iccid("898600", first + i), "1370%07d" % (first + i), "%08d" % i, "1234", plan, FUTURE]
+                           for i in range(count)]
+        wizard = self.env["haoka.card.import"].create({"file": base64.b64encode(xlsx_bytes(rows)),
+                                                       "filename": "c.xlsx"})
+        result = wizard.action_import()
+        self.assertEqual(result["imported"], count, result["error_lines"])
+        return result
+
+    def test_fast_path_knows_every_installed_override(self):
+        """The detector names the overrides and stored fields of modules it does not know, and lot valuation."""
+        Bulk = self.env["haoka.stock.bulk"]
+        self.assertEqual(Bulk._fast_path_blockers([self.product]), [])
+        reasons = Bulk._fast_path_blockers([self.product], known=stock_bulk.KNOWN_MODULES - {"stock_account"})
+        for reason in ("stock.move.line._action_done is overridden by module stock_account",
+                       "stock.lot.create is overridden by module stock_account",
+                       "stock.move._get_in_move_lines is overridden by module stock_account",
+                       "stock.lot.standard_price is a stored field of module stock_account"):
+            self.assertIn(reason, reasons)
+        self.assertNotIn("stock.quant.create is overridden by module stock_account", reasons)
+        self.product.lot_valuated = True
+        self.assertEqual(Bulk._fast_path_blockers([self.product]),
+                         ["%s is valuated per lot" % self.product.display_name])
+
+    def test_unknown_override_takes_the_standard_path_with_the_same_result(self):
+        """A module the fast path does not know (here: stock_account, as if it were not vetted) sends the
+        import through Odoo's standard path; Odoo sees the same stock as after the fast path."""
+        self.plan.standard_price = 7.5
+        self.plan_b.standard_price = 7.5
+        self.import_cards("Test Plan 29", 7400, 30)
+        Bulk = type(self.env["haoka.stock.bulk"])
+        taken, standard_import = [], Bulk._standard_import
+
+        def recording(bulk_self, *args, **kwargs):
+            taken.append("standard")
+            return standard_import(bulk_self, *args, **kwargs)
+
+        with patch.object(stock_bulk, "KNOWN_MODULES", stock_bulk.KNOWN_MODULES - {"stock_account"}), \
+                patch.object(Bulk, "_standard_import", recording):
+            self.import_cards("Test Plan 39", 7500, 30)
+        self.assertEqual(taken, ["standard"])
+        self.env.flush_all()
+        self.env.invalidate_all()
+        fast, standard = self._stock_picture(self.product), self._stock_picture(self.product_b)
+        for key in fast:
+            with self.subTest(key=key):
+                self.assertEqual(standard[key], fast[key])
+        self.assertEqual(fast["lot_count"], 30)
+        Lot = self.env["stock.lot"]
+        ignored = {"id", "name", "product_id", "create_date", "write_date", "display_name", "msisdn",
+                   "puk_cipher", "pin_cipher", "msisdn_tail", "grade_id", "grade_pattern"}
+        names = [n for n, f in Lot._fields.items() if f.store and f.type not in ("one2many", "many2many")
+                 and n not in ignored]
+        by_fast = Lot.search([("name", "=", make_iccid("898600", 7400))]).read(names)[0]
+        by_standard = Lot.search([("name", "=", make_iccid("898600", 7500))]).read(names)[0]
+        self.assertEqual({k: by_standard[k] for k in names}, {k: by_fast[k] for k in names})

@@ -1,5 +1,6 @@
 """The fast path (``haoka.stock.bulk``) in a real server: exactly the ids a receipt needs, no thread nor second
-connection for a small receipt, nothing process-wide changed by an import."""
+connection for a small receipt, nothing process-wide changed by an import, Odoo's standard path when installed code
+or a lot-valuated plan asks for what the fast path does not reproduce."""
 
 import base64
 import datetime
@@ -91,3 +92,50 @@ class TestBulkLeavesTheProcessAlone(HaokaCase):
         self.assertEqual(result["imported"], 12, result["error_lines"])
         self.assertEqual(seen, {(gc_enabled, interval, True)})  # while the pipeline's thread writes
         self.assertEqual((gc.isenabled(), sys.getswitchinterval()), (gc_enabled, interval))
+
+
+class TestStandardPath(HaokaCase):
+    """What the fast path does not reproduce goes through Odoo's standard path, with the same result."""
+
+    def stock(self):
+        return self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+
+    def test_lot_valuated_plan_gets_its_cost_per_card(self):
+        """stock_account gives each new lot of a lot-valuated product the product's cost: the fast path does not
+        write that column, so such a plan is received the standard way."""
+        self.plan.standard_price = 7.5
+        self.product.lot_valuated = True
+        expiry = datetime.datetime.combine(FUTURE, datetime.time())
+        cards = [{"iccid": make_iccid("898600", 7600 + i), "product": self.product, "msisdn": False, "puk": False,
+                  "pin": False, "expiration_date": expiry} for i in range(3)]
+        pickings = self.env["haoka.stock.bulk"]._import_cards([cards], {self.product: 3}, self.stock(), "valuated")
+        lots = pickings.move_line_ids.lot_id
+        self.assertEqual((pickings.state, len(lots), self.product.qty_available), ("done", 3, 3))
+        self.assertEqual(lots.mapped("standard_price"), [7.5] * 3)
+        self.assertEqual(lots.mapped("product_qty"), [1] * 3)
+        self.assertEqual(sum(self.env["stock.valuation.layer"].search([("lot_id", "in", lots.ids)]).mapped("value")),
+                         22.5)
+
+    def test_transfer_the_standard_way(self):
+        shelf = self.env["stock.location"].create(
+            {"name": "Standard shelf", "usage": "internal", "location_id": self.stock().id}
+        )
+        cards = self.env["stock.lot"].with_context(haoka_manual_entry=True).create([
+            {"name": make_iccid("898600", 7700 + i), "product_id": self.product.id} for i in range(4)
+        ])
+        Bulk = self.env["haoka.stock.bulk"]
+        with patch.object(stock_bulk, "KNOWN_MODULES", stock_bulk.KNOWN_MODULES - {"stock_account"}):
+            self.assertFalse(Bulk._use_fast_path(self.product))
+            standard = Bulk._transfer(cards[:2], shelf)
+        fast = Bulk._transfer(cards[2:], shelf)
+        self.env.invalidate_all()
+        for picking in (standard, fast):
+            with self.subTest(fast=picking == fast):
+                self.assertEqual(picking.state, "done")
+                self.assertEqual(len(picking.move_line_ids), 2)
+                lots = picking.move_line_ids.lot_id
+                self.assertEqual(lots.location_id, shelf)
+                quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids), ("quantity", "!=", 0)])
+                self.assertEqual(sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants),
+                                 sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants
+                                        if q.location_id.usage != "internal") + [(shelf.id, 1.0, 0.0)] * 2)

@@ -269,6 +269,8 @@ class HaokaCardImport(models.TransientModel):
         counts = self._plan_counts(rows, header_index, context)
         if not counts or self.env["stock.lot"]._haoka_cards_outside(list(counts)):
             return None  # existing cards are found by the unique indexes, which are per company
+        if not self.env["haoka.stock.bulk"]._use_fast_path(list(counts)):
+            return None  # Odoo's standard path: existing cards are found before, by the check
         records = []
 
         def chunks():
