@@ -13,6 +13,7 @@ from . import (
     res_partner,
     sale_order,
     sale_order_line,
+    stock_bulk,
     stock_lot,
     stock_move,
     stock_move_line,

@@ -22,6 +22,7 @@ from . import (
     test_settlement,
     test_shipping,
     test_sim_tools,
+    test_stock_bulk,
     test_suite_layout,
     test_text_language,
 )
