@@ -131,30 +131,18 @@ class StockLot(models.Model):
             lot.haoka_currency_id = (lot.company_id or self.env.company).currency_id
 
     def init(self):
+        """What a fresh install needs beyond the fields' own indexes (the indexes of earlier versions are
+        replaced on update by ``migrations/18.0.1.0.1``)."""
         super().init()
         # Odoo's own lot uniqueness is per product and Python-only: for SIM cards the ICCID and the
         # number are unique per company across all plans, enforced by the database.
         # Leading columns name / msisdn, so that exact look-ups (import duplicates, 一证五户) use them.
         self.env.cr.execute(
             """
-            DROP INDEX IF EXISTS stock_lot_haoka_iccid_uniq;
-            DROP INDEX IF EXISTS stock_lot_haoka_msisdn_uniq;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_company_uniq
                 ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_company_uniq
                 ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
-            -- indexes of earlier versions that no search needs (a boolean, three carriers) and every
-            -- import pays for
-            DROP INDEX IF EXISTS stock_lot__is_sim_card_index;
-            DROP INDEX IF EXISTS stock_lot__haoka_carrier_id_index;
-            -- earlier versions indexed every card's grade, most of them none
-            DO $$ BEGIN
-                IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'stock_lot__grade_id_index'
-                                                      AND indexdef NOT LIKE '%WHERE%') THEN
-                    DROP INDEX stock_lot__grade_id_index;
-                    CREATE INDEX stock_lot__grade_id_index ON stock_lot (grade_id) WHERE grade_id IS NOT NULL;
-                END IF;
-            END $$;
             """
         )
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
@@ -174,9 +162,7 @@ class StockLot(models.Model):
         # ICCID prefix searches (LIKE '8986...%'): in a database with the C collation (as Odoo creates
         # them) the unique index above serves them; otherwise they need a text_pattern_ops index
         self.env.cr.execute("SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()")
-        if self.env.cr.fetchone()[0]:
-            self.env.cr.execute("DROP INDEX IF EXISTS stock_lot_haoka_iccid_prefix")
-        else:
+        if not self.env.cr.fetchone()[0]:
             self.env.cr.execute(
                 """CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
                        ON stock_lot (name text_pattern_ops) WHERE is_sim_card"""
