@@ -1,13 +1,10 @@
 import re
 from collections import defaultdict
-from datetime import timedelta
-
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import grade, params, secrets, sim, texts
+from ..tools import secrets, sim
 
 SECRET_MASK = "********"
 PUK_RE = re.compile(r"^\d{8}$")
@@ -120,30 +117,18 @@ class StockLot(models.Model):
             lot.haoka_currency_id = (lot.company_id or self.env.company).currency_id
 
     def init(self):
+        """What a fresh install needs beyond the fields' own indexes (the indexes of earlier versions are
+        replaced on update by ``migrations/18.0.1.0.1``)."""
         super().init()
         # Odoo's own lot uniqueness is per product and Python-only: for SIM cards the ICCID and the
         # number are unique per company across all plans, enforced by the database.
         # Leading columns name / msisdn, so that exact look-ups (import duplicates, 一证五户) use them.
         self.env.cr.execute(
             """
-            DROP INDEX IF EXISTS stock_lot_haoka_iccid_uniq;
-            DROP INDEX IF EXISTS stock_lot_haoka_msisdn_uniq;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_company_uniq
                 ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_company_uniq
                 ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
-            -- indexes of earlier versions that no search needs (a boolean, three carriers) and every
-            -- import pays for
-            DROP INDEX IF EXISTS stock_lot__is_sim_card_index;
-            DROP INDEX IF EXISTS stock_lot__haoka_carrier_id_index;
-            -- earlier versions indexed every card's grade, most of them none
-            DO $$ BEGIN
-                IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'stock_lot__grade_id_index'
-                                                      AND indexdef NOT LIKE '%WHERE%') THEN
-                    DROP INDEX stock_lot__grade_id_index;
-                    CREATE INDEX stock_lot__grade_id_index ON stock_lot (grade_id) WHERE grade_id IS NOT NULL;
-                END IF;
-            END $$;
             """
         )
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
@@ -163,9 +148,7 @@ class StockLot(models.Model):
         # ICCID prefix searches (LIKE '8986...%'): in a database with the C collation (as Odoo creates
         # them) the unique index above serves them; otherwise they need a text_pattern_ops index
         self.env.cr.execute("SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()")
-        if self.env.cr.fetchone()[0]:
-            self.env.cr.execute("DROP INDEX IF EXISTS stock_lot_haoka_iccid_prefix")
-        else:
+        if not self.env.cr.fetchone()[0]:
             self.env.cr.execute(
                 """CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
                        ON stock_lot (name text_pattern_ops) WHERE is_sim_card"""
@@ -429,67 +412,6 @@ class StockLot(models.Model):
             )
         return iccid_warning, msisdn_warning, "; ".join(messages) or False
 
-    # ------------------------------------------------------------------ number grade
-
-    @api.depends("msisdn", "haoka_carrier_id")
-    def _compute_grade(self):
-        rules_cache = {}
-        for lot in self:
-            match = None
-            if lot.is_sim_card and lot.msisdn:
-                key = (lot.haoka_carrier_id.id, lot.company_id.id)
-                if key not in rules_cache:
-                    rules_cache[key] = self.env["haoka.number.grade"]._classifier_rules(
-                        lot.haoka_carrier_id, lot.company_id or None
-                    )
-                match = grade.classify(lot.msisdn, rules_cache[key])
-            lot.grade_id = match.key if match else False
-            lot.grade_pattern = match.label if match else False
-
-    @api.model
-    def _haoka_recompute_grades(self, batch_size=20000):
-        """Re-classify every SIM card against the current grade rules, in batches (one SELECT and
-        one UPDATE per batch)."""
-        self.env.flush_all()
-        Grade = self.env["haoka.number.grade"]
-        rules_cache = {}
-        last_id = 0
-        cr = self.env.cr
-        while True:
-            cr.execute(
-                """SELECT l.id, l.msisdn, l.haoka_carrier_id, l.company_id, l.grade_id, l.grade_pattern
-                     FROM stock_lot l
-                    WHERE l.is_sim_card AND l.id > %s
-                 ORDER BY l.id LIMIT %s""",
-                (last_id, batch_size),
-            )
-            rows = cr.fetchall()
-            if not rows:
-                break
-            last_id = rows[-1][0]
-            updates = []
-            for lot_id, msisdn, carrier_id, company_id, old_grade, old_pattern in rows:
-                key = (carrier_id, company_id)
-                if key not in rules_cache:
-                    rules_cache[key] = Grade._classifier_rules(
-                        self.env["haoka.carrier"].browse(carrier_id),
-                        self.env["res.company"].browse(company_id) if company_id else None,
-                    )
-                match = grade.classify(msisdn, rules_cache[key]) if msisdn else None
-                new_grade, new_pattern = (match.key, match.label) if match else (None, None)
-                if (new_grade, new_pattern) != (old_grade, old_pattern):
-                    updates.append((lot_id, new_grade, new_pattern))
-            if updates:
-                execute_values(
-                    cr._obj,
-                    """UPDATE stock_lot AS l SET grade_id = v.grade_id, grade_pattern = v.grade_pattern
-                         FROM (VALUES %s) AS v(id, grade_id, grade_pattern) WHERE l.id = v.id""",
-                    updates,
-                    template="(%s, %s::int, %s::varchar)",
-                    page_size=5000,
-                )
-        self.env.invalidate_all()
-
     # ------------------------------------------------------------------ secrets
 
     def _compute_secret_masks(self):
@@ -582,7 +504,6 @@ class StockLot(models.Model):
         if others:
             domain = ["|", *domain, "&", ("product_id", "in", others), ("name", operator, value)]
         return domain
-        return super()._search_display_name(operator, value)
 
     @api.model
     def _haoka_other_tracked_products(self):
@@ -601,28 +522,6 @@ class StockLot(models.Model):
             raise UserError(self.env._("Search the number tail with the digits the number ends with."))
         digits = sim.normalize_code(value)
         return [("msisdn", "=like", "%" + digits.replace("%", "").replace("_", ""))]
-
-    @api.model
-    def _haoka_expiry_warning_days(self):
-        return params.int_param(self.env, "haoka_distribution.expiry_warning_days", 30)
-
-    def _compute_expiring_soon(self):
-        limit = fields.Datetime.now() + timedelta(days=self._haoka_expiry_warning_days())
-        now = fields.Datetime.now()
-        for lot in self:
-            lot.expiring_soon = bool(
-                lot.is_sim_card and lot.expiration_date and now <= lot.expiration_date <= limit
-            )
-
-    def _search_expiring_soon(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'expiring soon'."))
-        now = fields.Datetime.now()
-        limit = now + timedelta(days=self._haoka_expiry_warning_days())
-        domain = [("is_sim_card", "=", True), ("expiration_date", ">=", now), ("expiration_date", "<=", limit)]
-        if (operator == "=") != value:
-            return ["!", "&", "&"] + domain
-        return domain
 
     # ------------------------------------------------------------------ actions
 
@@ -649,220 +548,4 @@ class StockLot(models.Model):
         # the workbook is built when downloaded, never stored (see haoka.card.export)
         export = self.env["haoka.card.export"].create({"lot_ids_text": ",".join(map(str, cards.ids))})
         return {"type": "ir.actions.act_url", "url": export._haoka_download_url(), "target": "self"}
-
-    # ------------------------------------------------------------------ scheduled actions
-
-    @api.model
-    def _cron_haoka_card_expiry(self):
-        """Daily: cards past expiry leave the sale (已过期); cards expiring soon raise one activity per
-        plan for the SIM managers (kept up to date, not repeated)."""
-        if texts.lacks_lang(self):
-            return texts.in_readers_lang(self)._cron_haoka_card_expiry()
-        now = fields.Datetime.now()
-        expired = self.search(
-            [("is_sim_card", "=", True), ("card_state", "in", SELLABLE_STATES), ("expiration_date", "<", now)]
-        )
-        expired.write({"card_state": "expired"})
-        self._haoka_schedule_expiry_activities()
-        return len(expired)
-
-    @api.model
-    def _haoka_schedule_expiry_activities(self):
-        days = self._haoka_expiry_warning_days()
-        groups = self._read_group(
-            [("expiring_soon", "=", True), ("card_state", "in", SELLABLE_STATES)],
-            ["product_id"],
-            ["__count", "expiration_date:min"],
-        )
-        if not groups:
-            return
-        activity_type = self.env.ref("haoka_distribution.mail_activity_type_card_expiry")
-        responsible = self._haoka_expiry_responsible()
-        _ = texts.in_readers_lang(self, responsible).env._  # the summary and note in the assignee's language
-        per_template = defaultdict(lambda: [0, None])
-        for product, count, first_expiry in groups:
-            entry = per_template[product.product_tmpl_id]
-            entry[0] += count
-            entry[1] = min(entry[1], first_expiry) if entry[1] else first_expiry
-        for template, (count, first_expiry) in per_template.items():
-            note = _(
-                "%(count)s card(s) of plan %(plan)s expire within %(days)s days (first on %(date)s).",
-                count=count, plan=template.display_name, days=days, date=fields.Date.to_string(first_expiry),
-            )
-            activity = self.env["mail.activity"].search(
-                [
-                    ("res_model", "=", "product.template"),
-                    ("res_id", "=", template.id),
-                    ("activity_type_id", "=", activity_type.id),
-                ],
-                limit=1,
-            )
-            if activity:
-                activity.write({"note": note})
-            else:
-                template.activity_schedule(
-                    activity_type_id=activity_type.id,
-                    summary=_("Cards expiring soon"),
-                    note=note,
-                    user_id=responsible.id,
-                    date_deadline=fields.Date.to_date(first_expiry),
-                )
-
-    @api.model
-    def _haoka_expiry_responsible(self):
-        managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: u.active and not u.share and u.id != 1)
-        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
-
-    # ------------------------------------------------------------------ demo data
-
-    @api.model
-    def _haoka_create_demo_cards(self, template_ids, count):
-        """Demo cards: deterministic ICCIDs (with check digit) and numbers, some premium tails, a few
-        ICCIDs with a wrong check digit, cards expiring soon, expired and void cards; then cards in stock
-        and far from expiry for every active number grade (so each grade can be searched and sold)."""
-        if texts.lacks_lang(self):  # installing: stored texts in the language of the company's users
-            return texts.in_readers_lang(self)._haoka_create_demo_cards(template_ids, count)
-        import random
-
-        rng = random.Random(20261127)
-        templates = self.env["product.template"].browse(template_ids)
-        tails = ["8888", "1234", "6789", "1122", "1212", "1314", "0168", "5520", "4321", "9999",
-                 "6666", "1221", "7778", "2345", "3888", "0000", "5678", "9876", "3535", "0518"]
-        now = fields.Datetime.now()
-        vals_list = []
-        used_numbers = set()
-        for index in range(count):
-            template = templates[index % len(templates)]
-            carrier = template.haoka_carrier_id
-            segment = rng.choice(sorted(carrier._segment_set()))
-            while True:
-                tail = tails[index % len(tails)] if index % 3 == 0 else ""
-                middle = "".join(rng.choice("0123456789") for _ in range(8 - len(tail)))
-                number = segment + middle + tail
-                if number not in used_numbers:
-                    used_numbers.add(number)
-                    break
-            expiry = now + timedelta(days=rng.randint(200, 900))
-            if index % 25 == 3:
-                expiry = now + timedelta(days=rng.randint(3, 25))
-            vals_list.append(self._haoka_demo_card_vals(rng, template, number, expiry, wrong_digit=index % 50 == 7))
-        cards = self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
-        graded = self._haoka_create_demo_graded_cards(rng, templates, used_numbers)
-        (cards | graded)._haoka_receive_in_stock()
-        # expired and void cards are plain numbers (index % 3 == 2): the premium tails stay on sale
-        cards.browse([card.id for index, card in enumerate(cards) if index % 30 == 5]).write(
-            {"expiration_date": now - timedelta(days=10)})
-        self._cron_haoka_card_expiry()
-        cards.browse([card.id for index, card in enumerate(cards) if index % 45 == 11]).filtered(
-            lambda card: card.card_state == "available").action_void()
-        return True
-
-    @api.model
-    def _haoka_demo_card_vals(self, rng, template, number, expiry, wrong_digit=False):
-        prefix = sim.parse_prefixes(template.haoka_carrier_id.iccid_prefixes)[0]
-        body = prefix + "".join(rng.choice("0123456789") for _ in range(19 - len(prefix)))
-        digit = sim.luhn_check_digit(body)
-        if wrong_digit:  # a carrier file with a wrong check digit: accepted and flagged
-            digit = str((int(digit) + 1) % 10)
-        return {
-            "name": body + digit,
-            "product_id": template.product_variant_id.id,
-            "msisdn": number,
-            "puk": "%08d" % rng.randint(0, 99999999),
-            "pin": "1234",
-            "expiration_date": expiry,
-        }
-
-    @api.model
-    def _haoka_create_demo_graded_cards(self, rng, templates, used_numbers, per_grade=2):
-        """``per_grade`` cards of each active number grade, on the plans in turn, expiring in 1–2.5 years."""
-        vals_list = []
-        index = 0
-        for rule in self.env["haoka.number.grade"].search([]):
-            for _copy in range(per_grade):
-                template = templates[index % len(templates)]
-                index += 1
-                number = self._haoka_demo_number_of_grade(rng, rule, template.haoka_carrier_id, used_numbers)
-                if number:
-                    used_numbers.add(number)
-                    expiry = fields.Datetime.now() + timedelta(days=rng.randint(400, 900))
-                    vals_list.append(self._haoka_demo_card_vals(rng, template, number, expiry))
-        return self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
-
-    @api.model
-    def _haoka_demo_number_of_grade(self, rng, rule, carrier, used_numbers, attempts=2000):
-        """A number of ``carrier`` that the classifier puts in grade ``rule`` (``None`` if none found)."""
-        rules = self.env["haoka.number.grade"]._classifier_rules(carrier)
-        segments = sorted(carrier._segment_set())
-        for _attempt in range(attempts):
-            tail = _demo_tail(rng, rule.pattern_kind, rule.min_length, rule.lucky_string)
-            digits = "012356789" if rule.pattern_kind == "no_four" else "0123456789"
-            number = rng.choice(segments) + "".join(rng.choice(digits) for _ in range(8 - len(tail))) + tail
-            match = grade.classify(number, rules)
-            if match and match.key == rule.id and number not in used_numbers:
-                return number
-        return None
-
-    # ------------------------------------------------------------------ carrier events (激活, 首充, 销户)
-
-    def _haoka_record_carrier_event(self, event, date=None, amount=0.0):
-        """The carrier reports that these sold cards were activated, topped up for the first time, or
-        closed. The cards keep the first report of each kind; their orders and commissions follow."""
-        _ = self.env._
-        date = fields.Date.to_date(date) or fields.Date.context_today(self)
-        if date > fields.Date.context_today(self):
-            raise UserError(_("The date %(date)s of the carrier report is in the future.", date=date))
-        not_sold = self.filtered(lambda c: not c.is_sim_card or c.card_state not in ("shipped", "delivered",
-                                                                                      "activated"))
-        if not_sold:
-            raise UserError(_(
-                "Carrier reports are for SIM cards that have been shipped to a customer: %(cards)s is %(state)s.",
-                cards=not_sold[0].display_name,
-                state=dict(not_sold[0]._fields["card_state"]._description_selection(self.env)).get(
-                    not_sold[0].card_state, _("not a SIM card")),
-            ))
-        if event == "first_topup" and amount <= 0:
-            raise UserError(_("A first top-up needs its amount."))
-        cards = self.sudo().with_context(tracking_disable=len(self) > 1)
-        if event in ("activation", "first_topup"):
-            cards.filtered(lambda c: not c.haoka_activated_date).write({"haoka_activated_date": date})
-            cards.filtered(lambda c: c.card_state != "activated").write({"card_state": "activated"})
-        if event == "first_topup":
-            cards.filtered(lambda c: not c.haoka_first_topup_date).write(
-                {"haoka_first_topup_amount": amount, "haoka_first_topup_date": date})
-        elif event == "closure":
-            early = cards.filtered(lambda c: c.haoka_activated_date and c.haoka_activated_date > date)
-            if early:
-                raise UserError(_("Card %(card)s cannot be closed on %(date)s, before its activation on %(activated)s.",
-                                  card=early[0].display_name, date=date, activated=early[0].haoka_activated_date))
-            cards.filtered(lambda c: not c.haoka_closed_date).write({"haoka_closed_date": date})
-        sale_lines = self._haoka_sale_lines()
-        sale_lines.order_id._haoka_update_activation_state()
-        self.env["haoka.commission.line"].sudo().search([
-            ("order_line_id", "in", sale_lines.ids), ("state", "in", ("expected", "frozen")),
-        ])._evaluate_carrier_triggers()
-        return True
-
-    def _haoka_sale_lines(self):
-        """The confirmed order lines these cards were sold on."""
-        return self.env["sale.order.line"].sudo().search([
-            ("haoka_lot_ids", "in", self.ids), ("order_id.state", "=", "sale"),
-        ])
-
-
-def _demo_tail(rng, kind, length, lucky):
-    """The last digits of a demo number of pattern ``kind`` (the classifier checks the whole number)."""
-    length = max(length or 0, 4 if kind in ("aabb", "abab", "abba", "aaab") else 3)
-    a, b = rng.sample("0123456789", 2)
-    if kind == "repeat":
-        return a * length
-    if kind in ("ascending", "descending"):
-        start = rng.randint(0, 10 - length)
-        run = "".join(str(start + step) for step in range(length))
-        return run if kind == "ascending" else run[::-1]
-    if kind == "abab":
-        return (a + b) * (length // 2) + (a if length % 2 else "")
-    if kind == "lucky":
-        return lucky or ""
-    return {"aabb": a + a + b + b, "abba": a + b + b + a, "aaab": a * 3 + b}.get(kind, "")
 

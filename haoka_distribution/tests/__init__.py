@@ -15,6 +15,7 @@ from . import (
     test_fulfilment,
     test_grade,
     test_i18n,
+    test_migrations,
     test_number_race,
     test_pgcopy,
     test_sale_cards,

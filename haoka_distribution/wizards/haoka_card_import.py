@@ -91,11 +91,6 @@ class HaokaCardImport(models.TransientModel):
     template_name = fields.Char(readonly=True)
     picking_ids = fields.Many2many("stock.picking", string="Receipts", readonly=True)
 
-    def init(self):
-        super().init()
-        # earlier versions kept the uploaded file in clear in a column of this table
-        self.env.cr.execute("ALTER TABLE haoka_card_import DROP COLUMN IF EXISTS file")
-
     @api.depends("state", "mode", "rejected_count", "valid_count")
     def _compute_import_blocked(self):
         """All or nothing with rejected rows: 导入 writes nothing; the form says why."""
