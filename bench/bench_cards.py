@@ -159,7 +159,7 @@ destination = env["stock.location"].create({
 })
 moving = env["stock.lot"].search([("is_sim_card", "=", True), ("card_state", "=", "available")], limit=10000)
 start = time.time()
-moving._haoka_bulk_transfer(destination)
+env["haoka.stock.bulk"]._transfer(moving, destination)
 env.cr.commit()
 print("internal transfer of %d cards: %6.1f s  (target <= 10 s)" % (len(moving), time.time() - start))
 
@@ -208,7 +208,7 @@ while existing < SEARCH_SIZE:
     taken = {row[0] for row in env.cr.fetchall()}
     seen = set()
     batch = [c for c in batch if c["msisdn"] not in taken and not (c["msisdn"] in seen or seen.add(c["msisdn"]))]
-    env["stock.lot"]._haoka_bulk_insert(batch, location)
+    env["haoka.stock.bulk"]._insert_lots(batch, location)
     env.cr.commit()
     existing += len(batch)
 env.cr.execute("ANALYZE stock_lot")

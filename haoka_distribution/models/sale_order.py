@@ -628,46 +628,6 @@ class SaleOrder(models.Model):
         return credit_note
 
     @api.model
-    def _haoka_create_demo_orders(self):
-        """Demo: customers referred by the demo distributors and orders at every fulfilment step."""
-        if texts.lacks_lang(self):  # installing: the orders' notes in the language of the company's users
-            return texts.in_readers_lang(self)._haoka_create_demo_orders()
-        # the addon's own translations (couriers, grades) are loaded after its demo data: load them now
-        langs = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
-        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], langs)
-        seller = self.env.ref("haoka_distribution.distributor_seller")
-        plans = [self.env.ref("haoka_distribution.plan_cmcc_29"), self.env.ref("haoka_distribution.plan_cmcc_59"),
-                 self.env.ref("haoka_distribution.plan_cucc_19")]
-        names = ["陈静", "刘洋", "杨帆", "黄磊", "周婷"]
-        orders = self.browse()
-        for index, name in enumerate(names):
-            customer = self.env["res.partner"].create({
-                "name": name, "phone": "1370000000%d" % index, "haoka_referrer_id": seller.id,
-                "street": "浦东新区世纪大道 %d 号" % (100 + index), "city": "上海", "zip": "200120",
-                "state_id": self.env.ref("base.state_cn_SH").id, "country_id": self.env.ref("base.cn").id,
-            })
-            first17 = "310115" + "19%02d0101" % (80 + index) + "02%d" % index
-            orders |= self.create({
-                "partner_id": customer.id,
-                "haoka_holder_name": name,
-                "haoka_id_number": first17 + idcard.check_char(first17),
-                "haoka_holder_phone": customer.phone,
-                "order_line": [fields.Command.create({
-                    "product_id": plans[index % len(plans)].product_variant_id.id,
-                    "product_uom_qty": 1 + index % 2,
-                })],
-            })
-        orders[:4].action_confirm()
-        courier = self.env.ref("haoka_distribution.courier_sf")
-        orders[0]._haoka_ship(courier, "SF1001000001")
-        orders[1]._haoka_ship(courier, "SF1001000002")
-        orders[1].action_haoka_confirm_receipt()
-        orders[2]._haoka_ship(courier, "SF1001000003")
-        orders[2].action_haoka_confirm_receipt()
-        orders[2]._haoka_sim_lines().haoka_lot_ids._haoka_record_carrier_event("first_topup", amount=100)
-        return True
-
-    @api.model
     def _haoka_auto_receipt_days(self):
         return params.int_param(self.env, "haoka_distribution.auto_receipt_days", 7, 1)
 

@@ -1,15 +1,10 @@
-import itertools
 import re
 from collections import defaultdict
-from datetime import timedelta
-
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import grade, params, pgcopy, secrets, sim, texts
-from .stock_move import BULK_LINE_GROUPS
+from ..tools import secrets, sim
 
 SECRET_MASK = "********"
 PUK_RE = re.compile(r"^\d{8}$")
@@ -28,17 +23,6 @@ CARD_STATES = [
 #: states in which a card can still be sold: the expiry job only moves these to 'expired'
 SELLABLE_STATES = ("available",)
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
-#: ids drawn from a sequence at a time by a bulk import
-BULK_ID_BLOCK = 5000
-#: the columns of a card written by a bulk import (see StockLot._haoka_lot_row_maker)
-BULK_LOT_COLUMNS = [
-    "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
-    "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
-    "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
-    "expiration_date", "use_date", "removal_date", "alert_date",
-    "create_uid", "create_date", "write_uid", "write_date",
-    "is_sim_card", "card_state", "product_expiry_reminded",
-]
 
 
 class StockLot(models.Model):
@@ -133,30 +117,18 @@ class StockLot(models.Model):
             lot.haoka_currency_id = (lot.company_id or self.env.company).currency_id
 
     def init(self):
+        """What a fresh install needs beyond the fields' own indexes (the indexes of earlier versions are
+        replaced on update by ``migrations/18.0.1.0.1``)."""
         super().init()
         # Odoo's own lot uniqueness is per product and Python-only: for SIM cards the ICCID and the
         # number are unique per company across all plans, enforced by the database.
         # Leading columns name / msisdn, so that exact look-ups (import duplicates, 一证五户) use them.
         self.env.cr.execute(
             """
-            DROP INDEX IF EXISTS stock_lot_haoka_iccid_uniq;
-            DROP INDEX IF EXISTS stock_lot_haoka_msisdn_uniq;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_company_uniq
                 ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
             CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_company_uniq
                 ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
-            -- indexes of earlier versions that no search needs (a boolean, three carriers) and every
-            -- import pays for
-            DROP INDEX IF EXISTS stock_lot__is_sim_card_index;
-            DROP INDEX IF EXISTS stock_lot__haoka_carrier_id_index;
-            -- earlier versions indexed every card's grade, most of them none
-            DO $$ BEGIN
-                IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'stock_lot__grade_id_index'
-                                                      AND indexdef NOT LIKE '%WHERE%') THEN
-                    DROP INDEX stock_lot__grade_id_index;
-                    CREATE INDEX stock_lot__grade_id_index ON stock_lot (grade_id) WHERE grade_id IS NOT NULL;
-                END IF;
-            END $$;
             """
         )
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
@@ -176,9 +148,7 @@ class StockLot(models.Model):
         # ICCID prefix searches (LIKE '8986...%'): in a database with the C collation (as Odoo creates
         # them) the unique index above serves them; otherwise they need a text_pattern_ops index
         self.env.cr.execute("SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()")
-        if self.env.cr.fetchone()[0]:
-            self.env.cr.execute("DROP INDEX IF EXISTS stock_lot_haoka_iccid_prefix")
-        else:
+        if not self.env.cr.fetchone()[0]:
             self.env.cr.execute(
                 """CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
                        ON stock_lot (name text_pattern_ops) WHERE is_sim_card"""
@@ -248,68 +218,31 @@ class StockLot(models.Model):
                 raise UserError(
                     self.env._("Company %(company)s has no warehouse to receive cards into.", company=company.name)
                 )
-            self._haoka_bulk_receive(
+            self.env["haoka.stock.bulk"]._receive(
                 {product: product_lots.ids for product, product_lots in lots.grouped("product_id").items()},
                 location or warehouse.lot_stock_id,
                 self.env._("SIM cards entered by hand"),
             )
         return True
 
-    # ------------------------------------------------------------------ bulk (import)
+    # ------------------------------------------------------------------ look-ups
 
     @api.model
-    def _haoka_bulk_insert(self, cards, location):
-        """Insert new cards (lots only, not received into stock) and return ``{iccid: lot id}``.
-
-        :param cards: list of dicts with ``iccid``, ``product`` (product.product), ``msisdn``, ``puk``,
-            ``pin``, ``expiration_date`` (datetime); values already normalised and validated, ICCIDs and
-            numbers checked against the database by the caller.
-        :param location: where the cards will be received (stored as the lots' single location).
-        Computed fields are filled exactly as the ORM computes them (tested against ``create``).
-        """
+    def _haoka_existing_cards(self, iccids, numbers):
+        """The cards (of any company) whose ICCID is one of ``iccids`` or whose number is one of ``numbers``:
+        a list of ``(ICCID, lot id, number, plan name in English)``, read by the database's unique indexes."""
         self.env.flush_all()
-        ids = pgcopy.next_ids(self.env.cr, "stock_lot", len(cards))
-        make_row = self._haoka_lot_row_maker({card["product"] for card in cards}, location)
-        pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", BULK_LOT_COLUMNS, (
-            make_row(card, lot_id) for card, lot_id in zip(cards, ids, strict=True)
-        ), chunk_size=2000)
-        self.invalidate_model()
-        return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
-
-    @api.model
-    def _haoka_import_cards(self, card_chunks, counts_by_product, location, origin, progress=None):
-        """Create new cards and receive them into ``location``: one validated receipt per plan, with a move
-        line per card, as :meth:`_haoka_bulk_receive` makes it. Returns the receipts.
-
-        The lots, move lines and quants of each chunk are written by PostgreSQL while the next chunk is
-        produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts. A card whose
-        ICCID or number exists in the same company breaks the database's unique indexes: the error
-        (``psycopg2.IntegrityError``) is raised and nothing is left written once the caller rolls back.
-
-        :param card_chunks: iterable of lists of card dicts (see :meth:`_haoka_bulk_insert`); it may produce
-            them lazily (e.g. check the file's rows chunk by chunk) and must not use the database.
-        :param counts_by_product: ``{product.product: number of cards}``, exactly what the chunks hold.
-        :param progress: called with the number of cards written so far, after each chunk.
-        """
-        receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
-        make_row = self._haoka_lot_row_maker(list(counts_by_product), location)
-        written = 0
-        with pgcopy.Pipeline(self.env.cr) as pipe:
-            lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK)
-            receipt.start(pipe)
-            for cards in card_chunks:
-                written += len(cards)
-                if written > receipt.total:
-                    raise UserError(self.env._("More cards than announced for this import."))
-                lots = list(zip(lot_ids.take(len(cards)), cards, strict=True))
-                pipe.copy("stock_lot", BULK_LOT_COLUMNS, [make_row(card, lot_id) for lot_id, card in lots])
-                receipt.queue(pipe, [
-                    (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
-                ])
-                if progress:
-                    progress(written)
-        self.invalidate_model()
-        return receipt.validate()
+        cr = self.env.cr
+        cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id", (list(iccids), list(numbers)))
+        cr.execute(
+            """SELECT l.name, l.id, l.msisdn, t.name->>'en_US'
+                 FROM stock_lot l
+                 JOIN product_product p ON p.id = l.product_id
+                 JOIN product_template t ON t.id = p.product_tmpl_id
+                WHERE l.id = ANY(%s)""",
+            (cr.fetchone()[0] or [],),
+        )
+        return cr.fetchall()
 
     @api.model
     def _haoka_cards_outside(self, products):
@@ -338,242 +271,6 @@ class StockLot(models.Model):
             (others, 0 not in keys),
         )
         return bool(self.env.cr.fetchone())
-
-    @api.model
-    def _haoka_bulk_receive(self, lot_ids_by_product, location, origin):
-        """One validated receipt per plan for cards not yet in stock, with a move line per card: quants,
-        move lines, valuation layers and product quantities as a receipt validated in the UI."""
-        self.env.flush_all()
-        all_ids = [lot_id for lot_ids in lot_ids_by_product.values() for lot_id in lot_ids]
-        self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (all_ids,))
-        if self.env.cr.fetchone()[0]:
-            raise UserError(self.env._("Only cards that are not in stock yet can be received."))
-        receipt = _BulkReceipt(self.env, {p: len(ids) for p, ids in lot_ids_by_product.items()}, location, origin)
-        self.env.cr.execute("SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s)", (all_ids,))
-        lots = {lot_id: (name, expiry) for lot_id, name, expiry in self.env.cr.fetchall()}
-        with pgcopy.Pipeline(self.env.cr) as pipe:
-            receipt.start(pipe)
-            receipt.queue(pipe, [
-                (lot_id, product, *lots[lot_id])
-                for product, lot_ids in lot_ids_by_product.items() for lot_id in lot_ids
-            ])
-        self.env["stock.move.line"]._haoka_set_lot_location(all_ids, location)
-        return receipt.validate()
-
-    @api.model
-    def _haoka_lot_row_maker(self, products, location):
-        """A function ``(card, lot id) -> the stock_lot row`` (in the order of ``BULK_LOT_COLUMNS``).
-
-        Everything read from the database (plans, carriers, grade rules, the language, the encryption key)
-        is read here: the rows are produced while the connection is busy writing the previous ones."""
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        segments_cache = {}
-        product_info = {}
-        for product in products:
-            template = product.product_tmpl_id
-            carrier = template.haoka_carrier_id
-            product_info[product] = (
-                product.id,
-                carrier,
-                product.uom_id.id,
-                product.company_id.id or None,
-                self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
-                timedelta(days=template.use_time),
-                timedelta(days=template.removal_time),
-                timedelta(days=template.alert_time),
-            )
-            self._haoka_card_warnings(None, None, carrier, segments_cache)  # caches the carrier's rules
-        self.env.lang  # noqa: B018 - resolved here, before any COPY starts
-        encrypt, search_hash = secrets.encryptor()
-        location_id = location.id
-        card_warnings = self._haoka_card_warnings
-
-        def make_row(card, lot_id):
-            product_id, carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = product_info[
-                card["product"]
-            ]
-            iccid_warning, msisdn_warning, message = card_warnings(
-                card["iccid"], card["msisdn"], carrier, segments_cache
-            )
-            match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
-            expiry = card["expiration_date"]
-            return (
-                lot_id, card["iccid"], product_id, uom_id, company_id, location_id,
-                card["msisdn"] or None,
-                encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
-                carrier.id or None, iccid_warning, msisdn_warning, message or None,
-                match.key if match else None, match.label if match else None,
-                expiry,
-                expiry and expiry - use_delta,
-                expiry and expiry - removal_delta,
-                expiry and expiry - alert_delta,
-                uid, now, uid, now,
-                True, "available", True,
-            )
-
-        return make_row
-
-    def _haoka_bulk_transfer(self, destination, note=False):
-        """Move these cards (in stock, unreserved) to ``destination`` with one validated internal
-        transfer per source location, a move line per card."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT l.id, q.location_id FROM stock_lot l
-                 JOIN stock_quant q ON q.lot_id = l.id AND q.quantity = 1 AND q.reserved_quantity = 0
-                 JOIN stock_location loc ON loc.id = q.location_id AND loc.usage = 'internal'
-                WHERE l.id = ANY(%s) AND l.is_sim_card AND l.card_state = 'available'""",
-            (self.ids,),
-        )
-        located = dict(self.env.cr.fetchall())
-        missing = self - self.browse(list(located))
-        if missing:
-            raise UserError(self.env._(
-                "%(count)s card(s) cannot be transferred: they are not available in stock (e.g. %(cards)s).",
-                count=len(missing), cards=", ".join(missing[:5].mapped("name")),
-            ))
-        by_source = defaultdict(lambda: defaultdict(list))
-        for lot in self:
-            by_source[located[lot.id]][lot.product_id].append(lot.id)
-        pickings = self.env["stock.picking"]
-        for source_id, lots_by_product in by_source.items():
-            source = self.env["stock.location"].browse(source_id)
-            if source == destination:
-                continue
-            warehouse = source.warehouse_id or destination.warehouse_id
-            picking = self._haoka_create_picking(
-                warehouse.int_type_id, source, destination, {p: len(ids) for p, ids in lots_by_product.items()},
-                note or self.env._("SIM card transfer"),
-            )
-            self._haoka_confirm_bulk(picking)
-            lines = self.env["stock.move.line"]
-            for move in picking.move_ids:
-                lines |= self._haoka_insert_move_lines(picking, move, lots_by_product[move.product_id])
-            self._haoka_validate_bulk(picking, lines, "haoka_bulk_transfer")
-            pickings |= picking
-        return pickings
-
-    @api.model
-    def _haoka_create_picking(self, picking_type, source, destination, counts_by_product, origin, company=None):
-        """A draft picking from ``source`` to ``destination`` with one move per plan of ``counts_by_product``."""
-        company_vals = {"company_id": company.id} if company else {}
-        return self.env["stock.picking"].create({
-            "picking_type_id": picking_type.id,
-            "location_id": source.id,
-            "location_dest_id": destination.id,
-            "origin": origin,
-            **company_vals,
-            "move_ids": [fields.Command.create({
-                "name": product.display_name,
-                "product_id": product.id,
-                "product_uom": product.uom_id.id,
-                "product_uom_qty": count,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "picking_type_id": picking_type.id,
-                **company_vals,
-            }) for product, count in counts_by_product.items()],
-        })
-
-    @api.model
-    def _haoka_confirm_bulk(self, picking):
-        """Confirm a bulk picking with its moves' quantities already set (picked), so that nothing is
-        reserved automatically; its move lines are written after this, so that confirming does not
-        recompute them one by one."""
-        for move in picking.move_ids:
-            self._haoka_set_move_quantity(move, move.product_uom_qty)
-        picking.action_confirm()
-
-    @api.model
-    def _haoka_validate_bulk(self, picking, lines, bulk_mode):
-        """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
-        ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
-        ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``; its value lists the picking's moves."""
-        if bulk_mode == "haoka_bulk_receipt":
-            message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
-                                 picking=picking.name)
-        else:
-            message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
-        self.env.cr.cache[BULK_LINE_GROUPS] = {}
-        try:
-            picking._haoka_validate(message, skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)})
-        finally:
-            self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
-        self._haoka_skip_line_recomputes(lines)
-
-    @api.model
-    def _haoka_skip_line_recomputes(self, lines):
-        """Validating marks every line's state, picked flag and expiry for recomputation (they follow the
-        move's state and the picking's date). The lines were written with the values these computations
-        give (done, picked, the card's expiry), so the per-line recomputation is skipped."""
-        MoveLine = self.env["stock.move.line"]
-        for name in ("state", "picked", "expiration_date"):
-            self.env.remove_to_compute(MoveLine._fields[name], lines)
-
-    @api.model
-    def _haoka_set_move_quantity(self, move, quantity):
-        """The move's stored quantity and picked flag, as the ORM computes them from the lines to come."""
-        self.env.flush_all()
-        self.env.cr.execute("UPDATE stock_move SET quantity = %s, picked = true WHERE id = %s",
-                            (float(quantity), move.id))
-        move.invalidate_recordset(["quantity", "picked"])
-
-    @api.model
-    def _haoka_move_line_values(self, move, now):
-        """The values every move line of a bulk ``move`` shares, in the state validation gives it."""
-        picking = move.picking_id
-        return {
-            "picking_id": picking.id, "move_id": move.id, "company_id": move.company_id.id,
-            "product_id": move.product_id.id, "product_uom_id": move.product_uom.id,
-            "location_id": move.location_id.id, "location_dest_id": move.location_dest_id.id,
-            "reference": picking.name, "date": now, "create_uid": self.env.uid, "create_date": now,
-            "write_uid": self.env.uid, "write_date": now, "quantity": 1.0, "quantity_product_uom": 1.0,
-            "picked": True,
-            # the state the lines reach when the move is done (a related field): written once here
-            "state": "done",
-        }
-
-    @api.model
-    def _haoka_move_line_rows(self, common, lines):
-        """``(columns, rows)`` of bulk move lines: ``lines`` are ``(line id, lot id, lot name, expiry)``,
-        ``common`` the values they share (:meth:`_haoka_move_line_values`)."""
-        values = tuple(common.values())
-        return ["id", "lot_id", "lot_name", "expiration_date", *common], [(*line, *values) for line in lines]
-
-    @api.model
-    def _haoka_cache_move_lines(self, move, common, lines):
-        """Put the values written for bulk move lines ``lines`` (``(line id, lot id, lot name, expiry)``)
-        in the ORM cache, so that validating the move recomputes nothing into a write per line (the ORM
-        writes only values that change). Returns the lines."""
-        MoveLine = self.env["stock.move.line"]
-        records = MoveLine.browse([line[0] for line in lines])
-        cache = self.env.cache
-        for name, value in common.items():
-            cache.update(records, MoveLine._fields[name], itertools.repeat(value))
-        for name, index in (("lot_id", 1), ("lot_name", 2), ("expiration_date", 3)):
-            cache.update(records, MoveLine._fields[name], [line[index] for line in lines])
-        for name in ("owner_id", "package_id", "result_package_id"):
-            cache.update(records, MoveLine._fields[name], itertools.repeat(None))
-        return records
-
-    @api.model
-    def _haoka_insert_move_lines(self, picking, move, lot_ids):
-        """A move line per card with one COPY, already in the state validation gives it (and in the ORM
-        cache, see :meth:`_haoka_cache_move_lines`). Called right before the validation."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s) ORDER BY name", (list(lot_ids),)
-        )
-        lots = self.env.cr.fetchall()
-        ids = pgcopy.next_ids(self.env.cr, "stock_move_line", len(lots))
-        common = self._haoka_move_line_values(move, fields.Datetime.now())
-        lines = [(line_id, *lot) for line_id, lot in zip(ids, lots, strict=True)]
-        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", *self._haoka_move_line_rows(common, lines),
-                                  chunk_size=5000)
-        self.env["stock.move.line"].invalidate_model()
-        move.invalidate_recordset()
-        picking.invalidate_recordset()
-        return self._haoka_cache_move_lines(move, common, lines)
 
     # ------------------------------------------------------------------ validation
 
@@ -715,67 +412,6 @@ class StockLot(models.Model):
             )
         return iccid_warning, msisdn_warning, "; ".join(messages) or False
 
-    # ------------------------------------------------------------------ number grade
-
-    @api.depends("msisdn", "haoka_carrier_id")
-    def _compute_grade(self):
-        rules_cache = {}
-        for lot in self:
-            match = None
-            if lot.is_sim_card and lot.msisdn:
-                key = (lot.haoka_carrier_id.id, lot.company_id.id)
-                if key not in rules_cache:
-                    rules_cache[key] = self.env["haoka.number.grade"]._classifier_rules(
-                        lot.haoka_carrier_id, lot.company_id or None
-                    )
-                match = grade.classify(lot.msisdn, rules_cache[key])
-            lot.grade_id = match.key if match else False
-            lot.grade_pattern = match.label if match else False
-
-    @api.model
-    def _haoka_recompute_grades(self, batch_size=20000):
-        """Re-classify every SIM card against the current grade rules, in batches (one SELECT and
-        one UPDATE per batch)."""
-        self.env.flush_all()
-        Grade = self.env["haoka.number.grade"]
-        rules_cache = {}
-        last_id = 0
-        cr = self.env.cr
-        while True:
-            cr.execute(
-                """SELECT l.id, l.msisdn, l.haoka_carrier_id, l.company_id, l.grade_id, l.grade_pattern
-                     FROM stock_lot l
-                    WHERE l.is_sim_card AND l.id > %s
-                 ORDER BY l.id LIMIT %s""",
-                (last_id, batch_size),
-            )
-            rows = cr.fetchall()
-            if not rows:
-                break
-            last_id = rows[-1][0]
-            updates = []
-            for lot_id, msisdn, carrier_id, company_id, old_grade, old_pattern in rows:
-                key = (carrier_id, company_id)
-                if key not in rules_cache:
-                    rules_cache[key] = Grade._classifier_rules(
-                        self.env["haoka.carrier"].browse(carrier_id),
-                        self.env["res.company"].browse(company_id) if company_id else None,
-                    )
-                match = grade.classify(msisdn, rules_cache[key]) if msisdn else None
-                new_grade, new_pattern = (match.key, match.label) if match else (None, None)
-                if (new_grade, new_pattern) != (old_grade, old_pattern):
-                    updates.append((lot_id, new_grade, new_pattern))
-            if updates:
-                execute_values(
-                    cr._obj,
-                    """UPDATE stock_lot AS l SET grade_id = v.grade_id, grade_pattern = v.grade_pattern
-                         FROM (VALUES %s) AS v(id, grade_id, grade_pattern) WHERE l.id = v.id""",
-                    updates,
-                    template="(%s, %s::int, %s::varchar)",
-                    page_size=5000,
-                )
-        self.env.invalidate_all()
-
     # ------------------------------------------------------------------ secrets
 
     def _compute_secret_masks(self):
@@ -868,7 +504,6 @@ class StockLot(models.Model):
         if others:
             domain = ["|", *domain, "&", ("product_id", "in", others), ("name", operator, value)]
         return domain
-        return super()._search_display_name(operator, value)
 
     @api.model
     def _haoka_other_tracked_products(self):
@@ -887,28 +522,6 @@ class StockLot(models.Model):
             raise UserError(self.env._("Search the number tail with the digits the number ends with."))
         digits = sim.normalize_code(value)
         return [("msisdn", "=like", "%" + digits.replace("%", "").replace("_", ""))]
-
-    @api.model
-    def _haoka_expiry_warning_days(self):
-        return params.int_param(self.env, "haoka_distribution.expiry_warning_days", 30)
-
-    def _compute_expiring_soon(self):
-        limit = fields.Datetime.now() + timedelta(days=self._haoka_expiry_warning_days())
-        now = fields.Datetime.now()
-        for lot in self:
-            lot.expiring_soon = bool(
-                lot.is_sim_card and lot.expiration_date and now <= lot.expiration_date <= limit
-            )
-
-    def _search_expiring_soon(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'expiring soon'."))
-        now = fields.Datetime.now()
-        limit = now + timedelta(days=self._haoka_expiry_warning_days())
-        domain = [("is_sim_card", "=", True), ("expiration_date", ">=", now), ("expiration_date", "<=", limit)]
-        if (operator == "=") != value:
-            return ["!", "&", "&"] + domain
-        return domain
 
     # ------------------------------------------------------------------ actions
 
@@ -936,289 +549,3 @@ class StockLot(models.Model):
         export = self.env["haoka.card.export"].create({"lot_ids_text": ",".join(map(str, cards.ids))})
         return {"type": "ir.actions.act_url", "url": export._haoka_download_url(), "target": "self"}
 
-    # ------------------------------------------------------------------ scheduled actions
-
-    @api.model
-    def _cron_haoka_card_expiry(self):
-        """Daily: cards past expiry leave the sale (已过期); cards expiring soon raise one activity per
-        plan for the SIM managers (kept up to date, not repeated)."""
-        if texts.lacks_lang(self):
-            return texts.in_readers_lang(self)._cron_haoka_card_expiry()
-        now = fields.Datetime.now()
-        expired = self.search(
-            [("is_sim_card", "=", True), ("card_state", "in", SELLABLE_STATES), ("expiration_date", "<", now)]
-        )
-        expired.write({"card_state": "expired"})
-        self._haoka_schedule_expiry_activities()
-        return len(expired)
-
-    @api.model
-    def _haoka_schedule_expiry_activities(self):
-        days = self._haoka_expiry_warning_days()
-        groups = self._read_group(
-            [("expiring_soon", "=", True), ("card_state", "in", SELLABLE_STATES)],
-            ["product_id"],
-            ["__count", "expiration_date:min"],
-        )
-        if not groups:
-            return
-        activity_type = self.env.ref("haoka_distribution.mail_activity_type_card_expiry")
-        responsible = self._haoka_expiry_responsible()
-        _ = texts.in_readers_lang(self, responsible).env._  # the summary and note in the assignee's language
-        per_template = defaultdict(lambda: [0, None])
-        for product, count, first_expiry in groups:
-            entry = per_template[product.product_tmpl_id]
-            entry[0] += count
-            entry[1] = min(entry[1], first_expiry) if entry[1] else first_expiry
-        for template, (count, first_expiry) in per_template.items():
-            note = _(
-                "%(count)s card(s) of plan %(plan)s expire within %(days)s days (first on %(date)s).",
-                count=count, plan=template.display_name, days=days, date=fields.Date.to_string(first_expiry),
-            )
-            activity = self.env["mail.activity"].search(
-                [
-                    ("res_model", "=", "product.template"),
-                    ("res_id", "=", template.id),
-                    ("activity_type_id", "=", activity_type.id),
-                ],
-                limit=1,
-            )
-            if activity:
-                activity.write({"note": note})
-            else:
-                template.activity_schedule(
-                    activity_type_id=activity_type.id,
-                    summary=_("Cards expiring soon"),
-                    note=note,
-                    user_id=responsible.id,
-                    date_deadline=fields.Date.to_date(first_expiry),
-                )
-
-    @api.model
-    def _haoka_expiry_responsible(self):
-        managers = self.env.ref(MANAGER_GROUP).users.filtered(lambda u: u.active and not u.share and u.id != 1)
-        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
-
-    # ------------------------------------------------------------------ demo data
-
-    @api.model
-    def _haoka_create_demo_cards(self, template_ids, count):
-        """Demo cards: deterministic ICCIDs (with check digit) and numbers, some premium tails, a few
-        ICCIDs with a wrong check digit, cards expiring soon, expired and void cards; then cards in stock
-        and far from expiry for every active number grade (so each grade can be searched and sold)."""
-        if texts.lacks_lang(self):  # installing: stored texts in the language of the company's users
-            return texts.in_readers_lang(self)._haoka_create_demo_cards(template_ids, count)
-        import random
-
-        rng = random.Random(20261127)
-        templates = self.env["product.template"].browse(template_ids)
-        tails = ["8888", "1234", "6789", "1122", "1212", "1314", "0168", "5520", "4321", "9999",
-                 "6666", "1221", "7778", "2345", "3888", "0000", "5678", "9876", "3535", "0518"]
-        now = fields.Datetime.now()
-        vals_list = []
-        used_numbers = set()
-        for index in range(count):
-            template = templates[index % len(templates)]
-            carrier = template.haoka_carrier_id
-            segment = rng.choice(sorted(carrier._segment_set()))
-            while True:
-                tail = tails[index % len(tails)] if index % 3 == 0 else ""
-                middle = "".join(rng.choice("0123456789") for _ in range(8 - len(tail)))
-                number = segment + middle + tail
-                if number not in used_numbers:
-                    used_numbers.add(number)
-                    break
-            expiry = now + timedelta(days=rng.randint(200, 900))
-            if index % 25 == 3:
-                expiry = now + timedelta(days=rng.randint(3, 25))
-            vals_list.append(self._haoka_demo_card_vals(rng, template, number, expiry, wrong_digit=index % 50 == 7))
-        cards = self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
-        graded = self._haoka_create_demo_graded_cards(rng, templates, used_numbers)
-        (cards | graded)._haoka_receive_in_stock()
-        # expired and void cards are plain numbers (index % 3 == 2): the premium tails stay on sale
-        cards.browse([card.id for index, card in enumerate(cards) if index % 30 == 5]).write(
-            {"expiration_date": now - timedelta(days=10)})
-        self._cron_haoka_card_expiry()
-        cards.browse([card.id for index, card in enumerate(cards) if index % 45 == 11]).filtered(
-            lambda card: card.card_state == "available").action_void()
-        return True
-
-    @api.model
-    def _haoka_demo_card_vals(self, rng, template, number, expiry, wrong_digit=False):
-        prefix = sim.parse_prefixes(template.haoka_carrier_id.iccid_prefixes)[0]
-        body = prefix + "".join(rng.choice("0123456789") for _ in range(19 - len(prefix)))
-        digit = sim.luhn_check_digit(body)
-        if wrong_digit:  # a carrier file with a wrong check digit: accepted and flagged
-            digit = str((int(digit) + 1) % 10)
-        return {
-            "name": body + digit,
-            "product_id": template.product_variant_id.id,
-            "msisdn": number,
-            "puk": "%08d" % rng.randint(0, 99999999),
-            "pin": "1234",
-            "expiration_date": expiry,
-        }
-
-    @api.model
-    def _haoka_create_demo_graded_cards(self, rng, templates, used_numbers, per_grade=2):
-        """``per_grade`` cards of each active number grade, on the plans in turn, expiring in 1–2.5 years."""
-        vals_list = []
-        index = 0
-        for rule in self.env["haoka.number.grade"].search([]):
-            for _copy in range(per_grade):
-                template = templates[index % len(templates)]
-                index += 1
-                number = self._haoka_demo_number_of_grade(rng, rule, template.haoka_carrier_id, used_numbers)
-                if number:
-                    used_numbers.add(number)
-                    expiry = fields.Datetime.now() + timedelta(days=rng.randint(400, 900))
-                    vals_list.append(self._haoka_demo_card_vals(rng, template, number, expiry))
-        return self.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
-
-    @api.model
-    def _haoka_demo_number_of_grade(self, rng, rule, carrier, used_numbers, attempts=2000):
-        """A number of ``carrier`` that the classifier puts in grade ``rule`` (``None`` if none found)."""
-        rules = self.env["haoka.number.grade"]._classifier_rules(carrier)
-        segments = sorted(carrier._segment_set())
-        for _attempt in range(attempts):
-            tail = _demo_tail(rng, rule.pattern_kind, rule.min_length, rule.lucky_string)
-            digits = "012356789" if rule.pattern_kind == "no_four" else "0123456789"
-            number = rng.choice(segments) + "".join(rng.choice(digits) for _ in range(8 - len(tail))) + tail
-            match = grade.classify(number, rules)
-            if match and match.key == rule.id and number not in used_numbers:
-                return number
-        return None
-
-    # ------------------------------------------------------------------ carrier events (激活, 首充, 销户)
-
-    def _haoka_record_carrier_event(self, event, date=None, amount=0.0):
-        """The carrier reports that these sold cards were activated, topped up for the first time, or
-        closed. The cards keep the first report of each kind; their orders and commissions follow."""
-        _ = self.env._
-        date = fields.Date.to_date(date) or fields.Date.context_today(self)
-        if date > fields.Date.context_today(self):
-            raise UserError(_("The date %(date)s of the carrier report is in the future.", date=date))
-        not_sold = self.filtered(lambda c: not c.is_sim_card or c.card_state not in ("shipped", "delivered",
-                                                                                      "activated"))
-        if not_sold:
-            raise UserError(_(
-                "Carrier reports are for SIM cards that have been shipped to a customer: %(cards)s is %(state)s.",
-                cards=not_sold[0].display_name,
-                state=dict(not_sold[0]._fields["card_state"]._description_selection(self.env)).get(
-                    not_sold[0].card_state, _("not a SIM card")),
-            ))
-        if event == "first_topup" and amount <= 0:
-            raise UserError(_("A first top-up needs its amount."))
-        cards = self.sudo().with_context(tracking_disable=len(self) > 1)
-        if event in ("activation", "first_topup"):
-            cards.filtered(lambda c: not c.haoka_activated_date).write({"haoka_activated_date": date})
-            cards.filtered(lambda c: c.card_state != "activated").write({"card_state": "activated"})
-        if event == "first_topup":
-            cards.filtered(lambda c: not c.haoka_first_topup_date).write(
-                {"haoka_first_topup_amount": amount, "haoka_first_topup_date": date})
-        elif event == "closure":
-            early = cards.filtered(lambda c: c.haoka_activated_date and c.haoka_activated_date > date)
-            if early:
-                raise UserError(_("Card %(card)s cannot be closed on %(date)s, before its activation on %(activated)s.",
-                                  card=early[0].display_name, date=date, activated=early[0].haoka_activated_date))
-            cards.filtered(lambda c: not c.haoka_closed_date).write({"haoka_closed_date": date})
-        sale_lines = self._haoka_sale_lines()
-        sale_lines.order_id._haoka_update_activation_state()
-        self.env["haoka.commission.line"].sudo().search([
-            ("order_line_id", "in", sale_lines.ids), ("state", "in", ("expected", "frozen")),
-        ])._evaluate_carrier_triggers()
-        return True
-
-    def _haoka_sale_lines(self):
-        """The confirmed order lines these cards were sold on."""
-        return self.env["sale.order.line"].sudo().search([
-            ("haoka_lot_ids", "in", self.ids), ("order_id.state", "=", "sale"),
-        ])
-
-
-def _demo_tail(rng, kind, length, lucky):
-    """The last digits of a demo number of pattern ``kind`` (the classifier checks the whole number)."""
-    length = max(length or 0, 4 if kind in ("aabb", "abab", "abba", "aaab") else 3)
-    a, b = rng.sample("0123456789", 2)
-    if kind == "repeat":
-        return a * length
-    if kind in ("ascending", "descending"):
-        start = rng.randint(0, 10 - length)
-        run = "".join(str(start + step) for step in range(length))
-        return run if kind == "ascending" else run[::-1]
-    if kind == "abab":
-        return (a + b) * (length // 2) + (a if length % 2 else "")
-    if kind == "lucky":
-        return lucky or ""
-    return {"aabb": a + a + b + b, "abba": a + b + b + a, "aaab": a * 3 + b}.get(kind, "")
-
-
-class _BulkReceipt:
-    """The receipts of cards received in bulk: one confirmed receipt per plan, whose move lines and quants
-    are queued chunk by chunk on a :class:`~..tools.pgcopy.Pipeline`, then validated by Odoo.
-
-    Everything the queued statements need from the ORM is read when the receipts are made, so that queuing
-    does not use the cursor the pipeline is writing with."""
-
-    def __init__(self, env, counts_by_product, location, origin):
-        Lot = env["stock.lot"]
-        company = location.company_id or env.company
-        warehouse = location.warehouse_id or env["stock.warehouse"].search(
-            [("company_id", "=", company.id)], limit=1
-        )
-        picking_type = warehouse.in_type_id
-        source = picking_type.default_location_src_id or env.ref("stock.stock_location_suppliers")
-        now = fields.Datetime.now()
-        self.env = env
-        self.total = sum(counts_by_product.values())
-        self.moves, self.common, self.quant_statements, self.lines = {}, {}, {}, {}
-        for product, count in counts_by_product.items():
-            picking = Lot._haoka_create_picking(picking_type, source, location, {product: count}, origin, company)
-            Lot._haoka_confirm_bulk(picking)
-            move = picking.move_ids
-            self.moves[product] = move
-            self.common[move] = Lot._haoka_move_line_values(move, now)
-            self.quant_statements[move] = env["stock.move.line"]._haoka_receipt_quants_statement(move, now)
-            self.lines[move] = []
-        self.line_ids = None
-        env.flush_all()
-
-    def start(self, pipe):
-        """Start drawing the move lines' ids on ``pipe``."""
-        self.line_ids = pipe.ids("stock_move_line", BULK_ID_BLOCK)
-
-    def queue(self, pipe, lots):
-        """Queue the move lines and quants of ``lots``: ``(lot id, product, ICCID, expiry)``."""
-        by_move = defaultdict(list)
-        for line_id, (lot_id, product, name, expiry) in zip(self.line_ids.take(len(lots)), lots, strict=True):
-            by_move[self.moves[product]].append((line_id, lot_id, name, expiry))
-        for move, lines in by_move.items():
-            pipe.copy("stock_move_line", *self.env["stock.lot"]._haoka_move_line_rows(self.common[move], lines))
-            pipe.execute(*self.quant_statements[move]([line[1] for line in lines]))
-            self.lines[move].extend(lines)
-
-    def validate(self):
-        """Validate the receipts (their lines all written); returns the pickings."""
-        env = self.env
-        Lot = env["stock.lot"]
-        for model in ("stock.move.line", "stock.quant", "stock.lot"):
-            env[model].invalidate_model()
-        pickings = env["stock.picking"]
-        for move, lines in self.lines.items():
-            picking = move.picking_id
-            if len(lines) != move.product_uom_qty:
-                raise UserError(env._(
-                    "The receipt %(picking)s expects %(expected)s cards but %(count)s were written.",
-                    picking=picking.name, expected=int(move.product_uom_qty), count=len(lines),
-                ))
-            move.invalidate_recordset()
-            picking.invalidate_recordset()
-            records = Lot._haoka_cache_move_lines(move, self.common[move], lines)
-            # the receipt has this one move, whose lines are the writer's (checked when validating): both
-            # one2many are known, in their order (by id: the lines have no result package)
-            line_ids = tuple(sorted(records.ids))
-            env.cache.update(move, move._fields["move_line_ids"], [line_ids])
-            env.cache.update(picking, picking._fields["move_line_ids"], [line_ids])
-            Lot._haoka_validate_bulk(picking, records, "haoka_bulk_receipt")
-            pickings |= picking
-        return pickings

@@ -16,6 +16,7 @@ from . import (
     test_fulfilment,
     test_grade,
     test_i18n,
+    test_migrations,
     test_number_race,
     test_pgcopy,
     test_sale_cards,
@@ -23,6 +24,7 @@ from . import (
     test_settlement,
     test_shipping,
     test_sim_tools,
+    test_stock_bulk,
     test_suite_layout,
     test_text_language,
 )

@@ -31,7 +31,7 @@ class TestCard(HaokaCase):
         quants = self.env["stock.quant"].search([("lot_id", "in", cards.ids)])
         self.assertEqual(sorted(quants.mapped("quantity")), [-1, -1, -1, 1, 1, 1])
         with self.assertRaisesRegex(UserError, "not in stock yet"):
-            self.env["stock.lot"]._haoka_bulk_receive({self.product: cards[:1].ids}, stock, "again")
+            self.env["haoka.stock.bulk"]._receive({self.product: cards[:1].ids}, stock, "again")
 
     def test_normalised_on_create_and_write(self):
         iccid = make_iccid("898600", 11)

@@ -60,7 +60,7 @@ class TestCardTransfer(HaokaCase):
 
     def test_same_result_as_a_standard_transfer(self):
         moving, standard = self.cards[:3], self.cards[3:6]
-        moving._haoka_bulk_transfer(self.shelf)
+        self.env["haoka.stock.bulk"]._transfer(moving, self.shelf)
         picking = self.env["stock.picking"].create({
             "picking_type_id": self.warehouse.int_type_id.id,
             "location_id": self.stock.id, "location_dest_id": self.shelf.id,
@@ -93,7 +93,7 @@ class TestCardTransfer(HaokaCase):
         sold = self.cards[0]
         sold.card_state = "sold"
         with self.assertRaisesRegex(UserError, sold.name):
-            self.cards[:2]._haoka_bulk_transfer(self.shelf)
+            self.env["haoka.stock.bulk"]._transfer(self.cards[:2], self.shelf)
         self.assertEqual(self.quantity_at(self.shelf, self.cards), 0)
 
     def test_void_through_scrap(self):

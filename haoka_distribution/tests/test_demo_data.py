@@ -19,7 +19,7 @@ class TestDemoCards(HaokaCase):
     def test_every_number_grade_has_cards_on_sale(self):
         Lot = self.env["stock.lot"]
         products = self.product | self.product_cu
-        Lot._haoka_create_demo_cards(products.product_tmpl_id.ids, 60)
+        self.env["haoka.demo"]._haoka_create_demo_cards(products.product_tmpl_id.ids, 60)
         cards = Lot.search([("product_id", "in", products.ids)])
         in_stock = self.env["stock.quant"].search([
             ("lot_id", "in", cards.ids), ("location_id.usage", "=", "internal"), ("quantity", "=", 1),

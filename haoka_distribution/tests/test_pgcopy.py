@@ -1,6 +1,6 @@
 """Streamed COPY: rows produced while PostgreSQL writes them, all or nothing, errors raised to the caller."""
 
-import sys
+import threading
 
 import psycopg2
 
@@ -96,14 +96,28 @@ class TestStreamedCopy(TransactionCase):
                 pipe.fetch("SELECT 1").result()  # raises the COPY's error instead of waiting forever
         self.assertEqual(self.count(), (0, 0))
 
-    def test_switch_interval_restored_after_overlapping_pipelines(self):
-        before = sys.getswitchinterval()
-        first = pgcopy.Pipeline(self.env.cr)
-        second = pgcopy.Pipeline(self.env.cr)  # e.g. another request's import, in a threaded server
-        first.__enter__()
-        second.__enter__()
-        self.assertEqual(sys.getswitchinterval(), pgcopy.SWITCH_INTERVAL)
-        first.__exit__(None, None, None)
-        self.assertEqual(sys.getswitchinterval(), pgcopy.SWITCH_INTERVAL)  # the second still runs
-        second.__exit__(None, None, None)
-        self.assertEqual(sys.getswitchinterval(), before)
+    def test_pipeline_leaves_the_callers_cursor_alone(self):
+        """The helper thread writes on a cursor of its own: a result pending on the caller's is still there."""
+        self.env.cr.execute("SELECT 'kept'")
+        for threaded in (True, False):
+            with pgcopy.Pipeline(self.env.cr, threaded=threaded) as pipe:
+                pipe.copy("haoka_copy_test", ["id", "name"], [(int(threaded), "a")])
+                pipe.execute("SELECT count(*) FROM haoka_copy_test")
+        self.assertEqual(self.env.cr.fetchone(), ("kept",))
+        self.assertEqual(self.count(), (2, 1))
+
+    def test_unthreaded_pipeline_and_exact_ids(self):
+        """A small write: no thread, no second connection; exactly the ids announced are drawn."""
+        before = threading.active_count()
+        with pgcopy.Pipeline(self.env.cr, threaded=False) as pipe:
+            ids = pipe.ids("stock_lot", 4, total=3)
+            drawn = ids.take(2) + ids.take(1)
+            self.assertEqual(threading.active_count(), before)
+            self.assertIsNone(ids._cursor)
+            pipe.copy("haoka_copy_test", ["id", "name"], [(1, "a")])
+            with self.assertRaisesRegex(ValueError, "More ids taken than announced"):
+                ids.take(1)
+        self.assertEqual(drawn, list(range(drawn[0], drawn[0] + 3)))
+        self.env.cr.execute("SELECT nextval(pg_get_serial_sequence('stock_lot', 'id'))")
+        self.assertEqual(self.env.cr.fetchone()[0], drawn[-1] + 1)
+        self.assertEqual(self.count(), (1, 1))

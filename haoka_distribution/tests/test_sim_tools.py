@@ -1,8 +1,7 @@
-"""Normalisation and validation of ICCIDs and numbers (pure functions, no ORM); bulk settings."""
+"""Normalisation and validation of ICCIDs and numbers (pure functions, no ORM)."""
 
-import gc
 
-from odoo.addons.haoka_distribution.tools import bulk, sim
+from odoo.addons.haoka_distribution.tools import sim
 from odoo.tests.common import BaseCase, tagged
 
 
@@ -85,11 +84,3 @@ class TestSimTools(BaseCase):
         with self.assertRaises(ValueError):
             sim.parse_segments("13a")
 
-    def test_gc_paused_is_counted_and_restores_the_collector(self):
-        self.assertTrue(gc.isenabled())
-        with bulk.gc_paused():
-            self.assertFalse(gc.isenabled())
-            with bulk.gc_paused():
-                self.assertFalse(gc.isenabled())
-            self.assertFalse(gc.isenabled())  # the outer block still runs
-        self.assertTrue(gc.isenabled())

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import bulk, card_rows, secrets, sim, spreadsheet
+from ..tools import card_rows, secrets, sim, spreadsheet
 
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
@@ -104,11 +104,6 @@ class HaokaCardImport(models.TransientModel):
     template_name = fields.Char(readonly=True)
     picking_ids = fields.Many2many("stock.picking", string="Receipts", readonly=True)
 
-    def init(self):
-        super().init()
-        # earlier versions kept the uploaded file in clear in a column of this table
-        self.env.cr.execute("ALTER TABLE haoka_card_import DROP COLUMN IF EXISTS file")
-
     @api.depends("state", "mode", "rejected_count", "valid_count")
     def _compute_import_blocked(self):
         """All or nothing with rejected rows: 导入 writes nothing; the form says why."""
@@ -159,8 +154,7 @@ class HaokaCardImport(models.TransientModel):
     def action_check(self):
         """校验: a dry run that fills the counts, the preview and the error report."""
         self.ensure_one()
-        with bulk.gc_paused():
-            self._run(write=False)
+        self._run(write=False)
         self.state = "checked"
         return self._reopen()
 
@@ -218,8 +212,7 @@ class HaokaCardImport(models.TransientModel):
         In 'all or nothing' mode nothing is written when any row is invalid.
         """
         self.ensure_one()
-        with bulk.gc_paused():
-            return self._run(write=True)
+        return self._run(write=True)
 
     # ------------------------------------------------------------------ the work
 
@@ -284,6 +277,8 @@ class HaokaCardImport(models.TransientModel):
         counts = self._plan_counts(rows, header_index, context)
         if not counts or self.env["stock.lot"]._haoka_cards_outside(list(counts)):
             return None  # existing cards are found by the unique indexes, which are per company
+        if not self.env["haoka.stock.bulk"]._use_fast_path(list(counts)):
+            return None  # Odoo's standard path: existing cards are found before, by the check
         records = []
 
         def chunks():
@@ -304,7 +299,7 @@ class HaokaCardImport(models.TransientModel):
         total = sum(counts.values())
         try:
             with self.env.cr.savepoint():
-                pickings = self.env["stock.lot"]._haoka_import_cards(
+                pickings = self.env["haoka.stock.bulk"]._import_cards(
                     chunks(), counts, self.location_id, self._receipt_origin(),
                     progress=lambda done: self._notify_progress(done, total, every=PROGRESS_EVERY * 4),
                 )
@@ -511,20 +506,9 @@ class HaokaCardImport(models.TransientModel):
         if not records:
             return records, []
         headers, column_of = context["headers"], context["column_of"]
-        cr = self.env.cr
-        self.env.flush_all()
         iccids = [r["iccid"] for r in records]
         numbers = [r["msisdn"] for r in records if r["msisdn"]]
-        cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id", (iccids, numbers))
-        cr.execute(
-            """SELECT l.name, l.id, l.msisdn, t.name->>'en_US'
-                 FROM stock_lot l
-                 JOIN product_product p ON p.id = l.product_id
-                 JOIN product_template t ON t.id = p.product_tmpl_id
-                WHERE l.id = ANY(%s)""",
-            (cr.fetchone()[0] or [],),
-        )
-        existing = cr.fetchall()
+        existing = self.env["stock.lot"]._haoka_existing_cards(iccids, numbers)
         iccids, numbers = set(iccids), set(numbers)
         by_iccid = {name: (lot_id, msisdn, plan) for name, lot_id, msisdn, plan in existing if name in iccids}
         by_msisdn = {msisdn: name for name, _lot_id, msisdn, _plan in existing if msisdn in numbers}
@@ -561,7 +545,7 @@ class HaokaCardImport(models.TransientModel):
             counts = defaultdict(int)
             for record in new:
                 counts[record["product"]] += 1
-            pickings = Lot._haoka_import_cards(
+            pickings = self.env["haoka.stock.bulk"]._import_cards(
                 (new[start:start + STREAM_CHUNK] for start in range(0, len(new), STREAM_CHUNK)),
                 counts, self.location_id, self._receipt_origin(),
                 progress=lambda done: self._notify_progress(done, len(new), every=PROGRESS_EVERY * 4),

@@ -62,7 +62,7 @@ class HaokaCardTransfer(models.TransientModel):
         cards = self._cards()
         if not cards:
             raise UserError(self.env._("No available card to transfer."))
-        pickings = cards._haoka_bulk_transfer(self.location_dest_id, self.note)
+        pickings = self.env["haoka.stock.bulk"]._transfer(cards, self.location_dest_id, self.note)
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
         action.update({"domain": [("id", "in", pickings.ids)], "context": {}})
         if len(pickings) == 1:

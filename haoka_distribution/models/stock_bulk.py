@@ -1,0 +1,722 @@
+"""The fast path of SIM cards into and through stock: receipts and transfers of tens of thousands of cards.
+
+A card is a serial (a lot of quantity 1): Odoo receiving 100,000 of them creates 100,000 lots, move lines and
+quants one ORM record at a time. This module writes them in bulk and lets Odoo do the rest:
+
+1. **Receipts made and confirmed** (:class:`_BulkReceipt`): one receipt per plan, through the ORM, with its
+   move's quantity already set (picked), so that confirming reserves nothing and writes no line.
+2. **Chunks written by COPY** (:meth:`HaokaStockBulk._import_cards`, :meth:`~HaokaStockBulk._receive`): for each
+   chunk of cards, the lots (``stock_lot``, every stored column as the ORM computes it, see
+   :meth:`~HaokaStockBulk._lot_row_maker`), their move lines (already done and picked) and their quants (-1 at
+   the supplier, +1 in stock, as ``_synchronize_quant`` makes them) are written by PostgreSQL with COPY and
+   ``INSERT ... SELECT`` on a :class:`~..tools.pgcopy.Pipeline`, by a helper thread while the next chunk is
+   produced (for more than ``THREADED_FROM`` cards; at once otherwise). The ids are drawn from the tables'
+   sequences, exactly as many as there are rows.
+3. **Validation by Odoo** (:meth:`~HaokaStockBulk._validate`): ``button_validate`` of each picking, with the
+   context key ``haoka_bulk_receipt`` (or ``haoka_bulk_transfer``) naming its moves. Moves, pickings, valuation
+   layers, accounting entries and product quantities are Odoo's own.
+4. **What the overrides do under that context**: ``stock.move.line._action_done`` checks the lines (one picked
+   SIM card each, the move's product and locations; a receipt's moves are the ones named by the context) and,
+   for a transfer, moves each card's quant in one statement (:meth:`~HaokaStockBulk._lines_done`) instead of
+   one quant update per serial; ``stock.move._check_quantity`` skips the duplicate-serial search of a receipt
+   (its lots are new, each with one quant); ``stock.move._get_in_move_lines`` / ``_get_out_move_lines`` select
+   the valued lines per group of lines sharing locations (:meth:`~HaokaStockBulk._valued_lines`, memoised
+   for the validation in the cursor's cache under ``BULK_LINE_GROUPS``); the lines' state, picked flag and
+   expiry are written final, so their recomputation is skipped.
+
+Before any of this, :meth:`~HaokaStockBulk._fast_path_blockers` looks at the installed code: a module outside
+``KNOWN_MODULES`` that overrides a method the fast path replaces (``REPLACED_METHODS``) or adds a stored field
+to a table it writes (``WRITTEN_MODELS``), or a lot-valuated plan (stock_account's per-lot cost), sends the cards
+through Odoo's standard path instead (lots, move lines and quants by the ORM: slower, correct), and the log
+says why.
+
+A transfer (:meth:`~HaokaStockBulk._transfer`) is the same minus the lots and quants: a picking per source
+location, its move lines written by COPY right before validation, the quants moved in step 4.
+"""
+
+import itertools
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import grade, pgcopy, secrets
+
+_logger = logging.getLogger(__name__)
+#: context key of a bulk receipt's validation; its value is the tuple of the receipt's move ids
+RECEIPT = "haoka_bulk_receipt"
+#: context key of a bulk transfer's validation; its value is the tuple of the transfer's move ids
+TRANSFER = "haoka_bulk_transfer"
+#: key of the line groups kept in the cursor's cache while a bulk picking is validated
+BULK_LINE_GROUPS = "haoka_bulk_line_groups"
+#: ids drawn from a sequence at a time by a bulk import
+BULK_ID_BLOCK = 5000
+#: receipts of more cards than this are written by a helper thread (see pgcopy.Pipeline); smaller ones (a card
+#: saved from the form, a small file) are written at once, with no thread and no second connection
+THREADED_FROM = BULK_ID_BLOCK
+#: the methods the fast path replaces (rows written by COPY instead of ``create``) or does not call ``super()`` of
+REPLACED_METHODS = {
+    "stock.lot": ("create",),
+    "stock.move.line": ("create", "_action_done"),
+    "stock.quant": ("create", "_update_available_quantity"),
+    "stock.move": ("_check_quantity", "_get_in_move_lines", "_get_out_move_lines"),
+}
+#: the models whose rows the fast path writes itself: every stored field must be one it knows
+WRITTEN_MODELS = ("stock.lot", "stock.move.line", "stock.quant")
+#: the modules whose overrides of REPLACED_METHODS and stored fields of WRITTEN_MODELS the fast path reproduces
+#: (or knows to be idle for SIM cards), as the equivalence tests check; any other takes Odoo's standard path
+KNOWN_MODULES = frozenset({
+    "stock", "stock_account", "product_expiry", "sale_stock", "mail", "portal", "haoka_distribution",
+})
+#: the columns of a card written by a bulk import (see HaokaStockBulk._lot_row_maker)
+BULK_LOT_COLUMNS = [
+    "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
+    "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
+    "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
+    "expiration_date", "use_date", "removal_date", "alert_date",
+    "create_uid", "create_date", "write_uid", "write_date",
+    "is_sim_card", "card_state", "product_expiry_reminded",
+]
+
+
+class HaokaStockBulk(models.AbstractModel):
+    _name = "haoka.stock.bulk"
+    _description = "Bulk SIM card receipts and transfers"
+
+    # ------------------------------------------------------------------ the context of a validation
+
+    @api.model
+    def _bulk_moves(self):
+        """The ids of the moves validated in bulk (a receipt's or a transfer's), or None."""
+        return self.env.context.get(RECEIPT) or self.env.context.get(TRANSFER) or None
+
+    @api.model
+    def _is_receipt(self):
+        return bool(self.env.context.get(RECEIPT))
+
+    # ------------------------------------------------------------------ fast or standard path
+
+    @api.model
+    def _fast_path_blockers(self, products=(), known=None):
+        """Why the fast path would not do what Odoo's standard path does, as a list of reasons (empty: it
+        would). ``known``: the modules whose overrides and fields it reproduces (default ``KNOWN_MODULES``)."""
+        known = KNOWN_MODULES if known is None else known
+        reasons = []
+        for model, methods in REPLACED_METHODS.items():
+            for method in methods:
+                for module in self._overriding_modules(model, method):
+                    if module not in known:
+                        reasons.append("%s.%s is overridden by module %s" % (model, method, module))
+        for model in WRITTEN_MODELS:
+            for name, field in self.env[model]._fields.items():
+                for module in sorted(set(field._modules or ()) - known) if field.store else ():
+                    reasons.append("%s.%s is a stored field of module %s" % (model, name, module))
+        for product in products:
+            if product.lot_valuated:
+                reasons.append("%s is valuated per lot" % product.display_name)
+        return reasons
+
+    @api.model
+    def _overriding_modules(self, model, method):
+        """The modules defining ``model.method`` (Odoo's own base classes not counted), in the call order."""
+        modules = []
+        for cls in type(self.env[model]).__mro__:
+            module = cls.__dict__.get("_module")
+            if method in vars(cls) and module and module not in modules:
+                modules.append(module)
+        return modules
+
+    @api.model
+    def _use_fast_path(self, products=()):
+        """Whether bulk work on ``products`` may take the fast path; when not, the log says why."""
+        reasons = self._fast_path_blockers(products)
+        if reasons:
+            _logger.info("SIM cards go through Odoo's standard stock path: %s", "; ".join(reasons))
+        return not reasons
+
+    @api.model
+    def _standard_import(self, card_chunks, counts_by_product, location, origin, progress=None):
+        """:meth:`_import_cards` the standard way: lots created by the ORM, then :meth:`_standard_receive`."""
+        Lot = self.env["stock.lot"]
+        lot_ids_by_product = defaultdict(list)
+        total, written = sum(counts_by_product.values()), 0
+        for cards in card_chunks:
+            written += len(cards)
+            if written > total:
+                raise UserError(self.env._("More cards than announced for this import."))
+            lots = Lot.create([{
+                "name": card["iccid"], "product_id": card["product"].id, "msisdn": card["msisdn"] or False,
+                "puk": card["puk"] or False, "pin": card["pin"] or False,
+                "expiration_date": card["expiration_date"], "company_id": card["product"].company_id.id or False,
+            } for card in cards])
+            for card, lot in zip(cards, lots, strict=True):
+                lot_ids_by_product[card["product"]].append(lot.id)
+            if progress:
+                progress(written)
+        return self._standard_receive(lot_ids_by_product, location, origin)
+
+    @api.model
+    def _standard_receive(self, lot_ids_by_product, location, origin):
+        """:meth:`_receive` the standard way: one receipt per plan whose move lines (a card each) are
+        created by the ORM, confirmed and validated by Odoo, as a receipt entered in the UI."""
+        company = location.company_id or self.env.company
+        warehouse = location.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        picking_type = warehouse.in_type_id
+        source = picking_type.default_location_src_id or self.env.ref("stock.stock_location_suppliers")
+        pickings = self.env["stock.picking"]
+        for product, lot_ids in lot_ids_by_product.items():
+            picking = self._create_picking(picking_type, source, location, {product: len(lot_ids)}, origin, company)
+            self._create_standard_lines(picking.move_ids, lot_ids)
+            picking.action_confirm()
+            picking._haoka_validate(self.env._("The receipt %(picking)s of the new cards could not be validated.",
+                                               picking=picking.name))
+            pickings |= picking
+        return pickings
+
+    @api.model
+    def _create_standard_lines(self, move, lot_ids):
+        """A picked move line per card of ``lot_ids`` on ``move``, created by the ORM."""
+        return self.env["stock.move.line"].create([{
+            "move_id": move.id, "picking_id": move.picking_id.id, "product_id": move.product_id.id,
+            "lot_id": lot_id, "quantity": 1, "picked": True, "location_id": move.location_id.id,
+            "location_dest_id": move.location_dest_id.id, "product_uom_id": move.product_uom.id,
+        } for lot_id in lot_ids])
+
+    # ------------------------------------------------------------------ receipts
+
+    @api.model
+    def _insert_lots(self, cards, location):
+        """Insert new cards (lots only, not received into stock) and return ``{iccid: lot id}``.
+
+        :param cards: list of dicts with ``iccid``, ``product`` (product.product), ``msisdn``, ``puk``,
+            ``pin``, ``expiration_date`` (datetime); values already normalised and validated, ICCIDs and
+            numbers checked against the database by the caller.
+        :param location: where the cards will be received (stored as the lots' single location).
+        Computed fields are filled exactly as the ORM computes them (tested against ``create``).
+        """
+        self.env.flush_all()
+        ids = pgcopy.next_ids(self.env.cr, "stock_lot", len(cards))
+        make_row = self._lot_row_maker({card["product"] for card in cards}, location)
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", BULK_LOT_COLUMNS, (
+            make_row(card, lot_id) for card, lot_id in zip(cards, ids, strict=True)
+        ), chunk_size=2000)
+        self.env["stock.lot"].invalidate_model()
+        return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
+
+    @api.model
+    def _import_cards(self, card_chunks, counts_by_product, location, origin, progress=None):
+        """Create new cards and receive them into ``location``: one validated receipt per plan, with a move
+        line per card, as :meth:`_receive` makes it. Returns the receipts.
+
+        The lots, move lines and quants of each chunk are written by PostgreSQL while the next chunk is
+        produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts. A card whose
+        ICCID or number exists in the same company breaks the database's unique indexes: the error
+        (``psycopg2.IntegrityError``) is raised and nothing is left written once the caller rolls back.
+
+        :param card_chunks: iterable of lists of card dicts (see :meth:`_insert_lots`); it may produce
+            them lazily (e.g. check the file's rows chunk by chunk) and must not use the database.
+        :param counts_by_product: ``{product.product: number of cards}``, exactly what the chunks hold.
+        :param progress: called with the number of cards written so far, after each chunk.
+        """
+        if not self._use_fast_path(list(counts_by_product)):
+            return self._standard_import(card_chunks, counts_by_product, location, origin, progress)
+        receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
+        make_row = self._lot_row_maker(list(counts_by_product), location)
+        written = 0
+        with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
+            lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK, receipt.total)
+            receipt.start(pipe)
+            for cards in card_chunks:
+                written += len(cards)
+                if written > receipt.total:
+                    raise UserError(self.env._("More cards than announced for this import."))
+                lots = list(zip(lot_ids.take(len(cards)), cards, strict=True))
+                pipe.copy("stock_lot", BULK_LOT_COLUMNS, [make_row(card, lot_id) for lot_id, card in lots])
+                receipt.queue(pipe, [
+                    (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
+                ])
+                if progress:
+                    progress(written)
+        self.env["stock.lot"].invalidate_model()
+        return receipt.validate()
+
+    @api.model
+    def _receive(self, lot_ids_by_product, location, origin):
+        """One validated receipt per plan for cards not yet in stock, with a move line per card: quants,
+        move lines, valuation layers and product quantities as a receipt validated in the UI."""
+        self.env.flush_all()
+        all_ids = [lot_id for lot_ids in lot_ids_by_product.values() for lot_id in lot_ids]
+        self.env.cr.execute("SELECT count(*) FROM stock_quant WHERE lot_id = ANY(%s)", (all_ids,))
+        if self.env.cr.fetchone()[0]:
+            raise UserError(self.env._("Only cards that are not in stock yet can be received."))
+        if not self._use_fast_path(list(lot_ids_by_product)):
+            return self._standard_receive(lot_ids_by_product, location, origin)
+        receipt = _BulkReceipt(self.env, {p: len(ids) for p, ids in lot_ids_by_product.items()}, location, origin)
+        self.env.cr.execute("SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s)", (all_ids,))
+        lots = {lot_id: (name, expiry) for lot_id, name, expiry in self.env.cr.fetchall()}
+        with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
+            receipt.start(pipe)
+            receipt.queue(pipe, [
+                (lot_id, product, *lots[lot_id])
+                for product, lot_ids in lot_ids_by_product.items() for lot_id in lot_ids
+            ])
+        self._set_lot_location(all_ids, location)
+        return receipt.validate()
+
+    @api.model
+    def _lot_row_maker(self, products, location):
+        """A function ``(card, lot id) -> the stock_lot row`` (in the order of ``BULK_LOT_COLUMNS``).
+
+        Everything read from the database (plans, carriers, grade rules, the language, the encryption key)
+        is read here: the rows are produced while the connection is busy writing the previous ones."""
+        Lot = self.env["stock.lot"]
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        segments_cache = {}
+        product_info = {}
+        for product in products:
+            template = product.product_tmpl_id
+            carrier = template.haoka_carrier_id
+            product_info[product] = (
+                product.id,
+                carrier,
+                product.uom_id.id,
+                product.company_id.id or None,
+                self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
+                timedelta(days=template.use_time),
+                timedelta(days=template.removal_time),
+                timedelta(days=template.alert_time),
+            )
+            Lot._haoka_card_warnings(None, None, carrier, segments_cache)  # caches the carrier's rules
+        self.env.lang  # noqa: B018 - resolved here, before any COPY starts
+        encrypt, search_hash = secrets.encryptor()
+        location_id = location.id
+        card_warnings = Lot._haoka_card_warnings
+
+        def make_row(card, lot_id):
+            product_id, carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = product_info[
+                card["product"]
+            ]
+            iccid_warning, msisdn_warning, message = card_warnings(
+                card["iccid"], card["msisdn"], carrier, segments_cache
+            )
+            match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
+            expiry = card["expiration_date"]
+            return (
+                lot_id, card["iccid"], product_id, uom_id, company_id, location_id,
+                card["msisdn"] or None,
+                encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
+                carrier.id or None, iccid_warning, msisdn_warning, message or None,
+                match.key if match else None, match.label if match else None,
+                expiry,
+                expiry and expiry - use_delta,
+                expiry and expiry - removal_delta,
+                expiry and expiry - alert_delta,
+                uid, now, uid, now,
+                True, "available", True,
+            )
+
+        return make_row
+
+    # ------------------------------------------------------------------ transfers
+
+    @api.model
+    def _transfer(self, cards, destination, note=False):
+        """Move ``cards`` (lots in stock, unreserved) to ``destination`` with one validated internal
+        transfer per source location, a move line per card."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT l.id, q.location_id FROM stock_lot l
+                 JOIN stock_quant q ON q.lot_id = l.id AND q.quantity = 1 AND q.reserved_quantity = 0
+                 JOIN stock_location loc ON loc.id = q.location_id AND loc.usage = 'internal'
+                WHERE l.id = ANY(%s) AND l.is_sim_card AND l.card_state = 'available'""",
+            (cards.ids,),
+        )
+        located = dict(self.env.cr.fetchall())
+        missing = cards - cards.browse(list(located))
+        if missing:
+            raise UserError(self.env._(
+                "%(count)s card(s) cannot be transferred: they are not available in stock (e.g. %(cards)s).",
+                count=len(missing), cards=", ".join(missing[:5].mapped("name")),
+            ))
+        by_source = defaultdict(lambda: defaultdict(list))
+        for lot in cards:
+            by_source[located[lot.id]][lot.product_id].append(lot.id)
+        pickings = self.env["stock.picking"]
+        fast = self._use_fast_path(cards.product_id)
+        for source_id, lots_by_product in by_source.items():
+            source = self.env["stock.location"].browse(source_id)
+            if source == destination:
+                continue
+            warehouse = source.warehouse_id or destination.warehouse_id
+            picking = self._create_picking(
+                warehouse.int_type_id, source, destination, {p: len(ids) for p, ids in lots_by_product.items()},
+                note or self.env._("SIM card transfer"),
+            )
+            if fast:
+                self._confirm(picking)
+                lines = self.env["stock.move.line"]
+                for move in picking.move_ids:
+                    lines |= self._insert_move_lines(picking, move, lots_by_product[move.product_id])
+                self._validate(picking, lines, TRANSFER)
+            else:
+                picking.action_confirm()
+                for move in picking.move_ids:
+                    self._create_standard_lines(move, lots_by_product[move.product_id])
+                picking._haoka_validate()
+            pickings |= picking
+        return pickings
+
+    # ------------------------------------------------------------------ pickings and move lines
+
+    @api.model
+    def _create_picking(self, picking_type, source, destination, counts_by_product, origin, company=None):
+        """A draft picking from ``source`` to ``destination`` with one move per plan of ``counts_by_product``."""
+        company_vals = {"company_id": company.id} if company else {}
+        return self.env["stock.picking"].create({
+            "picking_type_id": picking_type.id,
+            "location_id": source.id,
+            "location_dest_id": destination.id,
+            "origin": origin,
+            **company_vals,
+            "move_ids": [fields.Command.create({
+                "name": product.display_name,
+                "product_id": product.id,
+                "product_uom": product.uom_id.id,
+                "product_uom_qty": count,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "picking_type_id": picking_type.id,
+                **company_vals,
+            }) for product, count in counts_by_product.items()],
+        })
+
+    @api.model
+    def _confirm(self, picking):
+        """Confirm a bulk picking with its moves' quantities already set (picked), so that nothing is
+        reserved automatically; its move lines are written after this, so that confirming does not
+        recompute them one by one."""
+        for move in picking.move_ids:
+            self._set_move_quantity(move, move.product_uom_qty)
+        picking.action_confirm()
+
+    @api.model
+    def _validate(self, picking, lines, bulk_mode):
+        """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
+        ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
+        ``RECEIPT`` or ``TRANSFER``; its value lists the picking's moves."""
+        if bulk_mode == RECEIPT:
+            message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
+                                 picking=picking.name)
+        else:
+            message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
+        self.env.cr.cache[BULK_LINE_GROUPS] = {}
+        try:
+            picking._haoka_validate(message, skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)})
+        finally:
+            self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
+        self._skip_line_recomputes(lines)
+
+    @api.model
+    def _skip_line_recomputes(self, lines):
+        """Validating marks every line's state, picked flag and expiry for recomputation (they follow the
+        move's state and the picking's date). The lines were written with the values these computations
+        give (done, picked, the card's expiry), so the per-line recomputation is skipped."""
+        MoveLine = self.env["stock.move.line"]
+        for name in ("state", "picked", "expiration_date"):
+            self.env.remove_to_compute(MoveLine._fields[name], lines)
+
+    @api.model
+    def _set_move_quantity(self, move, quantity):
+        """The move's stored quantity and picked flag, as the ORM computes them from the lines to come."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE stock_move SET quantity = %s, picked = true WHERE id = %s",
+                            (float(quantity), move.id))
+        move.invalidate_recordset(["quantity", "picked"])
+
+    @api.model
+    def _move_line_values(self, move, now):
+        """The values every move line of a bulk ``move`` shares, in the state validation gives it."""
+        picking = move.picking_id
+        return {
+            "picking_id": picking.id, "move_id": move.id, "company_id": move.company_id.id,
+            "product_id": move.product_id.id, "product_uom_id": move.product_uom.id,
+            "location_id": move.location_id.id, "location_dest_id": move.location_dest_id.id,
+            "reference": picking.name, "date": now, "create_uid": self.env.uid, "create_date": now,
+            "write_uid": self.env.uid, "write_date": now, "quantity": 1.0, "quantity_product_uom": 1.0,
+            "picked": True,
+            # the state the lines reach when the move is done (a related field): written once here
+            "state": "done",
+        }
+
+    @api.model
+    def _move_line_rows(self, common, lines):
+        """``(columns, rows)`` of bulk move lines: ``lines`` are ``(line id, lot id, lot name, expiry)``,
+        ``common`` the values they share (:meth:`_move_line_values`)."""
+        values = tuple(common.values())
+        return ["id", "lot_id", "lot_name", "expiration_date", *common], [(*line, *values) for line in lines]
+
+    @api.model
+    def _cache_move_lines(self, move, common, lines):
+        """Put the values written for bulk move lines ``lines`` (``(line id, lot id, lot name, expiry)``)
+        in the ORM cache, so that validating the move recomputes nothing into a write per line (the ORM
+        writes only values that change). Returns the lines."""
+        MoveLine = self.env["stock.move.line"]
+        records = MoveLine.browse([line[0] for line in lines])
+        cache = self.env.cache
+        for name, value in common.items():
+            cache.update(records, MoveLine._fields[name], itertools.repeat(value))
+        for name, index in (("lot_id", 1), ("lot_name", 2), ("expiration_date", 3)):
+            cache.update(records, MoveLine._fields[name], [line[index] for line in lines])
+        for name in ("owner_id", "package_id", "result_package_id"):
+            cache.update(records, MoveLine._fields[name], itertools.repeat(None))
+        return records
+
+    @api.model
+    def _insert_move_lines(self, picking, move, lot_ids):
+        """A move line per card with one COPY, already in the state validation gives it (and in the ORM
+        cache, see :meth:`_cache_move_lines`). Called right before the validation."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id, name, expiration_date FROM stock_lot WHERE id = ANY(%s) ORDER BY name", (list(lot_ids),)
+        )
+        lots = self.env.cr.fetchall()
+        ids = pgcopy.next_ids(self.env.cr, "stock_move_line", len(lots))
+        common = self._move_line_values(move, fields.Datetime.now())
+        lines = [(line_id, *lot) for line_id, lot in zip(ids, lots, strict=True)]
+        pgcopy.copy_rows_streamed(self.env.cr, "stock_move_line", *self._move_line_rows(common, lines),
+                                  chunk_size=5000)
+        self.env["stock.move.line"].invalidate_model()
+        move.invalidate_recordset()
+        picking.invalidate_recordset()
+        return self._cache_move_lines(move, common, lines)
+
+    # ------------------------------------------------------------------ under the bulk context (stock.move)
+
+    @api.model
+    def _valued_lines(self, move, incoming):
+        """Odoo's selection of the lines of ``move`` entering (or leaving) the valued stock, computed per group
+        of lines sharing locations and owner instead of per line: bulk card moves have tens of thousands of
+        lines."""
+        move.ensure_one()
+        Location = self.env["stock.location"]
+        ids = []
+        for source_id, dest_id, line_ids in self._line_groups(move):
+            source_valued = Location.browse(source_id)._should_be_valued()
+            dest_valued = Location.browse(dest_id)._should_be_valued()
+            if (not source_valued and dest_valued) if incoming else (source_valued and not dest_valued):
+                ids.extend(line_ids)
+        return self.env["stock.move.line"].browse(ids)
+
+    @api.model
+    def _line_groups(self, move):
+        """The move's picked lines owned by nobody else, grouped by (source, destination): a list of
+        ``(source id, destination id, line ids)``. Validating asks for them about six times per move; while
+        a bulk picking is validated (:meth:`_validate`) its lines do not change, so the groups are read once
+        and kept for the validation."""
+        memo = self.env.cr.cache.get(BULK_LINE_GROUPS)
+        if memo is not None and move.id not in (self._bulk_moves() or ()):
+            memo = None  # another move, validated along (e.g. assigned by this receipt): its lines may change
+        if memo is not None and move.id in memo:
+            return memo[move.id]
+        self.env["stock.move.line"].flush_model(["move_id", "picked", "owner_id", "company_id", "location_id",
+                                                 "location_dest_id"])
+        self.env.cr.execute(
+            """SELECT ml.location_id, ml.location_dest_id, array_agg(ml.id ORDER BY ml.id)
+                 FROM stock_move_line ml JOIN res_company c ON c.id = ml.company_id
+                WHERE ml.move_id = %s AND ml.picked AND (ml.owner_id IS NULL OR ml.owner_id = c.partner_id)
+                GROUP BY ml.location_id, ml.location_dest_id""",
+            (move.id,),
+        )
+        groups = self.env.cr.fetchall()
+        if memo is not None:
+            memo[move.id] = groups
+        return groups
+
+    # ------------------------------------------------------------------ under the bulk context (stock.move.line)
+    # The statements read one table each, by primary key or an indexed column and arrays of ids: their plans
+    # do not depend on table statistics, which are stale right after tens of thousands of rows were written in
+    # the same transaction (a join of two such tables can turn into a nested loop over both).
+
+    @api.model
+    def _lines_done(self, lines):
+        """``stock.move.line._action_done`` of bulk ``lines``: checked; a transfer's quants moved."""
+        if not lines:
+            return
+        lot_ids_by_move = self._lot_ids_by_move(lines)
+        receipt = self.env.context.get(RECEIPT)
+        self._check_lines(lines, lot_ids_by_move, receipt)
+        if not receipt:
+            self._move_transfer_quants(lot_ids_by_move)
+
+    @api.model
+    def _lot_ids_by_move(self, lines):
+        """``{move: [lot ids]}`` of the moves of ``lines``, read from the database."""
+        self.env.flush_all()
+        result = {}
+        for move in lines.move_id:
+            self.env.cr.execute("SELECT lot_id FROM stock_move_line WHERE move_id = %s", (move.id,))
+            result[move] = [row[0] for row in self.env.cr.fetchall()]
+        return result
+
+    @api.model
+    def _check_lines(self, lines, lot_ids_by_move, receipt):
+        """Every line of the moves is one of ``lines``: one picked SIM card each, with the move's
+        product and locations; a receipt takes new cards from outside the warehouse, into moves whose
+        quants were written with their lines (the context key ``RECEIPT`` lists these moves)."""
+        _ = self.env._
+        problem = False
+        total = 0
+        for move, lot_ids in lot_ids_by_move.items():
+            total += len(lot_ids)
+            self.env.cr.execute(
+                """SELECT count(*) FROM stock_move_line
+                    WHERE move_id = %s AND (lot_id IS NULL OR NOT picked OR quantity_product_uom != 1
+                          OR product_id != %s OR location_id != %s OR location_dest_id != %s)""",
+                (move.id, move.product_id.id, move.location_id.id, move.location_dest_id.id),
+            )
+            problem = problem or self.env.cr.fetchone()[0] > 0
+            self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
+            problem = problem or self.env.cr.fetchone()[0] != len(set(lot_ids)) or len(set(lot_ids)) != len(lot_ids)
+            if receipt:
+                # the receipt's writer names the moves whose quants it wrote
+                problem = problem or move.id not in receipt or move.location_id.usage in ("internal", "transit")
+        if problem or total != len(lines):
+            if receipt:
+                raise UserError(
+                    _("A bulk card receipt only takes new SIM cards, one per line, from outside the warehouse.")
+                )
+            raise UserError(_("A bulk card transfer only moves SIM cards, one per line, between two locations."))
+
+    @api.model
+    def _move_transfer_quants(self, lot_ids_by_move):
+        """Internal transfer of whole cards: each card's single unreserved quant changes location,
+        keeping its in-date, as ``_synchronize_quant`` would leave it (minus an empty source quant)."""
+        for move, lot_ids in lot_ids_by_move.items():
+            self.env.cr.execute(
+                """
+                UPDATE stock_quant SET location_id = %s, write_date = now() AT TIME ZONE 'UTC', write_uid = %s
+                 WHERE lot_id = ANY(%s) AND location_id = %s AND quantity = 1 AND reserved_quantity = 0
+                """,
+                (move.location_dest_id.id, self.env.uid, lot_ids, move.location_id.id),
+            )
+            if self.env.cr.rowcount != len(lot_ids):
+                raise UserError(self.env._(
+                    "Some cards of this transfer are no longer available where the transfer takes them from: "
+                    "check them and try again."
+                ))
+            self._set_lot_location(lot_ids, move.location_dest_id)
+        self.env["stock.quant"].invalidate_model()
+
+    @api.model
+    def _receipt_quants_statement(self, move, now):
+        """A function ``lot ids -> (query, params)`` inserting two quants per new card of the receipt ``move``,
+        as ``_synchronize_quant`` makes them: -1 at the (supplier) source, +1 at the destination. The
+        locations are read here, so the function itself does not use the ORM."""
+        sides = [
+            (location.id, quantity, location.company_id.id or None, location._get_next_inventory_date() or None)
+            for location, quantity in ((move.location_id, -1.0), (move.location_dest_id, 1.0))
+        ]
+        columns = [list(column) for column in zip(*sides, strict=True)]
+        product_id, uid = move.product_id.id, self.env.uid
+        query = """
+            INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, inventory_diff_quantity,
+                                     inventory_date, in_date, expiration_date, removal_date,
+                                     create_uid, create_date, write_uid, write_date,
+                                     reserved_quantity, inventory_quantity, inventory_quantity_set)
+            SELECT %s, side.company_id, side.location_id, lot.id, side.quantity, -side.quantity,
+                   side.inventory_date, %s, lot.expiration_date, lot.removal_date, %s, %s, %s, %s, 0, 0, false
+              FROM stock_lot lot
+             CROSS JOIN unnest(%s::int[], %s::numeric[], %s::int[], %s::date[])
+                        AS side(location_id, quantity, company_id, inventory_date)
+             WHERE lot.id = ANY(%s)
+        """
+
+        def statement(lot_ids):
+            return query, (product_id, now, uid, now, uid, now, *columns, lot_ids)
+
+        return statement
+
+    @api.model
+    def _set_lot_location(self, lot_ids, location):
+        """The lot's single location follows its quants, as the ORM computes it."""
+        self.env.cr.execute(
+            "UPDATE stock_lot SET location_id = %s WHERE id = ANY(%s) AND location_id IS DISTINCT FROM %s",
+            (location.id, lot_ids, location.id),
+        )
+        self.env["stock.lot"].invalidate_model(["quant_ids", "location_id", "product_qty"])
+
+
+class _BulkReceipt:
+    """The receipts of cards received in bulk: one confirmed receipt per plan, whose move lines and quants
+    are queued chunk by chunk on a :class:`~..tools.pgcopy.Pipeline`, then validated by Odoo.
+
+    Everything the queued statements need from the ORM is read when the receipts are made, so that queuing
+    does not use the cursor the pipeline is writing with."""
+
+    def __init__(self, env, counts_by_product, location, origin):
+        Bulk = env["haoka.stock.bulk"]
+        company = location.company_id or env.company
+        warehouse = location.warehouse_id or env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        picking_type = warehouse.in_type_id
+        source = picking_type.default_location_src_id or env.ref("stock.stock_location_suppliers")
+        now = fields.Datetime.now()
+        self.env = env
+        self.total = sum(counts_by_product.values())
+        self.moves, self.common, self.quant_statements, self.lines = {}, {}, {}, {}
+        for product, count in counts_by_product.items():
+            picking = Bulk._create_picking(picking_type, source, location, {product: count}, origin, company)
+            Bulk._confirm(picking)
+            move = picking.move_ids
+            self.moves[product] = move
+            self.common[move] = Bulk._move_line_values(move, now)
+            self.quant_statements[move] = Bulk._receipt_quants_statement(move, now)
+            self.lines[move] = []
+        self.line_ids = None
+        env.flush_all()
+
+    def start(self, pipe):
+        """Start drawing the move lines' ids on ``pipe``: exactly one per card."""
+        self.line_ids = pipe.ids("stock_move_line", BULK_ID_BLOCK, self.total)
+
+    def queue(self, pipe, lots):
+        """Queue the move lines and quants of ``lots``: ``(lot id, product, ICCID, expiry)``."""
+        by_move = defaultdict(list)
+        for line_id, (lot_id, product, name, expiry) in zip(self.line_ids.take(len(lots)), lots, strict=True):
+            by_move[self.moves[product]].append((line_id, lot_id, name, expiry))
+        for move, lines in by_move.items():
+            pipe.copy("stock_move_line", *self.env["haoka.stock.bulk"]._move_line_rows(self.common[move], lines))
+            pipe.execute(*self.quant_statements[move]([line[1] for line in lines]))
+            self.lines[move].extend(lines)
+
+    def validate(self):
+        """Validate the receipts (their lines all written); returns the pickings."""
+        env = self.env
+        Bulk = env["haoka.stock.bulk"]
+        for model in ("stock.move.line", "stock.quant", "stock.lot"):
+            env[model].invalidate_model()
+        pickings = env["stock.picking"]
+        for move, lines in self.lines.items():
+            picking = move.picking_id
+            if len(lines) != move.product_uom_qty:
+                raise UserError(env._(
+                    "The receipt %(picking)s expects %(expected)s cards but %(count)s were written.",
+                    picking=picking.name, expected=int(move.product_uom_qty), count=len(lines),
+                ))
+            move.invalidate_recordset()
+            picking.invalidate_recordset()
+            records = Bulk._cache_move_lines(move, self.common[move], lines)
+            # the receipt has this one move, whose lines are the writer's (checked when validating): both
+            # one2many are known, in their order (by id: the lines have no result package)
+            line_ids = tuple(sorted(records.ids))
+            env.cache.update(move, move._fields["move_line_ids"], [line_ids])
+            env.cache.update(picking, picking._fields["move_line_ids"], [line_ids])
+            Bulk._validate(picking, records, RECEIPT)
+            pickings |= picking
+        return pickings

@@ -1,0 +1,141 @@
+"""The fast path (``haoka.stock.bulk``) in a real server: exactly the ids a receipt needs, no thread nor second
+connection for a small receipt, nothing process-wide changed by an import, Odoo's standard path when installed code
+or a lot-valuated plan asks for what the fast path does not reproduce."""
+
+import base64
+import datetime
+import gc
+import sys
+import threading
+from unittest.mock import patch
+
+from odoo import sql_db
+
+from ..models import stock_bulk
+from .common import HaokaCase, make_iccid
+from .test_card_import import FUTURE, HEADER, xlsx_bytes
+
+
+def counting(cls, method, calls):
+    """A patch running ``cls.method`` as usual, appending its name to ``calls`` at each call."""
+    original = getattr(cls, method)
+
+    def wrapper(*args, **kwargs):
+        calls.append(method)
+        return original(*args, **kwargs)
+
+    return patch.object(cls, method, wrapper)
+
+
+class TestBulkIds(HaokaCase):
+    def next_id(self, table):
+        self.env.cr.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", (table,))
+        return self.env.cr.fetchone()[0]
+
+    def cards(self, start, count):
+        expiry = datetime.datetime.combine(FUTURE, datetime.time())
+        return [{"iccid": make_iccid("898600", start + i), "product": self.product,
+                 "msisdn": "1390000%04d" % (start + i), "puk": "12345678", "pin": "1234", "expiration_date": expiry}
+                for i in range(count)]
+
+    def test_card_entered_by_hand_draws_one_line_id_with_no_thread_nor_connection(self):
+        line_before = self.next_id("stock_move_line")
+        calls = []
+        with counting(sql_db.ConnectionPool, "borrow", calls), counting(threading.Thread, "start", calls):
+            card = self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
+                {"name": make_iccid("898600", 7100), "product_id": self.product.id, "msisdn": "13800071000"}
+            )
+        self.assertEqual(calls, [])
+        self.assertEqual(card.product_qty, 1)
+        line = self.env["stock.move.line"].search([("lot_id", "=", card.id)])
+        self.assertEqual(line.id, line_before + 1)
+        self.assertEqual(self.next_id("stock_move_line"), line_before + 2)
+
+    def test_import_of_several_blocks_draws_exactly_its_ids(self):
+        """Ids drawn a block at a time, ahead, on a connection of their own: never more than the cards."""
+        cards = self.cards(7200, 11)
+        lot_before, line_before = self.next_id("stock_lot"), self.next_id("stock_move_line")
+        stock = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+        with patch.object(stock_bulk, "BULK_ID_BLOCK", 4), patch.object(stock_bulk, "THREADED_FROM", 0):
+            pickings = self.env["haoka.stock.bulk"]._import_cards(
+                [cards[:3], cards[3:9], cards[9:]], {self.product: 11}, stock, "blocks"
+            )
+        self.assertEqual(pickings.state, "done")
+        self.assertEqual(sorted(pickings.move_line_ids.ids), list(range(line_before + 1, line_before + 12)))
+        self.assertEqual(sorted(pickings.move_line_ids.lot_id.ids), list(range(lot_before + 1, lot_before + 12)))
+        self.assertEqual((self.next_id("stock_lot"), self.next_id("stock_move_line")),
+                         (lot_before + 12, line_before + 12))
+
+
+class TestBulkLeavesTheProcessAlone(HaokaCase):
+    def test_import_changes_no_process_wide_state(self):
+        """A threaded server's other requests see the garbage collector and the switch interval as they were."""
+        gc_enabled, interval = gc.isenabled(), sys.getswitchinterval()
+        seen = set()
+        Bulk = type(self.env["haoka.stock.bulk"])
+        original = Bulk._lot_row_maker
+
+        def watching_maker(bulk_self, products, location):
+            make_row = original(bulk_self, products, location)
+
+            def make(card, lot_id):
+                seen.add((gc.isenabled(), sys.getswitchinterval(), threading.active_count() > 1))
+                return make_row(card, lot_id)
+
+            return make
+
+        rows = [HEADER] + [[make_iccid("898600", 7300 + i), "", "", "", "Test Plan 29", FUTURE] for i in range(12)]
+        wizard = self.env["haoka.card.import"].create({"file": base64.b64encode(xlsx_bytes(rows)),
+                                                       "filename": "c.xlsx"})
+        with patch.object(Bulk, "_lot_row_maker", watching_maker), patch.object(stock_bulk, "THREADED_FROM", 0):
+            result = wizard.action_import()
+        self.assertEqual(result["imported"], 12, result["error_lines"])
+        self.assertEqual(seen, {(gc_enabled, interval, True)})  # while the pipeline's thread writes
+        self.assertEqual((gc.isenabled(), sys.getswitchinterval()), (gc_enabled, interval))
+
+
+class TestStandardPath(HaokaCase):
+    """What the fast path does not reproduce goes through Odoo's standard path, with the same result."""
+
+    def stock(self):
+        return self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+
+    def test_lot_valuated_plan_gets_its_cost_per_card(self):
+        """stock_account gives each new lot of a lot-valuated product the product's cost: the fast path does not
+        write that column, so such a plan is received the standard way."""
+        self.plan.standard_price = 7.5
+        self.product.lot_valuated = True
+        expiry = datetime.datetime.combine(FUTURE, datetime.time())
+        cards = [{"iccid": make_iccid("898600", 7600 + i), "product": self.product, "msisdn": False, "puk": False,
+                  "pin": False, "expiration_date": expiry} for i in range(3)]
+        pickings = self.env["haoka.stock.bulk"]._import_cards([cards], {self.product: 3}, self.stock(), "valuated")
+        lots = pickings.move_line_ids.lot_id
+        self.assertEqual((pickings.state, len(lots), self.product.qty_available), ("done", 3, 3))
+        self.assertEqual(lots.mapped("standard_price"), [7.5] * 3)
+        self.assertEqual(lots.mapped("product_qty"), [1] * 3)
+        self.assertEqual(sum(self.env["stock.valuation.layer"].search([("lot_id", "in", lots.ids)]).mapped("value")),
+                         22.5)
+
+    def test_transfer_the_standard_way(self):
+        shelf = self.env["stock.location"].create(
+            {"name": "Standard shelf", "usage": "internal", "location_id": self.stock().id}
+        )
+        cards = self.env["stock.lot"].with_context(haoka_manual_entry=True).create([
+            {"name": make_iccid("898600", 7700 + i), "product_id": self.product.id} for i in range(4)
+        ])
+        Bulk = self.env["haoka.stock.bulk"]
+        with patch.object(stock_bulk, "KNOWN_MODULES", stock_bulk.KNOWN_MODULES - {"stock_account"}):
+            self.assertFalse(Bulk._use_fast_path(self.product))
+            standard = Bulk._transfer(cards[:2], shelf)
+        fast = Bulk._transfer(cards[2:], shelf)
+        self.env.invalidate_all()
+        for picking in (standard, fast):
+            with self.subTest(fast=picking == fast):
+                self.assertEqual(picking.state, "done")
+                self.assertEqual(len(picking.move_line_ids), 2)
+                lots = picking.move_line_ids.lot_id
+                self.assertEqual(lots.location_id, shelf)
+                quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids), ("quantity", "!=", 0)])
+                self.assertEqual(sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants),
+                                 sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants
+                                        if q.location_id.usage != "internal") + [(shelf.id, 1.0, 0.0)] * 2)
