@@ -48,7 +48,8 @@ class HaokaCommissionRule(models.Model):
     date_from = fields.Date(string="Valid From")
     date_to = fields.Date(string="Valid To")
     priority = fields.Integer(default=10, help="Among equally specific rules, the higher priority wins.")
-    line_count = fields.Integer(compute="_compute_line_count", string="Commission Lines")
+    line_count = fields.Integer(compute="_compute_line_count", string="Commission Lines",
+                                groups="haoka_distribution.group_haoka_manager,haoka_distribution.group_haoka_finance")
     version = fields.Integer(default=1, readonly=True, copy=False)
     previous_version_id = fields.Many2one("haoka.commission.rule", string="Previous Version", readonly=True,
                                           copy=False)

@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError, UserError
 from ..tools import idcard, secrets, sim, texts
 
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+SIM_STAFF_GROUP = "haoka_distribution.group_haoka_user"
+COMMISSION_GROUPS = "haoka_distribution.group_haoka_manager,haoka_distribution.group_haoka_finance"
 
 
 class SaleOrder(models.Model):
@@ -59,8 +61,10 @@ class SaleOrder(models.Model):
     haoka_card_numbers = fields.Char(string="Numbers", compute="_compute_haoka_packing",
                                      help="The phone numbers of the order's SIM cards.")
     haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing")
-    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True)
-    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions")
+    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True,
+                                      groups=SIM_STAFF_GROUP)
+    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions",
+                                                groups=COMMISSION_GROUPS)
     haoka_compliance_state = fields.Selection(
         [("not_checked", "Not Checked"), ("passed", "Passed"), ("failed", "Failed")],
         string="Compliance", default="not_checked", copy=False, tracking=True, readonly=True,
