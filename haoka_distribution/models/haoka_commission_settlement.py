@@ -5,7 +5,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-FINANCE_GROUP = "haoka_distribution.group_haoka_finance"
+from ..tools.groups import FINANCE_GROUP
 
 
 class HaokaCommissionSettlement(models.Model):
