@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
 
 from ..tools import idcard, params, secrets, sim, texts
-from ..tools.groups import FINANCE_GROUP, MANAGER_GROUP
+from ..tools.groups import COMMISSION_GROUPS, FINANCE_GROUP, MANAGER_GROUP, USER_GROUP
 from .haoka_secret_mixin import Secret
 
 COUNTED_STATES = ("sold", "shipped", "delivered", "activated")
@@ -67,8 +67,10 @@ class SaleOrder(models.Model):
     haoka_card_numbers = fields.Char(string="Numbers", compute="_compute_haoka_packing",
                                      help="The phone numbers of the order's SIM cards.")
     haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing")
-    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True)
-    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions")
+    haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True,
+                                      groups=USER_GROUP)
+    haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions",
+                                                groups=COMMISSION_GROUPS)
     haoka_compliance_state = fields.Selection(
         [("not_checked", "Not Checked"), ("passed", "Passed"), ("failed", "Failed")],
         string="Compliance", default="not_checked", copy=False, tracking=True, readonly=True,

@@ -6,8 +6,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import params
+from ..tools.groups import USER_GROUP
 
 DEFAULT_HOLD_MINUTES = 30
+# the cards (stock.lot) are read by SIM staff and Inventory users; printed documents show the numbers
+CARD_READERS = f"{USER_GROUP},stock.group_stock_user"
 
 
 class SaleOrderLine(models.Model):
@@ -16,7 +19,7 @@ class SaleOrderLine(models.Model):
     haoka_is_sim = fields.Boolean(related="product_id.is_sim_card", string="Is a SIM Line")
     haoka_lot_ids = fields.Many2many(
         "stock.lot", "sale_order_line_haoka_lot_rel", "line_id", "lot_id",
-        string="Chosen Cards", copy=False,
+        string="Chosen Cards", copy=False, groups=CARD_READERS,
         domain="[('product_id', '=', product_id), ('is_sim_card', '=', True), "
         "'|', ('card_state', '=', 'available'), ('haoka_hold_line_id', '=', id)]",
         help="选号: the exact cards this line sells. Cards are held for the customer while the quotation is "
@@ -27,10 +30,11 @@ class SaleOrderLine(models.Model):
         help="The SIM line whose number-grade premium this line charges.",
     )
     haoka_premium_lot_id = fields.Many2one(
-        "stock.lot", string="Premium Number", copy=False, help="The premium number this line charges for."
+        "stock.lot", string="Premium Number", copy=False, help="The premium number this line charges for.",
+        groups=CARD_READERS,
     )
     haoka_grade_conditions = fields.Char(
-        string="Number Grade Conditions", compute="_compute_haoka_grade_conditions",
+        string="Number Grade Conditions", compute="_compute_haoka_grade_conditions", compute_sudo=True,
         help="Minimum monthly spend, prepayment and contract months the chosen premium numbers require.",
     )
 

@@ -49,6 +49,11 @@ class HaokaDistributionDashboard(models.AbstractModel):
         return action
 
     @api.model
+    def _sees_commissions(self):
+        """Commissions and settlements are for 号卡主管 and 号卡财务 (and distributors, their own)."""
+        return self.env["haoka.commission.line"].has_access("read")
+
+    @api.model
     def get_data(self, period="month"):
         """Figures for the dashboard client action; ``period`` is one of month, last_month, year, all."""
         _ = self.env._
@@ -64,6 +69,26 @@ class HaokaDistributionDashboard(models.AbstractModel):
             ("cards_settled", _("Settled")),
         ]
         ordered = totals["cards_ordered"]
+        commissions = self._sees_commissions()
+        if not commissions:
+            funnel_steps.pop()  # settled cards are counted on commission lines
+        kpis = [
+            {"key": "orders", "label": _("Orders"), "value": totals["orders"],
+             "action": self._action("haoka_distribution.action_haoka_orders",
+                                    [("order_line.product_id.is_sim_card", "=", True), ("state", "=", "sale")]
+                                    + self._period_domain(period, "date_order"))},
+            {"key": "cards", "label": _("Cards Ordered"), "value": ordered,
+             "action": self._action(report, domain)},
+            {"key": "sales", "label": _("Sales"), "value": money(totals["amount"]),
+             "action": self._action(report, domain)},
+        ]
+        if commissions:
+            kpis += [
+                {"key": "commission", "label": _("Commission"), "value": money(totals["commission"]),
+                 "action": self._action(report, domain)},
+                {"key": "settled", "label": _("Commission Settled"), "value": money(totals["commission_settled"]),
+                 "action": self._action(report, domain)},
+            ]
         return {
             "periods": [
                 {"key": "month", "label": _("This Month")}, {"key": "last_month", "label": _("Last Month")},
@@ -84,20 +109,8 @@ class HaokaDistributionDashboard(models.AbstractModel):
                                  "(refunded ones included), received, activated, first top-up reported, settled "
                                  "(topped-up cards of an order line whose commission is settled)."),
             },
-            "kpis": [
-                {"key": "orders", "label": _("Orders"), "value": totals["orders"],
-                 "action": self._action("haoka_distribution.action_haoka_orders",
-                                        [("order_line.product_id.is_sim_card", "=", True), ("state", "=", "sale")]
-                                        + self._period_domain(period, "date_order"))},
-                {"key": "cards", "label": _("Cards Ordered"), "value": ordered,
-                 "action": self._action(report, domain)},
-                {"key": "sales", "label": _("Sales"), "value": money(totals["amount"]),
-                 "action": self._action(report, domain)},
-                {"key": "commission", "label": _("Commission"), "value": money(totals["commission"]),
-                 "action": self._action(report, domain)},
-                {"key": "settled", "label": _("Commission Settled"), "value": money(totals["commission_settled"]),
-                 "action": self._action(report, domain)},
-            ],
+            "sees_commissions": commissions,
+            "kpis": kpis,
             "funnel": [
                 {"key": key, "label": label, "value": totals[key],
                  "rate": round(100.0 * totals[key] / ordered, 1) if ordered else 0.0}
@@ -105,7 +118,7 @@ class HaokaDistributionDashboard(models.AbstractModel):
             ],
             "distributors": self._top_distributors(domain, money),
             "plans": self._top(domain, "product_tmpl_id", money),
-            "commissions": self._commissions_by_state(period, money),
+            "commissions": self._commissions_by_state(period, money) if commissions else [],
             "todo": self._todo(),
         }
 
@@ -113,37 +126,42 @@ class HaokaDistributionDashboard(models.AbstractModel):
     def _report_totals(self, domain):
         Report = self.env["haoka.distribution.report"]
         measures = ["cards_ordered", "cards_shipped", "cards_received", "cards_activated", "cards_topped_up",
-                    "cards_settled", "amount", "commission", "commission_settled"]
+                    "cards_settled", "amount"]
+        if self._sees_commissions():
+            measures += ["commission", "commission_settled"]
         [row] = Report._read_group(domain, [], ["order_id:count_distinct"] + [f"{m}:sum" for m in measures])
         return dict(zip(["orders"] + measures, (value or 0 for value in row), strict=True))
 
     @api.model
     def _top(self, domain, field, money, limit=10):
         Report = self.env["haoka.distribution.report"]
-        rows = Report._read_group(domain + [(field, "!=", False)], [field],
-                                  ["cards_ordered:sum", "amount:sum", "commission:sum"],
+        commissions = self._sees_commissions()
+        aggregates = ["cards_ordered:sum", "amount:sum"] + (["commission:sum"] if commissions else [])
+        rows = Report._read_group(domain + [(field, "!=", False)], [field], aggregates,
                                   order="amount:sum desc", limit=limit)
         return [{
             "id": record.id, "name": record.display_name, "cards": cards, "sales": money(amount),
-            "commission": money(commission),
+            "commission": money(commission[0]) if commission else "",
             "action": self._action("haoka_distribution.action_haoka_distribution_report",
                                    domain + [(field, "=", record.id)], name=record.display_name),
-        } for record, cards, amount, commission in rows]
+        } for record, cards, amount, *commission in rows]
 
     @api.model
     def _top_distributors(self, domain, money, limit=10):
         """代理排行: each distributor's own sales, the commission it earns on the period's sales (its own lines,
-        whatever their tier), and what its uplines earn on its sales; by sales, then by commission earned."""
+        whatever their tier), and what its uplines earn on its sales; by sales, then by commission earned.
+        The commission figures only for the users who see commissions."""
         Report = self.env["haoka.distribution.report"]
+        commissions = self._sees_commissions()
         sales = {
-            distributor: (cards, amount, upline)
-            for distributor, cards, amount, upline in Report._read_group(
+            distributor: (cards, amount, upline[0] if upline else 0)
+            for distributor, cards, amount, *upline in Report._read_group(
                 domain + [("distributor_id", "!=", False)], ["distributor_id"],
-                ["cards_ordered:sum", "amount:sum", "commission_upline:sum"])
+                ["cards_ordered:sum", "amount:sum"] + (["commission_upline:sum"] if commissions else []))
         }
         earned = dict(self.env["haoka.commission.line"]._read_group(
             [("order_line_id", "in", Report._search(domain)), ("state", "not in", ("reversed", "not_payable"))],
-            ["distributor_id"], ["amount:sum"]))
+            ["distributor_id"], ["amount:sum"])) if commissions else {}
         ranked = sorted(set(sales) | set(earned), key=lambda d: (
             -sales.get(d, (0, 0, 0))[1], -earned.get(d, 0), d.display_name or ""))[:limit]
         rows = []
@@ -151,7 +169,8 @@ class HaokaDistributionDashboard(models.AbstractModel):
             cards, amount, upline = sales.get(distributor, (0, 0, 0))
             rows.append({
                 "id": distributor.id, "name": distributor.display_name, "cards": cards, "sales": money(amount),
-                "commission": money(earned.get(distributor, 0)), "upline_commission": money(upline),
+                "commission": money(earned.get(distributor, 0)) if commissions else "",
+                "upline_commission": money(upline) if commissions else "",
                 "action": self._action("haoka_distribution.action_haoka_distribution_report",
                                        domain + [("distributor_id", "=", distributor.id)],
                                        name=distributor.display_name),
@@ -181,9 +200,10 @@ class HaokaDistributionDashboard(models.AbstractModel):
                       "value": self.env["sale.order"].search_count(to_ship),
                       "action": self._action("haoka_distribution.action_haoka_orders_to_ship", to_ship)})
         eligible = [("state", "=", "eligible"), ("settlement_id", "=", False)]
-        items.append({"key": "eligible", "label": _("Commission Lines to Settle"),
-                      "value": self.env["haoka.commission.line"].search_count(eligible),
-                      "action": self._action("haoka_distribution.action_haoka_commission_lines", eligible)})
+        if self._sees_commissions():
+            items.append({"key": "eligible", "label": _("Commission Lines to Settle"),
+                          "value": self.env["haoka.commission.line"].search_count(eligible),
+                          "action": self._action("haoka_distribution.action_haoka_commission_lines", eligible)})
         if self.env.user.has_group(MANAGER_GROUP):
             kyc = [("haoka_is_distributor", "=", True), ("haoka_kyc_state", "=", "submitted")]
             items.append({"key": "kyc", "label": _("Distributors to Verify"),

@@ -1,5 +1,7 @@
 from odoo import fields, models, tools
 
+from ..tools.groups import COMMISSION_GROUPS
+
 
 class HaokaDistributionReport(models.Model):
     """分销报表: SIM order lines with their distributor, the cards' progress through the funnel
@@ -36,13 +38,14 @@ class HaokaDistributionReport(models.Model):
     cards_closed = fields.Integer(string="Closed", readonly=True)
     cards_refunded = fields.Integer(string="Refunded", readonly=True)
     amount = fields.Monetary(string="Sales", readonly=True)
-    commission = fields.Monetary(string="Commission (All Tiers)", readonly=True,
+    # commissions are for 号卡主管 and 号卡财务 (the dashboard leaves them out for the others)
+    commission = fields.Monetary(string="Commission (All Tiers)", readonly=True, groups=COMMISSION_GROUPS,
                                  help="Payable commission of the sale, the seller's and its uplines'.")
-    commission_seller = fields.Monetary(string="Seller's Commission", readonly=True,
+    commission_seller = fields.Monetary(string="Seller's Commission", readonly=True, groups=COMMISSION_GROUPS,
                                         help="Payable commission of the selling distributor (tier 0).")
-    commission_upline = fields.Monetary(string="Uplines' Commission", readonly=True,
+    commission_upline = fields.Monetary(string="Uplines' Commission", readonly=True, groups=COMMISSION_GROUPS,
                                         help="Payable commission of the seller's uplines on this sale (tiers 1+).")
-    commission_settled = fields.Monetary(string="Commission Settled", readonly=True)
+    commission_settled = fields.Monetary(string="Commission Settled", readonly=True, groups=COMMISSION_GROUPS)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -1,4 +1,5 @@
 from . import (
+    test_access,
     test_browser,
     test_card,
     test_card_export,

@@ -72,6 +72,9 @@ def activate_chinese(env):
     if not lang.active:
         env["res.lang"]._activate_lang("zh_CN")
         env["ir.module.module"]._load_module_terms(["haoka_distribution"], ["zh_CN"])
+        # labels read in zh_CN before the terms were loaded (e.g. by an earlier, rolled-back test) are cached
+        # by the registry, which a rollback does not clear
+        env.registry.clear_cache()
 
 
 @contextmanager

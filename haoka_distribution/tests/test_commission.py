@@ -9,7 +9,7 @@ from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
 from ..tools.groups import MANAGER_GROUP
-from .common import CommissionCase, adult_id
+from .common import CommissionCase, activate_chinese, adult_id
 
 
 class TestDistributors(CommissionCase):
@@ -128,11 +128,10 @@ class TestCommissions(CommissionCase):
 
     def test_reasons_read_in_the_reader_language(self):
         """Reasons are codes shown in the reader's language, not text frozen in the creator's."""
-        self.env.ref("base.lang_zh_CN").active = True
-        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], ["zh_CN"], overwrite=True)
+        activate_chinese(self.env)
         reader = new_test_user(self.env, login="zh_reader", groups=MANAGER_GROUP,
                                lang="zh_CN")
-        as_reader = lambda record: record.with_user(reader).with_context(reader.context_get())  # noqa: E731
+        as_reader = lambda record: record.with_user(reader).with_context(reader.with_user(reader).context_get())  # noqa: E731
         self.top.haoka_kyc_state = "submitted"
         order = self.order(qty=2).with_context(lang="en_US")
         self.assertEqual(order.env.lang, "en_US")

@@ -270,6 +270,9 @@ class TestSettlementRace(TransactionCase):
         rows_before = committed_row_counts(registry)
         with separate_env(registry, self.env.uid) as env:
             cr = env.cr
+            cr.execute("SELECT (SELECT coalesce(max(id), 0) FROM mail_message), "
+                       "(SELECT coalesce(max(id), 0) FROM mail_followers)")
+            last_message, last_follower = cr.fetchone()
             agent = env["res.partner"].create({"name": "Race agent " + tag, "haoka_is_distributor": True})
             customer = env["res.partner"].create({"name": "Race customer " + tag})
             product = env["product.product"].create({"name": "Race product " + tag, "type": "service"})
@@ -344,6 +347,9 @@ class TestSettlementRace(TransactionCase):
                 cr.execute("DELETE FROM product_template WHERE id IN (SELECT product_tmpl_id FROM product_product "
                            "WHERE id = %s)", (ids["product"],))
                 cr.execute("DELETE FROM res_partner WHERE id IN %s", ((ids["agent"], ids["customer"]),))
+                # the chatter and followers of the race's records
+                cr.execute("DELETE FROM mail_message WHERE id > %s", (last_message,))
+                cr.execute("DELETE FROM mail_followers WHERE id > %s", (last_follower,))
                 cr.commit()
         after = committed_row_counts(registry)
         changed = {table: (rows_before.get(table), count) for table, count in after.items()

@@ -7,3 +7,5 @@ USER_GROUP = "haoka_distribution.group_haoka_user"
 MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
 #: 号卡财务: settlements, wallets, withdrawals and refunds
 FINANCE_GROUP = "haoka_distribution.group_haoka_finance"
+#: who sees commission lines, settlements and commission amounts (a ``groups=`` value)
+COMMISSION_GROUPS = f"{MANAGER_GROUP},{FINANCE_GROUP}"
