@@ -5,6 +5,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools import texts
 from ..tools.groups import FINANCE_GROUP
 
 
@@ -97,7 +98,10 @@ class HaokaCommissionSettlement(models.Model):
         """Monthly: draft settlements of last month's eligible commissions, for finance to confirm."""
         last_month_end = fields.Date.context_today(self).replace(day=1) - fields.date_utils.relativedelta(days=1)
         for company in self.env["res.company"].search([]):
-            self.with_company(company)._prepare(last_month_end, company=company)
+            settlements = self.with_company(company)
+            if texts.lacks_lang(settlements):  # the chatter notes in the language of the company's users
+                settlements = texts.in_readers_lang(settlements)
+            settlements._prepare(last_month_end, company=company)
 
     # ------------------------------------------------------------------ confirming and paying
 

@@ -60,13 +60,14 @@ class SaleOrder(models.Model):
         help="The distributor who sold this order; by default the customer's referring distributor.",
     )
     haoka_recipient_phone = fields.Char(
-        string="Recipient Phone", compute="_compute_haoka_packing",
+        string="Recipient Phone", compute="_compute_haoka_packing", compute_sudo=True,
         help="The phone the courier calls: the delivery address's mobile or phone, else the holder's phone.",
     )
-    haoka_shipping_address = fields.Char(string="Recipient Address", compute="_compute_haoka_packing")
-    haoka_card_numbers = fields.Char(string="Numbers", compute="_compute_haoka_packing",
+    haoka_shipping_address = fields.Char(string="Recipient Address", compute="_compute_haoka_packing",
+                                         compute_sudo=True)
+    haoka_card_numbers = fields.Char(string="Numbers", compute="_compute_haoka_packing", compute_sudo=True,
                                      help="The phone numbers of the order's SIM cards.")
-    haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing")
+    haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing", compute_sudo=True)
     haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True,
                                       groups=USER_GROUP)
     haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions",

@@ -45,6 +45,9 @@ def remove_plan_stock(cr, product_id):
     for table in ("stock_valuation_layer", "stock_move_line", "stock_move", "stock_quant"):
         cr.execute(f"DELETE FROM {table} WHERE product_id = %s", (product_id,))  # noqa: S608
     cr.execute("DELETE FROM stock_picking WHERE id = ANY(%s)", (picking_ids,))
+    # followers and messages name their record without a foreign key: SQL deletes leave them behind
+    cr.execute("DELETE FROM mail_followers WHERE res_model = 'stock.picking' AND res_id = ANY(%s)", (picking_ids,))
+    cr.execute("DELETE FROM mail_message WHERE model = 'stock.picking' AND res_id = ANY(%s)", (picking_ids,))
     cr.execute("DELETE FROM stock_lot WHERE product_id = %s", (product_id,))
 
 

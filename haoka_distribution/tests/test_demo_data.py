@@ -8,8 +8,8 @@ from .common import HaokaCase
 
 class TestDemoCards(HaokaCase):
     def _shadowed(self, rule):
-        """A lucky-string grade whose own numbers all go to another grade first (the shipped Lucky 888
-        and Lucky 666 are AAA tails: same level, lower sequence): no number can have it."""
+        """A lucky-string grade whose own numbers all go to another grade first (same level, lower sequence):
+        no number can have it."""
         if rule.pattern_kind != "lucky":
             return False
         rules = self.env["haoka.number.grade"]._classifier_rules(self.cmcc)
@@ -28,6 +28,7 @@ class TestDemoCards(HaokaCase):
         on_sale = in_stock.filtered(lambda card: card.card_state == "available" and card.expiration_date > now)
         grades = self.env["haoka.number.grade"].search([])
         shadowed = grades.filtered(self._shadowed)
+        self.assertEqual(shadowed.mapped("name"), [], "every shipped grade can be given to a number")
         self.assertEqual((grades - shadowed - on_sale.grade_id).mapped("name"), [])
         for rule in grades - shadowed:
             self.assertGreaterEqual(len(on_sale.filtered(lambda card, rule=rule: card.grade_id == rule)), 2, rule.name)

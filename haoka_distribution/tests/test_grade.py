@@ -33,7 +33,9 @@ CASES = [
     ("13800000168", "lucky", "168"),
     ("13800000518", "lucky", "518"),
     ("13800000520", "lucky", "520"),
-    ("13800020888", "repeat", "AAA 888"),  # 888 is both AAA and lucky 888 (same level, AAA first)
+    ("13800020888", "lucky", "888"),  # both AAA and lucky 888 (same level): the more specific 888 first
+    ("13800020666", "lucky", "666"),
+    ("13800020777", "repeat", "AAA 777"),
     ("13800012388", "lucky", "88"),
     ("13800012378", "lucky", "8"),
     ("13805792361", "no_four", "无4"),

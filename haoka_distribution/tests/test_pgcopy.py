@@ -81,6 +81,7 @@ class TestStreamedCopy(TransactionCase):
             ids = pipe.ids("stock_lot", 4)
             drawn = ids.take(6)
             pipeline_pid = pipe.fetch("SELECT pg_backend_pid()").result()[0][0]
+            ids._pending.result()  # the next block is drawn on that cursor by the ids' own thread: let it finish
             ids._cursor.execute("SELECT pg_backend_pid()")
             self.assertNotEqual(ids._cursor.fetchone()[0], pipeline_pid)
         self.assertTrue(ids._cursor.closed)
