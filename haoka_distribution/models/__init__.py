@@ -1,3 +1,6 @@
+from . import haoka_secret_mixin  # first: the models below inherit it
+
+# isort: split
 from . import (
     haoka_blacklist,
     haoka_carrier,

@@ -4,23 +4,28 @@ sale_order_fulfilment.py (发货, 签收, 激活), sale_order_refund.py (退款)
 the commission model (haoka_commission_line.py), the order keeping thin hooks."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-from ..tools import idcard, secrets, sim, texts
-
-MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
-SIM_STAFF_GROUP = "haoka_distribution.group_haoka_user"
-COMMISSION_GROUPS = "haoka_distribution.group_haoka_manager,haoka_distribution.group_haoka_finance"
+from ..tools import idcard, sim, texts
+from ..tools.groups import COMMISSION_GROUPS, MANAGER_GROUP, USER_GROUP
+from .haoka_secret_mixin import Secret
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "haoka.secret.mixin"]
+    _haoka_secrets = {
+        "haoka_id_number": Secret(
+            cipher="haoka_id_cipher", hash="haoka_id_hash", normalize=idcard.normalize_id, mask=idcard.mask_id,
+        ),  # validated with the rest of the real-name data by the compliance check
+    }
 
     haoka_has_sim = fields.Boolean(compute="_compute_haoka_has_sim", string="Has SIM Lines")
     haoka_holder_name = fields.Char(string="Card Holder", tracking=True, copy=False)
     haoka_id_type = fields.Selection(idcard.ID_TYPES, string="ID Type", default="resident", copy=False)
     haoka_id_number = fields.Char(
-        string="ID Number", compute="_compute_haoka_id_number", inverse="_inverse_haoka_id_number",
+        string="ID Number", compute="_compute_haoka_secret_masks", inverse="_inverse_haoka_id_number",
+        search="_search_haoka_id_number",
         help="Stored encrypted; shown masked to everyone but SIM managers, whose reveals are logged.",
     )
     haoka_id_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted ID Number")
@@ -63,7 +68,7 @@ class SaleOrder(models.Model):
                                      help="The phone numbers of the order's SIM cards.")
     haoka_plan_names = fields.Char(string="Plans", compute="_compute_haoka_packing", compute_sudo=True)
     haoka_chain_ids = fields.One2many("haoka.order.chain", "order_id", string="Distributor Chain", readonly=True,
-                                      groups=SIM_STAFF_GROUP)
+                                      groups=USER_GROUP)
     haoka_commission_line_ids = fields.One2many("haoka.commission.line", "order_id", string="Commissions",
                                                 groups=COMMISSION_GROUPS)
     haoka_compliance_state = fields.Selection(
@@ -87,55 +92,26 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ identity (实名)
 
-    def _compute_haoka_id_number(self):
-        for order in self:
-            order.haoka_id_number = idcard.mask_id(secrets.decrypt(order.sudo().haoka_id_cipher)) or False
-
     def _inverse_haoka_id_number(self):
-        for order in self:
-            value = idcard.normalize_id(order.haoka_id_number)
-            if value and "*" in value:
-                continue  # the mask came back unchanged
-            order.sudo().write({
-                "haoka_id_cipher": secrets.encrypt(value) if value else False,
-                "haoka_id_hash": secrets.search_hash(value) if value else False,
-                "haoka_compliance_state": "not_checked",
-            })
+        self._haoka_write_secret("haoka_id_number")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        orders = super().create(vals_list)
-        orders.invalidate_recordset(["haoka_id_number"])
-        return orders
+    def _search_haoka_id_number(self, operator, value):
+        return self._haoka_search_secret("haoka_id_number", operator, value)
+
+    def _haoka_secret_changed(self, name):
+        super()._haoka_secret_changed(name)
+        if name == "haoka_id_number":  # a new holder ID: the checks made with the old one no longer hold
+            self.sudo().haoka_compliance_state = "not_checked"
 
     def write(self, vals):
         if vals.get("haoka_holder_phone"):
             vals = dict(vals, haoka_holder_phone=sim.normalize_msisdn(vals["haoka_holder_phone"]))
-        result = super().write(vals)
-        if "haoka_id_number" in vals:
-            self.invalidate_recordset(["haoka_id_number"])
-        return result
+        return super().write(vals)
 
     def _haoka_clear_id(self):
+        """The holder's clear ID number, for the server's own checks (never shown: see the reveal action)."""
         self.ensure_one()
-        return secrets.decrypt(self.sudo().haoka_id_cipher) or False
-
-    def action_haoka_reveal_id(self):
-        """Show the holder's full ID number to a SIM manager and log the reveal in the chatter."""
-        self.ensure_one()
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(self.env._("Only SIM managers (号卡主管) can see full ID numbers."))
-        self.message_post(body=self.env._("ID number revealed by %(user)s.", user=self.env.user.name))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("ID number of %(holder)s", holder=self.haoka_holder_name or ""),
-                "message": self._haoka_clear_id() or "-",
-                "type": "warning",
-                "sticky": True,
-            },
-        }
+        return self.sudo()._haoka_read_secrets(["haoka_id_number"])[self.id]["haoka_id_number"] or False
 
     def action_confirm(self):
         """Orders with SIM cards pass the compliance checks and get their cards before Odoo confirms them;

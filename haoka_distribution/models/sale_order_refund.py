@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.groups import FINANCE_GROUP, MANAGER_GROUP
+
 
 class SaleOrder(models.Model):
     """退款: shipped cards come back (to stock when unused, else to quarantine) on a return of the delivery,
@@ -65,8 +67,7 @@ class SaleOrder(models.Model):
     def _haoka_check_refund(self, cards):
         """Refunds move money: only SIM managers and SIM finance refund, and only cards the order shipped."""
         _ = self.env._
-        if not (self.env.su or self.env.user.has_group("haoka_distribution.group_haoka_manager")
-                or self.env.user.has_group("haoka_distribution.group_haoka_finance")):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP) or self.env.user.has_group(FINANCE_GROUP)):
             raise AccessError(_("Refunds move money: only SIM managers and SIM finance can refund an order."))
         refundable = self._haoka_refundable_cards()
         if not cards:

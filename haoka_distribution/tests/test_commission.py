@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
+from ..tools.groups import MANAGER_GROUP
 from .common import CommissionCase, activate_chinese, adult_id
 
 
@@ -153,7 +154,7 @@ class TestCommissions(CommissionCase):
     def test_reasons_read_in_the_reader_language(self):
         """Reasons are codes shown in the reader's language, not text frozen in the creator's."""
         activate_chinese(self.env)
-        reader = new_test_user(self.env, login="zh_reader", groups="haoka_distribution.group_haoka_manager",
+        reader = new_test_user(self.env, login="zh_reader", groups=MANAGER_GROUP,
                                lang="zh_CN")
         as_reader = lambda record: record.with_user(reader).with_context(reader.with_user(reader).context_get())  # noqa: E731
         self.top.haoka_kyc_state = "submitted"
