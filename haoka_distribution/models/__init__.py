@@ -1,3 +1,6 @@
+from . import haoka_secret_mixin  # first: the models below inherit it
+
+# isort: split
 from . import (
     haoka_blacklist,
     haoka_carrier,
@@ -13,7 +16,11 @@ from . import (
     res_config_settings,
     res_partner,
     sale_order,
+    sale_order_compliance,
+    sale_order_fulfilment,
     sale_order_line,
+    sale_order_line_refund,
+    sale_order_refund,
     stock_bulk,
     stock_lot,
     stock_lot_carrier_event,

@@ -1,24 +1,27 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import idcard, secrets, sim
+from ..tools import idcard, sim
+from ..tools.groups import MANAGER_GROUP
+from .haoka_secret_mixin import Secret
 
 
 class HaokaBlacklist(models.Model):
     _name = "haoka.blacklist"
     _description = "Order Blacklist Entry"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "haoka.secret.mixin"]
     _order = "create_date desc, id desc"
+    _haoka_secrets = {
+        "id_number": Secret(cipher="id_cipher", hash="id_hash", normalize=idcard.normalize_id, mask=idcard.mask_id),
+    }
 
     name = fields.Char(string="Holder Name", tracking=True, help="Blocks orders whose card holder has this name.")
     id_number = fields.Char(
-        string="ID Number", compute="_compute_id_number", inverse="_inverse_id_number",
-        help="Blocks orders of this ID number. Stored encrypted; shown masked.",
+        string="ID Number", compute="_compute_haoka_secret_masks", inverse="_inverse_id_number",
+        search="_search_id_number", help="Blocks orders of this ID number. Stored encrypted; shown masked.",
     )
-    id_cipher = fields.Char(groups="haoka_distribution.group_haoka_manager", copy=False, string="Encrypted ID Number")
-    id_hash = fields.Char(
-        index="btree_not_null", copy=False, groups="haoka_distribution.group_haoka_manager", string="ID Number Hash"
-    )
+    id_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted ID Number")
+    id_hash = fields.Char(index="btree_not_null", copy=False, groups=MANAGER_GROUP, string="ID Number Hash")
     phone = fields.Char(tracking=True, help="Blocks orders whose holder or customer has this phone number.")
     address_fragment = fields.Char(
         tracking=True, help="Blocks orders whose delivery address contains this text, e.g. a street and number.",
@@ -35,36 +38,23 @@ class HaokaBlacklist(models.Model):
                     "A blacklist entry needs a name, an ID number, a phone number or an address fragment."
                 ))
 
-    def _compute_id_number(self):
-        for entry in self:
-            entry.id_number = idcard.mask_id(secrets.decrypt(entry.sudo().id_cipher)) or False
-
     def _inverse_id_number(self):
-        for entry in self:
-            value = idcard.normalize_id(entry.id_number)
-            if value and "*" in value:
-                continue
-            entry.sudo().write({
-                "id_cipher": secrets.encrypt(value) if value else False,
-                "id_hash": secrets.search_hash(value) if value else False,
-            })
+        self._haoka_write_secret("id_number")
+
+    def _search_id_number(self, operator, value):
+        return self._haoka_search_secret("id_number", operator, value)
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("phone"):
                 vals["phone"] = sim.normalize_msisdn(vals["phone"])
-        records = super().create(vals_list)
-        records.invalidate_recordset(["id_number"])
-        return records
+        return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("phone"):
             vals = dict(vals, phone=sim.normalize_msisdn(vals["phone"]))
-        result = super().write(vals)
-        if "id_number" in vals:
-            self.invalidate_recordset(["id_number"])
-        return result
+        return super().write(vals)
 
     @api.model
     def _matches(self, name=None, id_hash=None, phones=(), address=None):

@@ -119,7 +119,7 @@ class HaokaCommissionLine(models.Model):
     @api.model
     def _bulk_insert(self, vals_list):
         """Insert commission lines with one COPY (ids drawn from the sequence first). Each dict holds the
-        columns of :meth:`sale.order._haoka_commission_vals`, ``state`` being a (state, reason code) pair."""
+        columns of :meth:`_prepare_vals`, ``state`` being a (state, reason code) pair."""
         if not vals_list:
             return self.browse()
         self.env.flush_all()
@@ -147,6 +147,123 @@ class HaokaCommissionLine(models.Model):
         self.invalidate_model()
         self.env["sale.order"].invalidate_model(["haoka_commission_line_ids"])
         return self.browse(ids)
+
+    # ------------------------------------------------------------------ computation from orders (计佣)
+    # As OCA's ``commission`` does, the order asks the commission model to compute the lines of its lines:
+    # sale.order keeps thin hooks (_haoka_compute_commissions, _haoka_commission_event).
+
+    @api.model
+    def _compute_for_orders(self, orders):
+        """Commission lines for every SIM line × chain tier × trigger that has a rule, for the orders whose
+        distributor chain is stored. Idempotent: existing lines are kept as they are (a database index
+        forbids duplicates). Written with one COPY for the whole set of orders."""
+        orders = orders.filtered("haoka_chain_ids")
+        existing = self._existing_keys(orders)
+        best_rules = self._best_rules_lookup()
+        vals_list = [
+            self._prepare_vals(sale_line, distributor, tier, rule)
+            for order in orders
+            for sale_line, distributor, tier, rule in self._order_candidates(order, best_rules)
+            if (sale_line.id, distributor.id, tier, rule.trigger) not in existing
+        ]
+        return self.sudo()._bulk_insert(vals_list)
+
+    @api.model
+    def _existing_keys(self, orders):
+        """(order line, distributor, tier, trigger) of the commissions the orders have already."""
+        if not orders:
+            return set()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT order_line_id, distributor_id, tier, trigger FROM haoka_commission_line
+                WHERE order_id = ANY(%s) AND clawback_of_id IS NULL""", (orders.ids,))
+        return set(self.env.cr.fetchall())
+
+    @api.model
+    def _best_rules_lookup(self):
+        """:meth:`haoka.commission.rule._best_rules` with memory: each company's rules are read once, the
+        best rules of each (plan, distributor, level, tier, day, company) chosen once."""
+        Rule = self.env["haoka.commission.rule"].sudo()
+        rules_by_company, best = {}, {}
+
+        def best_rules(product, distributor, level, tier, day, company):
+            if company not in rules_by_company:
+                rules_by_company[company] = Rule.search([("company_id", "=", company.id)])
+            key = (product, distributor, level, tier, day, company)
+            if key not in best:
+                best[key] = Rule._best_rules(*key, rules_by_company[company])
+            return best[key]
+
+        return best_rules
+
+    @api.model
+    def _order_candidates(self, order, best_rules):
+        """(sale line, distributor, tier, rule) for each SIM line of the order, each tier of its chain
+        snapshot and each trigger that has a rule on the day of the order."""
+        day = fields.Date.to_date(order.date_order)
+        links = [(link.tier, link.distributor_id, link.level) for link in order.haoka_chain_ids]
+        for sale_line in order._haoka_sim_lines():
+            for tier, distributor, level in links:
+                for rule in best_rules(sale_line.product_id, distributor, level, tier, day, order.company_id).values():
+                    yield sale_line, distributor, tier, rule
+
+    @api.model
+    def _prepare_vals(self, sale_line, distributor, tier, rule):
+        """The columns of the commission of ``distributor`` at ``tier`` on ``sale_line`` under ``rule``."""
+        order = sale_line.order_id
+        quantity = int(sale_line.product_uom_qty)
+        base = sale_line.price_subtotal
+        return {
+            "order_id": order.id,
+            "order_line_id": sale_line.id,
+            "product_id": sale_line.product_id.id,
+            "distributor_id": distributor.id,
+            "tier": tier,
+            "rule_id": rule.id,
+            "payout_timing": rule.payout_timing,
+            "state": self._start_state(distributor),
+            "trigger": rule.trigger,
+            "quantity": quantity,
+            "base_amount": base,
+            "rate": rule.amount if rule.amount_type == "percent" else 0,
+            "fixed_amount": rule.amount if rule.amount_type == "fixed" else 0,
+            "amount": order.company_id.currency_id.round(self._rule_amount(rule, quantity, base)),
+            "company_id": order.company_id.id,
+        }
+
+    @api.model
+    def _rule_amount(self, rule, quantity, base):
+        """What ``rule`` pays for ``quantity`` cards sold for ``base`` (untaxed), not rounded."""
+        if rule.amount_type == "fixed":
+            return rule.amount * quantity
+        return base * rule.amount / 100
+
+    @api.model
+    def _start_state(self, distributor):
+        """(state, reason code) of a new commission: not payable to a suspended or unverified distributor."""
+        if distributor.haoka_distributor_state != "active":
+            return "not_payable", "distributor_suspended"
+        if distributor.haoka_kyc_state != "approved":
+            return "not_payable", "kyc_missing"
+        return "expected", "trigger_pending"
+
+    @api.model
+    def _reach_for_orders(self, orders, trigger):
+        """The orders reached ``trigger`` (confirmed, shipped, received): so did their commissions of it."""
+        lines = orders.sudo().haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger)
+        lines._reach()
+
+    @api.model
+    def _reverse_refunded_cards(self, order, cards):
+        """退款: the commissions of each SIM line of ``order`` are reversed for the share of its cards
+        refunded (settled ones clawed back)."""
+        for sale_line in order._haoka_sim_lines():
+            refunded_here = len(sale_line.haoka_lot_ids & cards)
+            if refunded_here:
+                share = refunded_here / max(sale_line.product_uom_qty, 1)
+                order.sudo().haoka_commission_line_ids.filtered(
+                    lambda l, sl=sale_line: l.order_line_id == sl
+                )._reverse("order_refunded", share=share)
 
     def _set_state(self, state, reason_code, **extra):
         self.write(dict(extra, state=state, reason_code=reason_code))

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import COMMISSION_GROUPS
+
 TRIGGERS = [
     ("confirmed", "Order confirmed"),
     ("shipped", "Shipped"),
@@ -49,7 +51,7 @@ class HaokaCommissionRule(models.Model):
     date_to = fields.Date(string="Valid To")
     priority = fields.Integer(default=10, help="Among equally specific rules, the higher priority wins.")
     line_count = fields.Integer(compute="_compute_line_count", string="Commission Lines",
-                                groups="haoka_distribution.group_haoka_manager,haoka_distribution.group_haoka_finance")
+                                groups=COMMISSION_GROUPS)
     version = fields.Integer(default=1, readonly=True, copy=False)
     previous_version_id = fields.Many2one("haoka.commission.rule", string="Previous Version", readonly=True,
                                           copy=False)

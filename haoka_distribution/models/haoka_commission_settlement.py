@@ -6,8 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import texts
-
-FINANCE_GROUP = "haoka_distribution.group_haoka_finance"
+from ..tools.groups import FINANCE_GROUP
 
 
 class HaokaCommissionSettlement(models.Model):

@@ -2,17 +2,28 @@ import secrets as pysecrets
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
-from ..tools import idcard, secrets
+from ..tools import idcard
+from ..tools.groups import MANAGER_GROUP
+from .haoka_secret_mixin import Secret
 
-MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
+_lt = LazyTranslate(__name__)
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class ResPartner(models.Model):
     """A distributor (代理) is a partner flagged as such, placed in an upline/downline hierarchy."""
 
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "haoka.secret.mixin"]
+    _haoka_secrets = {
+        "haoka_kyc_id_number": Secret(
+            cipher="haoka_kyc_id_cipher", hash="haoka_kyc_id_hash", normalize=idcard.normalize_id,
+            valid=lambda number: not idcard.resident_id_problem(number), mask=idcard.mask_id,
+            invalid=_lt("ID number %(masked)s is not a valid resident ID number."),
+        ),
+    }
 
     haoka_is_distributor = fields.Boolean(string="Is a Distributor", index=True, tracking=True)
     haoka_parent_distributor_id = fields.Many2one(
@@ -46,9 +57,12 @@ class ResPartner(models.Model):
     )
     haoka_kyc_name = fields.Char(string="Legal Name", copy=False, tracking=True)
     haoka_kyc_id_number = fields.Char(
-        string="Distributor ID Number", compute="_compute_haoka_kyc_id_number", inverse="_inverse_haoka_kyc_id_number",
+        string="Distributor ID Number", compute="_compute_haoka_secret_masks", inverse="_inverse_haoka_kyc_id_number",
+        search="_search_haoka_kyc_id_number",
     )
     haoka_kyc_id_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted Distributor ID")
+    haoka_kyc_id_hash = fields.Char(groups=MANAGER_GROUP, copy=False, index="btree_not_null",
+                                    string="Distributor ID Hash")
     haoka_kyc_attachment_ids = fields.Many2many(
         "ir.attachment", "res_partner_haoka_kyc_attachment_rel", "partner_id", "attachment_id", string="ID Photos",
     )
@@ -96,17 +110,13 @@ class ResPartner(models.Model):
         for vals in vals_list:
             if vals.get("haoka_is_distributor") and not vals.get("haoka_referral_code"):
                 vals["haoka_referral_code"] = self._haoka_new_referral_code()
-        partners = super().create(vals_list)
-        partners.invalidate_recordset(["haoka_kyc_id_number"])
-        return partners
+        return super().create(vals_list)
 
     def write(self, vals):
         result = super().write(vals)
         if vals.get("haoka_is_distributor"):
             for partner in self.filtered(lambda p: not p.haoka_referral_code):
                 partner.haoka_referral_code = self._haoka_new_referral_code()
-        if "haoka_kyc_id_number" in vals:
-            self.invalidate_recordset(["haoka_kyc_id_number"])
         return result
 
     def _haoka_chain(self):
@@ -167,19 +177,11 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ KYC (代理实名认证)
 
-    def _compute_haoka_kyc_id_number(self):
-        for partner in self:
-            partner.haoka_kyc_id_number = idcard.mask_id(secrets.decrypt(partner.sudo().haoka_kyc_id_cipher)) or False
-
     def _inverse_haoka_kyc_id_number(self):
-        for partner in self:
-            value = idcard.normalize_id(partner.haoka_kyc_id_number)
-            if value and "*" in value:
-                continue
-            if value and idcard.resident_id_problem(value):
-                raise ValidationError(self.env._("ID number %(number)s is not a valid resident ID number.",
-                                                 number=idcard.mask_id(value)))
-            partner.sudo().haoka_kyc_id_cipher = secrets.encrypt(value) if value else False
+        self._haoka_write_secret("haoka_kyc_id_number")
+
+    def _search_haoka_kyc_id_number(self, operator, value):
+        return self._haoka_search_secret("haoka_kyc_id_number", operator, value)
 
     def action_haoka_kyc_submit(self):
         for partner in self:

@@ -6,10 +6,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import params
+from ..tools.groups import USER_GROUP
 
 DEFAULT_HOLD_MINUTES = 30
 # the cards (stock.lot) are read by SIM staff and Inventory users; printed documents show the numbers
-CARD_READERS = "haoka_distribution.group_haoka_user,stock.group_stock_user"
+CARD_READERS = f"{USER_GROUP},stock.group_stock_user"
 
 
 class SaleOrderLine(models.Model):

@@ -2,11 +2,14 @@ import re
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
-from ..tools import secrets, sim
+from ..tools import sim
+from ..tools.groups import MANAGER_GROUP
+from .haoka_secret_mixin import Secret
 
-SECRET_MASK = "********"
+_lt = LazyTranslate(__name__)
 PUK_RE = re.compile(r"^\d{8}$")
 PIN_RE = re.compile(r"^\d{4,8}$")
 CARD_STATES = [
@@ -22,7 +25,6 @@ CARD_STATES = [
 ]
 #: states in which a card can still be sold: the expiry job only moves these to 'expired'
 SELLABLE_STATES = ("available",)
-MANAGER_GROUP = "haoka_distribution.group_haoka_manager"
 
 
 class StockLot(models.Model):
@@ -32,7 +34,8 @@ class StockLot(models.Model):
     standard Odoo.
     """
 
-    _inherit = "stock.lot"
+    _name = "stock.lot"
+    _inherit = ["stock.lot", "haoka.secret.mixin"]
     _rec_names_search = ["name", "msisdn"]
 
     is_sim_card = fields.Boolean(
@@ -50,14 +53,14 @@ class StockLot(models.Model):
     pin_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted PIN")
     puk = fields.Char(
         string="PUK",
-        compute="_compute_secret_masks",
+        compute="_compute_haoka_secret_masks",
         inverse="_inverse_puk",
         search="_search_puk",
         help="8-digit PUK, stored encrypted. Only SIM managers can reveal it.",
     )
     pin = fields.Char(
         string="PIN",
-        compute="_compute_secret_masks",
+        compute="_compute_haoka_secret_masks",
         inverse="_inverse_pin",
         help="4 to 8-digit PIN, stored encrypted. Only SIM managers can reveal it.",
     )
@@ -414,73 +417,24 @@ class StockLot(models.Model):
 
     # ------------------------------------------------------------------ secrets
 
-    def _compute_secret_masks(self):
-        for lot in self:
-            lot_sudo = lot.sudo()
-            lot.puk = SECRET_MASK if lot_sudo.puk_cipher else False
-            lot.pin = SECRET_MASK[:4] if lot_sudo.pin_cipher else False
-
-    def _haoka_set_secret(self, field_name, value, pattern, label):
-        for lot in self:
-            if value in (SECRET_MASK, SECRET_MASK[:4]):
-                continue  # the mask came back unchanged
-            if value:
-                value = sim.normalize_code(value)
-                if not pattern.match(value):
-                    raise ValidationError(
-                        self.env._("%(label)s of card %(iccid)s is not valid.", label=label, iccid=lot.name)
-                    )
-            vals = {"%s_cipher" % field_name: secrets.encrypt(value) if value else False}
-            if field_name == "puk":
-                vals["puk_hash"] = secrets.search_hash(value) if value else False
-            lot.sudo().write(vals)
+    # the masks are fixed texts: listing cards never decrypts their codes
+    _haoka_secrets = {
+        "puk": Secret(cipher="puk_cipher", hash="puk_hash", normalize=sim.normalize_code, valid=PUK_RE.match,
+                      label=_lt("PUK (8 digits)"), invalid=_lt("%(label)s of card %(name)s is not valid."),
+                      mask="********"),
+        "pin": Secret(cipher="pin_cipher", normalize=sim.normalize_code, valid=PIN_RE.match,
+                      label=_lt("PIN (4 to 8 digits)"), invalid=_lt("%(label)s of card %(name)s is not valid."),
+                      mask="****"),
+    }
 
     def _inverse_puk(self):
-        for lot in self:
-            lot._haoka_set_secret("puk", lot.puk, PUK_RE, self.env._("PUK (8 digits)"))
+        self._haoka_write_secret("puk")
 
     def _inverse_pin(self):
-        for lot in self:
-            lot._haoka_set_secret("pin", lot.pin, PIN_RE, self.env._("PIN (4 to 8 digits)"))
-
-    def _haoka_check_secret_access(self):
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(self.env._("Only SIM managers (号卡主管) can see PUK and PIN codes."))
+        self._haoka_write_secret("pin")
 
     def _search_puk(self, operator, value):
-        self._haoka_check_secret_access()
-        if operator != "=" or not value:
-            raise UserError(self.env._("Cards can only be searched by their exact PUK."))
-        return [("puk_hash", "=", secrets.search_hash(sim.normalize_code(value)))]
-
-    def _haoka_read_secrets(self):
-        """Clear PUK/PIN per card id, for managers (and superuser code) only. Does not log."""
-        self._haoka_check_secret_access()
-        return {
-            lot.id: {"puk": secrets.decrypt(lot.sudo().puk_cipher), "pin": secrets.decrypt(lot.sudo().pin_cipher)}
-            for lot in self
-        }
-
-    def action_reveal_secrets(self):
-        """Show PUK/PIN in a notification (never stored in clear) and log the reveal in the chatter."""
-        self.ensure_one()
-        values = self._haoka_read_secrets()[self.id]
-        self.message_post(
-            body=self.env._("PUK/PIN revealed by %(user)s.", user=self.env.user.name),
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
-        )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Card %(iccid)s", iccid=self.name),
-                "message": self.env._("PUK: %(puk)s   PIN: %(pin)s",
-                                      puk=values["puk"] or "-", pin=values["pin"] or "-"),
-                "type": "warning",
-                "sticky": True,
-            },
-        }
+        return self._haoka_search_secret("puk", operator, value)
 
     # ------------------------------------------------------------------ search helpers
 

@@ -5,7 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import params, texts
-from .stock_lot import MANAGER_GROUP, SELLABLE_STATES
+from ..tools.groups import MANAGER_GROUP
+from .stock_lot import SELLABLE_STATES
 
 
 class StockLot(models.Model):

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
+from ..tools.groups import MANAGER_GROUP
+
 PERIODS = ("month", "last_month", "year", "all")
 
 
@@ -202,7 +204,7 @@ class HaokaDistributionDashboard(models.AbstractModel):
             items.append({"key": "eligible", "label": _("Commission Lines to Settle"),
                           "value": self.env["haoka.commission.line"].search_count(eligible),
                           "action": self._action("haoka_distribution.action_haoka_commission_lines", eligible)})
-        if self.env.user.has_group("haoka_distribution.group_haoka_manager"):
+        if self.env.user.has_group(MANAGER_GROUP):
             kyc = [("haoka_is_distributor", "=", True), ("haoka_kyc_state", "=", "submitted")]
             items.append({"key": "kyc", "label": _("Distributors to Verify"),
                           "value": self.env["res.partner"].search_count(kyc),

@@ -1,6 +1,6 @@
 from odoo import fields, models, tools
 
-COMMISSION_GROUPS = "haoka_distribution.group_haoka_manager,haoka_distribution.group_haoka_finance"
+from ..tools.groups import COMMISSION_GROUPS
 
 
 class HaokaDistributionReport(models.Model):

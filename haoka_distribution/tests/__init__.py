@@ -20,6 +20,7 @@ from . import (
     test_number_race,
     test_pgcopy,
     test_sale_cards,
+    test_secret_mixin,
     test_secrets,
     test_settlement,
     test_shipping,

@@ -12,6 +12,7 @@ from odoo.tests.common import TransactionCase
 from odoo.tools import SQL
 
 from ..tools import idcard, sim
+from ..tools.groups import FINANCE_GROUP, MANAGER_GROUP, USER_GROUP
 
 
 def make_iccid(prefix, serial, valid=True):
@@ -134,13 +135,13 @@ class HaokaCase(TransactionCase):
             {"name": "Phone charger", "type": "consu", "is_storable": True, "tracking": "serial"}
         )
         cls.staff = new_test_user(
-            cls.env, login="haoka_staff", groups="haoka_distribution.group_haoka_user", name="Staff Zhang"
+            cls.env, login="haoka_staff", groups=USER_GROUP, name="Staff Zhang"
         )
         cls.manager = new_test_user(
-            cls.env, login="haoka_manager", groups="haoka_distribution.group_haoka_manager", name="Manager Li"
+            cls.env, login="haoka_manager", groups=MANAGER_GROUP, name="Manager Li"
         )
         cls.finance = new_test_user(
-            cls.env, login="haoka_finance", groups="haoka_distribution.group_haoka_finance", name="Finance Wang"
+            cls.env, login="haoka_finance", groups=FINANCE_GROUP, name="Finance Wang"
         )
 
     def create_card(self, serial, msisdn=None, product=None, **vals):

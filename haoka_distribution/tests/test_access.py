@@ -10,6 +10,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
+from ..tools.groups import USER_GROUP
 from .common import HaokaCase
 from .test_commission import CommissionCase
 
@@ -181,7 +182,7 @@ class TestWhatEachSimGroupSees(CommissionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.other_staff = new_test_user(cls.env, login="haoka_staff_2", name="Staff Zhao",
-                                        groups="haoka_distribution.group_haoka_user")
+                                        groups=USER_GROUP)
         cls.other_salesman = new_test_user(cls.env, login="plain_salesman_2", name="Plain Salesman 2",
                                            groups="sales_team.group_sale_salesman")
         cls.portal_seller = new_test_user(cls.env, login="portal_seller", groups="base.group_portal",

@@ -2,6 +2,7 @@
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from .common import activate_chinese, adult_id, make_iccid, make_sim_plan
 
 
@@ -12,7 +13,7 @@ class TestCardsListInBrowser(HttpCase):
         new_test_user(
             self.env,
             login="haoka_browser_staff",
-            groups="haoka_distribution.group_haoka_user",
+            groups=USER_GROUP,
             name="Browser Staff",
             lang="zh_CN",
         )
@@ -55,7 +56,7 @@ class TestCardsListInBrowser(HttpCase):
 class TestShipTour(HttpCase):
     def test_ship_from_to_ship_list(self):
         staff = new_test_user(
-            self.env, login="haoka_tour_staff", groups="haoka_distribution.group_haoka_user", name="Tour Staff",
+            self.env, login="haoka_tour_staff", groups=USER_GROUP, name="Tour Staff",
         )
         plan = make_sim_plan(self.env, "Tour Plan", list_price=30)
         card = self.env["stock.lot"].with_context(haoka_manual_entry=True).create(
@@ -83,7 +84,7 @@ class TestShipTour(HttpCase):
 
     def test_ship_batch_from_couriers_file(self):
         staff = new_test_user(
-            self.env, login="haoka_batch_staff", groups="haoka_distribution.group_haoka_user", name="Batch Staff",
+            self.env, login="haoka_batch_staff", groups=USER_GROUP, name="Batch Staff",
         )
         carrier = self.env.ref("haoka_distribution.carrier_cmcc")
         plan = self.env["product.template"].create(
@@ -111,7 +112,7 @@ class TestShipTour(HttpCase):
 class TestDashboardTour(HttpCase):
     def test_dashboard_in_chinese(self):
         activate_chinese(self.env)
-        new_test_user(self.env, login="haoka_dash_manager", groups="haoka_distribution.group_haoka_manager",
+        new_test_user(self.env, login="haoka_dash_manager", groups=MANAGER_GROUP,
                       name="Dash Manager", lang="zh_CN")
         plan = make_sim_plan(self.env, "Dash Plan", list_price=30)
         self.env["stock.lot"].with_context(haoka_manual_entry=True).create([

@@ -9,6 +9,7 @@ import openpyxl
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from .common import HaokaCase, make_iccid
 from .test_card_import import HEADER, xlsx_bytes
 
@@ -120,8 +121,8 @@ class TestCardExportDownload(HttpCase):
         )
         card = self.env["stock.lot"].create({"name": make_iccid("898600", 71000), "msisdn": "13800071000",
                                              "product_id": plan.product_variant_id.id, "puk": "83726154"})
-        manager = new_test_user(self.env, login="export_manager", groups="haoka_distribution.group_haoka_manager")
-        new_test_user(self.env, login="export_staff", groups="haoka_distribution.group_haoka_user")
+        manager = new_test_user(self.env, login="export_manager", groups=MANAGER_GROUP)
+        new_test_user(self.env, login="export_staff", groups=USER_GROUP)
         new_test_user(self.env, login="export_sales", groups="sales_team.group_sale_salesman")
         self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM ir_attachment")
         last_attachment = self.env.cr.fetchone()[0]

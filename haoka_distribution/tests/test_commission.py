@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
+from ..tools.groups import MANAGER_GROUP
 from .common import CommissionCase, activate_chinese, adult_id
 
 
@@ -106,6 +107,31 @@ class TestCommissions(CommissionCase):
             line.copy({"state": "expected"})
             self.env.flush_all()
 
+    def test_commission_model_computes_what_the_simulation_shows(self):
+        """The commission model computes an order's lines (the order only asks it), with the amounts the
+        simulation of the same quotation shows, and computes nothing twice."""
+        quotation = self.env["sale.order"].create({
+            "partner_id": self.customer.id,
+            "order_line": [fields.Command.create({"product_id": self.product.id, "product_uom_qty": 3})],
+        })
+        simulation = self.env["haoka.commission.simulation"].browse(
+            quotation.action_haoka_simulate_commissions()["res_id"])
+        quotation._haoka_snapshot_chain()
+        Line = self.env["haoka.commission.line"]
+        lines = Line._compute_for_orders(quotation)
+        self.assertEqual(lines, quotation.haoka_commission_line_ids)
+        self.assertEqual(
+            {(line.distributor_id, line.trigger, line.amount, line.state, line.quantity) for line in lines},
+            {(self.seller, "shipped", 120, "expected", 3), (self.mid, "confirmed", 15, "expected", 3),
+             (self.top, "received", 15, "expected", 3)},
+        )
+        self.assertEqual({(line.distributor_id, line.trigger, line.amount) for line in lines},
+                         {(row.distributor_id, row.trigger, row.amount) for row in simulation.line_ids})
+        self.assertEqual(Line._compute_for_orders(quotation), Line)
+        Line._reach_for_orders(quotation, "confirmed")
+        self.assertEqual(self.line_of(quotation, self.mid).state, "frozen")
+        self.assertEqual(self.line_of(quotation, self.seller).state, "expected")
+
     def test_snapshot_survives_moves(self):
         order = self.order(qty=1)
         before = {(l.distributor_id, l.amount) for l in order.haoka_commission_line_ids}
@@ -128,7 +154,7 @@ class TestCommissions(CommissionCase):
     def test_reasons_read_in_the_reader_language(self):
         """Reasons are codes shown in the reader's language, not text frozen in the creator's."""
         activate_chinese(self.env)
-        reader = new_test_user(self.env, login="zh_reader", groups="haoka_distribution.group_haoka_manager",
+        reader = new_test_user(self.env, login="zh_reader", groups=MANAGER_GROUP,
                                lang="zh_CN")
         as_reader = lambda record: record.with_user(reader).with_context(reader.with_user(reader).context_get())  # noqa: E731
         self.top.haoka_kyc_state = "submitted"

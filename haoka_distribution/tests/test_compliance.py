@@ -152,10 +152,10 @@ class TestCompliance(HaokaCase):
         self.assertNotIn(holder, self.env.cr.fetchone()[0])
         self.assertEqual(order.with_user(self.staff).haoka_id_number, idcard.mask_id(holder))
         with self.assertRaises(AccessError):
-            order.with_user(self.staff).action_haoka_reveal_id()
+            order.with_user(self.staff).action_haoka_reveal_secrets()
         with self.assertRaises(AccessError):
             order.with_user(self.staff).read(["haoka_id_cipher"])
-        action = order.with_user(self.manager).action_haoka_reveal_id()
+        action = order.with_user(self.manager).action_haoka_reveal_secrets()
         self.assertEqual(action["params"]["message"], holder)
         self.assertIn("Manager Li", order.message_ids[0].body)
 

@@ -1,5 +1,6 @@
 """The daily expiry job."""
 
+from ..tools.groups import MANAGER_GROUP
 from .common import HaokaCase
 
 
@@ -34,7 +35,7 @@ class TestExpiry(HaokaCase):
         activity = self._activities(self.plan)
         self.assertEqual(len(activity), 1)
         self.assertIn("2", activity.note)
-        self.assertTrue(activity.user_id.has_group("haoka_distribution.group_haoka_manager"))
+        self.assertTrue(activity.user_id.has_group(MANAGER_GROUP))
         self.assertFalse(self._activities(self.plan_b))
         # running again the next day does not pile up activities
         Lot._cron_haoka_card_expiry()

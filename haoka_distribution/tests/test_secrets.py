@@ -48,7 +48,7 @@ class TestSecrets(HaokaCase):
 
     def test_manager_reveals_and_it_is_logged(self):
         messages_before = self.card.message_ids
-        action = self.card.with_user(self.manager).action_reveal_secrets()
+        action = self.card.with_user(self.manager).action_haoka_reveal_secrets()
         self.assertIn("83726154", action["params"]["message"])
         self.assertIn("4096", action["params"]["message"])
         log = self.card.message_ids - messages_before
@@ -62,7 +62,7 @@ class TestSecrets(HaokaCase):
         for user in (self.staff, self.finance):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
-                    self.card.with_user(user).action_reveal_secrets()
+                    self.card.with_user(user).action_haoka_reveal_secrets()
                 with self.assertRaises(AccessError):
                     self.card.with_user(user).read(["puk_cipher"])
                 with self.assertRaises(AccessError):

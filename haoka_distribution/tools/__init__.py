@@ -1,1 +1,1 @@
-from . import grade, idcard, params, pgcopy, secrets, sim, texts
+from . import grade, groups, idcard, params, pgcopy, secrets, sim, texts

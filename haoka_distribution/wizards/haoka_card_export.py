@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..tools.card_xlsx import build_cards_xlsx
+from ..tools.groups import MANAGER_GROUP
 
 
 class HaokaCardExport(models.TransientModel):
@@ -31,7 +32,7 @@ class HaokaCardExport(models.TransientModel):
             raise UserError(self.env._("This export belongs to another user."))
         cards = self._haoka_cards()
         cards.check_access("read")
-        with_secrets = self.env.user.has_group("haoka_distribution.group_haoka_manager")
+        with_secrets = self.env.user.has_group(MANAGER_GROUP)
         content = build_cards_xlsx(self.env, cards.ids, with_secrets)
         name = "号卡导出-%s.xlsx" % fields.Date.context_today(self).isoformat()
         return content, name

@@ -28,6 +28,7 @@ class HaokaCommissionSimulation(models.TransientModel):
     def _rows(self):
         """(distributor, tier, level, trigger, rule, amount) for the quotation or the plan."""
         Rule = self.env["haoka.commission.rule"].sudo()
+        Line = self.env["haoka.commission.line"]
         rules = Rule.search([("company_id", "=", self.env.company.id)])
         day = fields.Date.context_today(self)
         if self.order_id:
@@ -46,7 +47,7 @@ class HaokaCommissionSimulation(models.TransientModel):
                 best = Rule._best_rules(product, partner, partner.haoka_distributor_level, tier, day,
                                         self.env.company, rules)
                 for trigger, rule in best.items():
-                    amount = rule.amount * quantity if rule.amount_type == "fixed" else base * rule.amount / 100
+                    amount = Line._rule_amount(rule, quantity, base)
                     rows.append({"distributor_id": partner.id, "tier": tier, "trigger": trigger, "rule_id": rule.id,
                                  "product_id": product.id, "amount": amount,
                                  "payable": partner._haoka_earns_commission()})
