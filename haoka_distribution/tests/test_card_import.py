@@ -4,6 +4,7 @@ import base64
 import csv
 import datetime
 import io
+import re
 import zipfile
 from unittest.mock import patch
 
@@ -14,7 +15,7 @@ from odoo.exceptions import UserError
 from odoo.tests import Form
 
 from ..models import stock_bulk
-from ..tools import sim
+from ..tools import card_rows, sim
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, activate_chinese, make_iccid
 
@@ -329,6 +330,40 @@ class TestCardImport(HaokaCase):
         _wizard, result = self.run_import(xlsx_bytes(rows))
         self.assertEqual(result["imported"], 1, result["error_lines"])
         self.assertEqual(self.sim_lots([make_iccid("898600", 1560)]).product_id, self.product_b)
+
+    def test_every_row_reason_is_worded_in_the_users_language(self):
+        """The row checker returns reason codes; the wizard words each one, in Chinese for a Chinese user,
+        with its placeholders filled (row, plan, carrier, segment)."""
+        activate_chinese(self.env)
+        Import = self.env["haoka.card.import"]
+        codes = card_rows.ERROR_CODES | card_rows.WARNING_CODES
+        english, chinese = Import._row_reasons(), Import.with_context(lang="zh_CN")._row_reasons()
+        self.assertEqual(set(english), codes)
+        self.assertEqual(set(chinese), codes)
+        placeholders = re.compile(r"%\((\w+)\)s")
+        for code in codes:
+            with self.subTest(code=code):
+                self.assertRegex(chinese[code], "[\u4e00-\u9fff]")
+                self.assertNotEqual(chinese[code], english[code])
+                self.assertEqual(sorted(placeholders.findall(chinese[code])),
+                                 sorted(placeholders.findall(english[code])))
+        rows = [["ICCID", "号码", "套餐", "运营商", "有效期"],
+                [make_iccid("898600", 1570), "13000001570", "Test Plan 29", "中国移动", FUTURE],
+                [make_iccid("898600", 1570), "13800001571", "Test Plan 29", "联通", FUTURE]]
+        wizard = Import.with_context(lang="zh_CN").create(
+            {"file": base64.b64encode(xlsx_bytes(rows)), "filename": "cards.xlsx", "mode": "valid_only"}
+        )
+        result = wizard.action_import()
+        self.assertEqual(result["imported"], 1)
+        self.assertEqual(result["warning_lines"], [
+            (2, "B (号码)", "13000001570", chinese[card_rows.MSISDN_SEGMENT_FLAGGED] % {
+                "segment": "130", "carrier": self.cmcc.with_context(lang="zh_CN").name}),
+        ])
+        self.assertEqual(result["error_lines"], [
+            (3, "D (运营商)", "联通", chinese[card_rows.CARRIER_MISMATCH] % {
+                "plan": "Test Plan 29", "carrier": self.cmcc.with_context(lang="zh_CN").name}),
+            (3, "A (ICCID)", make_iccid("898600", 1570), chinese[card_rows.ICCID_DUPLICATE] % {"row": 2}),
+        ])
 
     def test_atomic_when_writing_fails_midway(self):
         """A failure after some chunks were written leaves nothing: in the one-pass import (cards checked and

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import secrets, sim, spreadsheet
+from ..tools import card_rows, secrets, sim, spreadsheet
 
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
@@ -38,6 +38,19 @@ def column_label(index, header):
     letter = get_column_letter(index + 1)
     header = spreadsheet.cell_text(header)
     return "%s (%s)" % (letter, header) if header else letter
+
+
+class _PlanFacts(dict):
+    """``{plan: facts}`` for the row checker: a plan's facts are read from the database the first time a row
+    names it."""
+
+    def __init__(self, read):
+        super().__init__()
+        self._read = read
+
+    def __missing__(self, plan):
+        facts = self[plan] = self._read(plan)
+        return facts
 
 
 class _RowsToReport(Exception):
@@ -308,7 +321,7 @@ class HaokaCardImport(models.TransientModel):
             "imported": 0,
             "updated": 0,
             "picking_ids": [],
-            "footer_rows": context["footers"],
+            "footer_rows": context["checker"].footers,
             "preview": records[:PREVIEW_ROWS],
             "written": False,
         }
@@ -366,222 +379,126 @@ class HaokaCardImport(models.TransientModel):
         return header_index, mapping
 
     def _row_context(self, rows, header_index, mapping):
-        """What checking the rows needs, read once: column labels, plans, today; and the counters the check
-        fills (warnings, footer rows)."""
+        """What checking the rows needs, read once: column labels and the row checker (the plans by name,
+        what each plan imposes read the first time a row names it, today); and the warnings the check
+        fills."""
         header_row = rows[header_index]
+        column_of = {target: index for index, target in mapping.items()}
         return {
             "headers": {
                 index: column_label(index, header_row[index] if index < len(header_row) else None)
                 for index in mapping
             },
-            "column_of": {target: index for index, target in mapping.items()},
-            "plans": self.env["product.template"]._haoka_plan_lookup(),
-            "plan_by_cell": {},
-            "plan_facts": {},
-            "today": fields.Date.context_today(self),
+            "column_of": column_of,
+            "checker": card_rows.CardRowChecker(
+                column_of,
+                self.env["product.template"]._haoka_plan_lookup(),
+                _PlanFacts(self._plan_facts),
+                default_plan=self.plan_id,
+                today=fields.Date.context_today(self),
+            ),
             "warning_lines": [],
-            "footers": 0,
         }
 
-    def _data_rows(self, rows, header_index, context):
-        """``(row number, row)`` of the rows below the header that hold a card: blank rows are skipped, a
-        total/footer row is counted and skipped."""
-        context["footers"] = 0
-        for row_index in range(header_index + 1, len(rows)):
-            row = rows[row_index]
-            if all(spreadsheet.is_blank(v) for v in row):
-                continue
-            if spreadsheet.is_footer(row):
-                context["footers"] += 1
-                continue
-            yield row_index + 1, row
-
-    def _row_plan(self, row, context):
-        """The plan a row names (False when unknown) or the default plan; and the raw cell."""
-        index = context["column_of"].get("plan")
-        raw_plan = row[index] if index is not None and index < len(row) else None
-        if spreadsheet.is_blank(raw_plan):
-            return self.plan_id, raw_plan
-        plan = context["plan_by_cell"].get(raw_plan)
-        if plan is None:
-            plan = context["plan_by_cell"][raw_plan] = context["plans"].get(
-                spreadsheet.header_key(raw_plan), self.env["product.template"]
-            )
-        return plan, raw_plan
-
-    def _plan_facts(self, plan, context):
-        """What checking a row of ``plan`` reads from it, read once per plan."""
-        facts = context["plan_facts"].get(plan)
-        if facts is None:
-            carrier = plan.haoka_carrier_id
-            facts = context["plan_facts"][plan] = {
-                "name": plan.name,
-                "carrier": carrier.name,
-                # its code, its aliases and its name in every language (China Mobile, 中国移动, 移动, CMCC)
-                "carrier_names": carrier._haoka_match_keys().get(carrier, set()),
-                "policy": carrier.iccid_check_policy,
-                "prefixes": tuple(sim.parse_prefixes(carrier.iccid_prefixes)),
-                "segments": carrier._segment_set() if carrier.number_segments else None,
-                "expiration_time": plan.expiration_time,
-                "product": plan.product_variant_id,
-            }
-        return facts
+    def _plan_facts(self, plan):
+        """What checking a row of ``plan`` reads from it (:func:`card_rows.plan_facts`)."""
+        carrier = plan.haoka_carrier_id
+        return card_rows.plan_facts(
+            plan.name,
+            carrier.name,
+            # its code, its aliases and its name in every language (China Mobile, 中国移动, 移动, CMCC)
+            carrier_names=carrier._haoka_match_keys().get(carrier, set()),
+            policy=carrier.iccid_check_policy,
+            prefixes=sim.parse_prefixes(carrier.iccid_prefixes),
+            segments=carrier._segment_set() if carrier.number_segments else None,
+            expiration_time=plan.expiration_time,
+            product=plan.product_variant_id,
+        )
 
     def _plan_counts(self, rows, header_index, context):
         """``{product: number of rows}`` when every row holding a card names a known plan (or the default
         plan applies), else None. Reads what checking the rows of each plan needs, so that the check itself
         does not use the database."""
+        checker = context["checker"]
         counts = defaultdict(int)
-        for _row_no, row in self._data_rows(rows, header_index, context):
-            plan, _raw = self._row_plan(row, context)
-            if not plan:
+        for _row_no, row in checker.data_rows(rows, header_index):
+            plan, _raw = checker.row_plan(row)
+            if plan is None:
                 return None
-            counts[self._plan_facts(plan, context)["product"]] += 1
+            counts[checker.facts[plan]["product"]] += 1
         return counts
 
     def _iter_checked_rows(self, rows, header_index, context):
         """``(card dict, [])`` for each valid row holding a card, ``(None, errors)`` for an invalid one, where
-        an error is ``(row, column, value, reason)``; duplicates within the file are errors. Counts the
-        warnings of the valid rows (same form, a card imported but flagged) and the footer rows in
-        ``context``."""
-        _ = self.env._
-        headers, column_of, today = context["headers"], context["column_of"], context["today"]
-        warning_lines = context["warning_lines"] = []
+        an error is ``(row, column, value, reason)``; duplicates within the file are errors. Collects the
+        warnings of the valid rows (same form, a card imported but flagged) in ``context``; the checker
+        counts the footer rows."""
+        reasons = self._row_reasons()
         target_labels = dict(self.env["haoka.card.import.column"]._fields["target"]._description_selection(self.env))
-        seen_iccid, seen_msisdn = {}, {}
+        warning_lines = context["warning_lines"] = []
 
-        secret_checks = (
-            ("puk", lambda v: len(v) == 8 and v.isdigit(), _("A PUK has 8 digits.")),
-            ("pin", lambda v: 4 <= len(v) <= 8 and v.isdigit(), _("A PIN has 4 to 8 digits.")),
-        )
+        def lines(issues):
+            return self._issue_lines(issues, context, reasons, target_labels)
 
-        def cell(row, target):
-            index = column_of.get(target)
-            return row[index] if index is not None and index < len(row) else None
-
-        for row_no, row in self._data_rows(rows, header_index, context):
-            row_errors, row_warnings = [], []
-
-            def error(target, value, reason, row_no=row_no, lines=row_errors):
-                column = headers.get(column_of.get(target)) or target_labels.get(target, target)
-                text = spreadsheet.cell_text(value)
-                if target in SECRET_TARGETS:
-                    text = secrets.mask(text)
-                lines.append((row_no, column, text, reason))
-
-            def warning(target, value, reason, row_no=row_no, lines=row_warnings):
-                error(target, value, reason, row_no=row_no, lines=lines)
-
-            raw_iccid = cell(row, "iccid")
-            iccid = None
-            if spreadsheet.is_blank(raw_iccid):
-                error("iccid", raw_iccid, _("The ICCID is empty."))
-            elif spreadsheet.iccid_lost_digits(raw_iccid):
-                error("iccid", raw_iccid, _(
-                    "The ICCID arrived as a number, so Excel has cut it to 15 significant digits: format the "
-                    "ICCID column as text and export the file again."
-                ))
-            else:
-                iccid = sim.normalize_iccid(spreadsheet.cell_text(raw_iccid))
-                if not sim.iccid_format_ok(iccid):
-                    error("iccid", raw_iccid, _(
-                        "Not a valid ICCID: it must start with 89 and have 19 to 22 digits or letters A-F."
-                    ))
-                    iccid = None
-
-            plan, raw_plan = self._row_plan(row, context)
-            facts = self._plan_facts(plan, context) if plan else None
-            if not plan and not spreadsheet.is_blank(raw_plan):
-                error("plan", raw_plan, _("Unknown plan: no SIM plan has this name or reference."))
-            elif not plan:
-                error("plan", raw_plan, _("No plan: the row names none and no default plan is chosen."))
-
-            raw_carrier = cell(row, "carrier")
-            if plan and not spreadsheet.is_blank(raw_carrier):
-                text = spreadsheet.header_key(raw_carrier)
-                if text not in facts["carrier_names"]:
-                    error("carrier", raw_carrier, _(
-                        "The carrier does not match plan %(plan)s (%(carrier)s).",
-                        plan=facts["name"], carrier=facts["carrier"],
-                    ))
-
-            if iccid and plan and facts["policy"] != "off" and sim.iccid_luhn_status(iccid) == "failed":
-                if facts["policy"] == "strict":
-                    error("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong."))
-                else:
-                    warning("iccid", raw_iccid, _("The ICCID check digit (Luhn) is wrong: imported and flagged."))
-            if iccid and plan and facts["prefixes"] and not iccid.startswith(facts["prefixes"]):
-                warning("iccid", raw_iccid, _(
-                    "The ICCID prefix is not one of %(carrier)s's (%(prefixes)s): imported and flagged.",
-                    carrier=facts["carrier"], prefixes=", ".join(facts["prefixes"]),
-                ))
-
-            raw_msisdn = cell(row, "msisdn")
-            msisdn = None
-            if not spreadsheet.is_blank(raw_msisdn):
-                msisdn = sim.normalize_msisdn(spreadsheet.cell_text(raw_msisdn))
-                if not sim.msisdn_format_ok(msisdn):
-                    error("msisdn", raw_msisdn, _("Not a valid mobile number: 11 digits starting with 13 to 19."))
-                    msisdn = None
-                elif plan and facts["segments"] is not None and msisdn[:3] not in facts["segments"]:
-                    warning("msisdn", raw_msisdn, _(
-                        "The number segment %(segment)s is not one of %(carrier)s's: imported and flagged.",
-                        segment=msisdn[:3], carrier=facts["carrier"],
-                    ))
-
-            secrets_ = {}
-            for target, pattern_ok, reason in secret_checks:
-                raw = cell(row, target)
-                value = sim.normalize_code(spreadsheet.cell_text(raw)) if not spreadsheet.is_blank(raw) else None
-                if value and not pattern_ok(value):
-                    error(target, raw, reason)
-                    value = None
-                secrets_[target] = value
-
-            raw_expiry = cell(row, "expiry")
-            expiry = None
-            if not spreadsheet.is_blank(raw_expiry):
-                expiry = spreadsheet.parse_date(raw_expiry)
-                if not expiry:
-                    error("expiry", raw_expiry, _(
-                        "Unreadable date: use 2027-12-31, 2027/12/31, 20271231 or 2027年12月31日."
-                    ))
-                elif expiry < today:
-                    error("expiry", raw_expiry, _("The expiry date is in the past."))
-                    expiry = None
-            elif plan and facts["expiration_time"]:
-                expiry = today + datetime.timedelta(days=facts["expiration_time"])
-            elif plan:
-                error("expiry", raw_expiry, _("No expiry date, and plan %(plan)s has no default validity.",
-                                              plan=facts["name"]))
-
-            if iccid:
-                if iccid in seen_iccid:
-                    error("iccid", raw_iccid, _("Duplicate ICCID: also on row %(row)s of the file.",
-                                                row=seen_iccid[iccid]))
-                else:
-                    seen_iccid[iccid] = row_no
-            if msisdn:
-                if msisdn in seen_msisdn:
-                    error("msisdn", raw_msisdn, _("Duplicate number: also on row %(row)s of the file.",
-                                                  row=seen_msisdn[msisdn]))
-                else:
-                    seen_msisdn[msisdn] = row_no
-
-            if row_errors:
-                yield None, row_errors
+        for record, errors, warnings in context["checker"].check_rows(rows, header_index):
+            if errors:
+                yield None, lines(errors)
                 continue
-            warning_lines.extend(row_warnings)
-            yield {
-                "row": row_no,
-                "iccid": iccid,
-                "msisdn": msisdn,
-                "puk": secrets_["puk"],
-                "pin": secrets_["pin"],
-                "plan": plan,
-                "product": facts["product"],
-                "expiration_date": datetime.datetime.combine(expiry, datetime.time()),
-            }, []
+            if warnings:
+                warning_lines.extend(lines(warnings))
+            yield record, []
+
+    @api.model
+    def _issue_lines(self, issues, context, reasons, target_labels):
+        """``(row, column, value, reason)`` of each :class:`card_rows.Issue`: the column as Excel names it and
+        by its header, PUK/PIN masked, the reason in the user's language."""
+        headers, column_of = context["headers"], context["column_of"]
+        result = []
+        for row, target, value, code, params in issues:
+            column = headers.get(column_of.get(target)) or target_labels.get(target, target)
+            text = spreadsheet.cell_text(value)
+            if target in SECRET_TARGETS:
+                text = secrets.mask(text)
+            reason = reasons[code] % params if params else reasons[code]
+            result.append((row, column, text, reason))
+        return result
+
+    @api.model
+    def _row_reasons(self):
+        """The wording of each reason code of :mod:`card_rows` in the user's language, placeholders
+        unfilled."""
+        _ = self.env._
+        return {
+            card_rows.ICCID_EMPTY: _("The ICCID is empty."),
+            card_rows.ICCID_CUT_BY_EXCEL: _(
+                "The ICCID arrived as a number, so Excel has cut it to 15 significant digits: format the "
+                "ICCID column as text and export the file again."
+            ),
+            card_rows.ICCID_INVALID: _(
+                "Not a valid ICCID: it must start with 89 and have 19 to 22 digits or letters A-F."
+            ),
+            card_rows.ICCID_LUHN: _("The ICCID check digit (Luhn) is wrong."),
+            card_rows.ICCID_LUHN_FLAGGED: _("The ICCID check digit (Luhn) is wrong: imported and flagged."),
+            card_rows.ICCID_PREFIX_FLAGGED: _(
+                "The ICCID prefix is not one of %(carrier)s's (%(prefixes)s): imported and flagged."
+            ),
+            card_rows.ICCID_DUPLICATE: _("Duplicate ICCID: also on row %(row)s of the file."),
+            card_rows.PLAN_UNKNOWN: _("Unknown plan: no SIM plan has this name or reference."),
+            card_rows.PLAN_MISSING: _("No plan: the row names none and no default plan is chosen."),
+            card_rows.CARRIER_MISMATCH: _("The carrier does not match plan %(plan)s (%(carrier)s)."),
+            card_rows.MSISDN_INVALID: _("Not a valid mobile number: 11 digits starting with 13 to 19."),
+            card_rows.MSISDN_SEGMENT_FLAGGED: _(
+                "The number segment %(segment)s is not one of %(carrier)s's: imported and flagged."
+            ),
+            card_rows.MSISDN_DUPLICATE: _("Duplicate number: also on row %(row)s of the file."),
+            card_rows.PUK_INVALID: _("A PUK has 8 digits."),
+            card_rows.PIN_INVALID: _("A PIN has 4 to 8 digits."),
+            card_rows.EXPIRY_UNREADABLE: _(
+                "Unreadable date: use 2027-12-31, 2027/12/31, 20271231 or 2027年12月31日."
+            ),
+            card_rows.EXPIRY_PAST: _("The expiry date is in the past."),
+            card_rows.EXPIRY_MISSING: _("No expiry date, and plan %(plan)s has no default validity."),
+        }
 
     def _check_against_database(self, records, context):
         """Cards already in the database: an error naming the existing card, or (update mode) an update."""
