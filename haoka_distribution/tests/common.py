@@ -155,6 +155,15 @@ class HaokaCase(TransactionCase):
     def days(n):
         return fields.Datetime.now() + timedelta(days=n)
 
+    def invoice_and_pay(self, order):
+        """Invoice ``order``, post the invoice and pay it in full; returns the invoice."""
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({}).action_create_payments()
+        return invoice
+
     def assertNoRowsLeft(self, before):
         """Every table has as many committed rows as in ``before`` (from :func:`committed_row_counts`)."""
         after = committed_row_counts(self.env.registry)

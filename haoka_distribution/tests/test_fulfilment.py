@@ -45,14 +45,6 @@ class TestFulfilment(HaokaCase):
             line.tracking_ref = ref
         wizard.action_ship()
 
-    def invoice_and_pay(self, order):
-        invoice = order._create_invoices()
-        invoice.action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({}).action_create_payments()
-        return invoice
-
     def test_whole_flow_with_partial_refund(self):
         order = self.confirmed_order(qty=3, cards=self.premium)
         self.assertEqual(order.haoka_fulfilment_state, "to_ship")

@@ -13,6 +13,17 @@ from odoo.tests.common import TransactionCase
 from .common import CommissionCase, committed_row_counts, make_iccid, separate_env
 
 
+def race_records(env, tag):
+    """The distributor, customer, product, one-line order and rule of a race test, named with ``tag``."""
+    agent = env["res.partner"].create({"name": "Race agent " + tag, "haoka_is_distributor": True})
+    customer = env["res.partner"].create({"name": "Race customer " + tag})
+    product = env["product.product"].create({"name": "Race product " + tag, "type": "service"})
+    order = env["sale.order"].create({"partner_id": customer.id, "order_line": [
+        fields.Command.create({"product_id": product.id})]})
+    rule = env["haoka.commission.rule"].create({"name": "Race " + tag, "amount": 1, "tier": 0})
+    return agent, customer, product, order, rule
+
+
 class SettlementCase(CommissionCase):
     def shipped_and_received(self, qty=2):
         order = self.order(qty=qty)
@@ -105,12 +116,7 @@ class TestSettlement(SettlementCase):
         tag = uuid.uuid4().hex[:8]
         rows_before = committed_row_counts(registry)
         with separate_env(registry, self.env.uid) as env:
-            agent = env["res.partner"].create({"name": "Race agent " + tag, "haoka_is_distributor": True})
-            customer = env["res.partner"].create({"name": "Race customer " + tag})
-            product = env["product.product"].create({"name": "Race product " + tag, "type": "service"})
-            order = env["sale.order"].create({"partner_id": customer.id, "order_line": [
-                fields.Command.create({"product_id": product.id})]})
-            rule = env["haoka.commission.rule"].create({"name": "Race " + tag, "amount": 1, "tier": 0})
+            agent, customer, product, order, rule = race_records(env, tag)
             lines = env["haoka.commission.line"].create([{
                 "order_id": order.id, "order_line_id": order.order_line.id, "distributor_id": agent.id,
                 "tier": 0, "rule_id": rule.id, "trigger": trigger, "amount": 10, "quantity": 1,
@@ -273,12 +279,7 @@ class TestSettlementRace(TransactionCase):
             cr.execute("SELECT (SELECT coalesce(max(id), 0) FROM mail_message), "
                        "(SELECT coalesce(max(id), 0) FROM mail_followers)")
             last_message, last_follower = cr.fetchone()
-            agent = env["res.partner"].create({"name": "Race agent " + tag, "haoka_is_distributor": True})
-            customer = env["res.partner"].create({"name": "Race customer " + tag})
-            product = env["product.product"].create({"name": "Race product " + tag, "type": "service"})
-            order = env["sale.order"].create({"partner_id": customer.id, "order_line": [
-                fields.Command.create({"product_id": product.id})]})
-            rule = env["haoka.commission.rule"].create({"name": "Race " + tag, "amount": 1, "tier": 0})
+            agent, customer, product, order, rule = race_records(env, tag)
             line = env["haoka.commission.line"].create({
                 "order_id": order.id, "order_line_id": order.order_line.id, "distributor_id": agent.id,
                 "tier": 0, "rule_id": rule.id, "trigger": "confirmed", "amount": 10, "quantity": 1,

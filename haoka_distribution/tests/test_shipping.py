@@ -140,14 +140,6 @@ class TestRefundedOrderInvoicing(ShippingCase):
     """After 退款 (return, credit note, refund payment) nothing is left to invoice and the order's header does
     not offer 创建发票."""
 
-    def invoice_and_pay(self, order):
-        invoice = order._create_invoices()
-        invoice.action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({}).action_create_payments()
-        return invoice
-
     def header_button_shown(self, order, button_id):
         """Whether the sale order form shows its header button ``button_id`` for ``order``, by evaluating
         the button's ``invisible`` expression of the form as the web client gets it."""
