@@ -26,6 +26,7 @@
         # wizards before the views whose buttons open their actions
         "wizards/haoka_card_import_views.xml",
         "wizards/haoka_card_transfer_views.xml",
+        "wizards/haoka_card_void_views.xml",
         "wizards/haoka_card_carrier_event_views.xml",
         "wizards/haoka_ship_wizard_views.xml",
         "wizards/haoka_refund_wizard_views.xml",
