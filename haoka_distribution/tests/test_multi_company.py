@@ -159,6 +159,19 @@ class TestSettingsPerCompany(MultiCompanyCase):
                 [("id", "in", cards.ids), ("expiring_soon", "=", False)])
             self.assertEqual(not_found, cards - expected, company.name)
 
+    def test_the_daily_job_warns_with_the_days_of_the_plan_company(self):
+        """The expiry job, run for the whole database, raises an activity for a plan of company B whose card
+        expires within B's warning days (60), not within the current company's (30)."""
+        self.company_b.haoka_expiry_warning_days = 60
+        plan_b = make_sim_plan(self.env, "Plan of B", company_id=self.company_b.id)
+        self.create_card(43, product=plan_b.product_variant_id, expiration_date=self.days(50),
+                         company_id=self.company_b.id)
+        self.env["stock.lot"]._cron_haoka_card_expiry()
+        activity = self.env["mail.activity"].search([("res_model", "=", "product.template"),
+                                                     ("res_id", "=", plan_b.id)])
+        self.assertEqual(len(activity), 1)
+        self.assertIn("expire within 60 days", activity.note)
+
     def test_update_gives_the_database_settings_to_every_company(self):
         Param = self.env["ir.config_parameter"]
         for key, value in (("hold_minutes", "45"), ("auto_receipt_days", "10"), ("activation_days", "0"),
