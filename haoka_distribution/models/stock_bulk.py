@@ -63,6 +63,15 @@ REPLACED_METHODS = {
     "stock.quant": ("create", "_update_available_quantity"),
     "stock.move": ("_check_quantity", "_get_in_move_lines", "_get_out_move_lines"),
 }
+#: the methods a bulk reservation of chosen cards (:meth:`HaokaStockBulk._reserve_chosen_cards`) replaces: the
+#: quants are reserved by one statement, the move lines created by the ORM with Odoo's own values
+RESERVATION_METHODS = {
+    "stock.move": ("_action_assign", "_update_reserved_quantity"),
+    "stock.quant": ("_update_reserved_quantity", "_update_available_quantity"),
+}
+#: context key under which the quants of the given lot ids are already reserved (move lines created after a bulk
+#: reservation)
+RESERVED_LOTS = "haoka_reserved_lot_ids"
 #: the models whose rows the fast path writes itself: every stored field must be one it knows
 WRITTEN_MODELS = ("stock.lot", "stock.move.line", "stock.quant")
 #: the modules whose overrides of REPLACED_METHODS and stored fields of WRITTEN_MODELS the fast path reproduces
@@ -99,12 +108,13 @@ class HaokaStockBulk(models.AbstractModel):
     # ------------------------------------------------------------------ fast or standard path
 
     @api.model
-    def _fast_path_blockers(self, products=(), known=None):
+    def _fast_path_blockers(self, products=(), known=None, replaced=None):
         """Why the fast path would not do what Odoo's standard path does, as a list of reasons (empty: it
-        would). ``known``: the modules whose overrides and fields it reproduces (default ``KNOWN_MODULES``)."""
+        would). ``known``: the modules whose overrides and fields it reproduces (default ``KNOWN_MODULES``);
+        ``replaced``: the methods it replaces (default ``REPLACED_METHODS``)."""
         known = KNOWN_MODULES if known is None else known
         reasons = []
-        for model, methods in REPLACED_METHODS.items():
+        for model, methods in (REPLACED_METHODS if replaced is None else replaced).items():
             for method in methods:
                 for module in self._overriding_modules(model, method):
                     if module not in known:
@@ -129,9 +139,9 @@ class HaokaStockBulk(models.AbstractModel):
         return modules
 
     @api.model
-    def _use_fast_path(self, products=()):
+    def _use_fast_path(self, products=(), replaced=None):
         """Whether bulk work on ``products`` may take the fast path; when not, the log says why."""
-        reasons = self._fast_path_blockers(products)
+        reasons = self._fast_path_blockers(products, replaced=replaced)
         if reasons:
             _logger.info("SIM cards go through Odoo's standard stock path: %s", "; ".join(reasons))
         return not reasons
@@ -370,6 +380,93 @@ class HaokaStockBulk(models.AbstractModel):
                 picking._haoka_validate()
             pickings |= picking
         return pickings
+
+    # ------------------------------------------------------------------ reservation of chosen cards
+
+    @api.model
+    def _reserve_chosen_cards(self, moves):
+        """Reserve on each of ``moves`` exactly the cards its sale line chose (选号), as Odoo's ``lot_ids`` on
+        the move would, at once: the cards' quants reserved by one statement, the move lines created by the
+        ORM in one call with Odoo's own values (``_add_serial_move_line_to_vals_list``), the move assigned.
+        Odoo reserves a serial with three quant searches and a quant write per card (then ``lot_ids`` undoes
+        that reservation to take the chosen cards). Returns the moves so reserved; the others (no chosen
+        cards, cards not all free in the move's location, a chained or picked move, code outside the
+        allow-list) are left to Odoo's ``_action_assign``."""
+        chosen = self._chosen_cards_by_move(moves)
+        reserved = self.env["stock.move"]
+        if not chosen or not self._use_fast_path(moves.product_id, replaced=RESERVATION_METHODS):
+            return reserved
+        for move, lots in chosen.items():
+            quant_ids = self._free_quants_of(move, lots)
+            if quant_ids is not None:
+                self._create_reserved_lines(move, quant_ids)
+                reserved |= move
+        return reserved
+
+    @api.model
+    def _chosen_cards_by_move(self, moves):
+        """``{move: chosen lots}`` of the moves a bulk reservation applies to: a sale line's first open move
+        out of stock, of SIM cards tracked by serial, nothing reserved yet, for exactly its chosen cards."""
+        result = {}
+        for move in moves:
+            lots = move.sale_line_id.sudo().haoka_lot_ids
+            if (
+                lots and move.product_id.is_sim_card and move.product_id.tracking == "serial"
+                and move.state in ("confirmed", "waiting", "partially_available") and not move.picked
+                and not move.move_orig_ids and move.procure_method == "make_to_stock" and not move.move_line_ids
+                and move.product_uom == move.product_id.uom_id and move.product_uom_qty == len(lots)
+                and not move._should_bypass_reservation() and move.location_id.usage == "internal"
+                and move == move.sale_line_id.move_ids.filtered(
+                    lambda m: m.state not in ("done", "cancel") and m.location_id.usage == "internal"
+                )[:1]
+            ):
+                result[move] = lots.with_env(self.env)
+        return result
+
+    @api.model
+    def _free_quants_of(self, move, lots):
+        """The ids of the quants holding ``lots`` free (one card each, unreserved, no package nor owner) in the
+        move's source location, locked, in the order of the lots; None when a card is not so (then Odoo's own
+        reservation decides). As Odoo's reservation with product_expiry, expired cards are not reserved."""
+        self.env.flush_all()
+        expiring = move.product_id.use_expiration_date
+        self.env.cr.execute(
+            """
+            SELECT q.id FROM stock_quant q
+              JOIN stock_location loc ON loc.id = q.location_id
+              JOIN stock_lot lot ON lot.id = q.lot_id
+             WHERE q.lot_id = ANY(%s) AND q.product_id = %s AND q.quantity = 1 AND q.reserved_quantity = 0
+               AND q.package_id IS NULL AND q.owner_id IS NULL AND loc.parent_path LIKE %s
+               AND (NOT %s OR q.expiration_date IS NULL OR q.expiration_date >= %s)
+          ORDER BY lot.name, lot.id
+               FOR NO KEY UPDATE OF q
+            """,
+            (lots.ids, move.product_id.id, move.location_id.parent_path + "%", expiring, move.date),
+        )
+        quant_ids = [row[0] for row in self.env.cr.fetchall()]
+        return quant_ids if len(quant_ids) == len(lots) else None
+
+    @api.model
+    def _create_reserved_lines(self, move, quant_ids):
+        """Reserve the quants ``quant_ids`` (one card each) for ``move``: one UPDATE, then a move line per card
+        created by the ORM (under ``RESERVED_LOTS``, so that creating them reserves nothing again); creating
+        the lines assigns the move."""
+        self.env.cr.execute(
+            """UPDATE stock_quant SET reserved_quantity = 1, write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                WHERE id = ANY(%s)""",
+            (self.env.uid, quant_ids),
+        )
+        Quant = self.env["stock.quant"]
+        Quant.invalidate_model(["reserved_quantity", "write_uid", "write_date"])
+        quants = Quant.browse(quant_ids)
+        vals_list = [vals for quant in quants for vals in move._add_serial_move_line_to_vals_list(quant, 1)]
+        self.env["stock.move.line"].with_context(**{RESERVED_LOTS: frozenset(quants.lot_id.ids)}).create(vals_list)
+
+    @api.model
+    def _is_reserved_in_bulk(self, lot, quantity):
+        """Whether reserving ``quantity`` of ``lot`` is already done by :meth:`_create_reserved_lines`."""
+        reserved = self.env.context.get(RESERVED_LOTS)
+        return bool(reserved and lot and quantity > 0 and lot.id in reserved)
 
     # ------------------------------------------------------------------ pickings and move lines
 
