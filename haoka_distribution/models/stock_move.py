@@ -15,7 +15,7 @@ class StockMove(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if vals.get("state") == "done" and self._haoka_is_bulk():
+        if vals.get("state") == "done" and self.env["haoka.stock.bulk"]._lines_written_done():
             # the lines were written done and picked: nothing to recompute for them
             self.env["haoka.stock.bulk"]._skip_line_recomputes(self.move_line_ids)
         return result

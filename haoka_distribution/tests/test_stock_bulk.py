@@ -143,9 +143,8 @@ class TestStandardPath(HaokaCase):
                                         if q.location_id.usage != "internal") + [(shelf.id, 1.0, 0.0)] * 2)
 
 
-class TestChosenCardsReservation(SaleCardsCase):
-    """Confirming an order reserves its chosen cards on the delivery at once (haoka.stock.bulk
-    ``_reserve_chosen_cards``), with the move lines and quants Odoo's own reservation gives them."""
+class ChosenCardsCase(SaleCardsCase):
+    """Orders of chosen cards, and what their delivery holds."""
 
     def chosen_order(self, count, serial, before_quotation=None):
         Lot = self.env["stock.lot"].with_context(haoka_manual_entry=True)
@@ -183,6 +182,12 @@ class TestChosenCardsReservation(SaleCardsCase):
             "cards": len(rank),
         }
 
+
+
+class TestChosenCardsReservation(ChosenCardsCase):
+    """Confirming an order reserves its chosen cards on the delivery at once (haoka.stock.bulk
+    ``_reserve_chosen_cards``), with the move lines and quants Odoo's own reservation gives them."""
+
     def test_chosen_cards_reserved_without_a_quant_search_per_card(self):
         order, cards = self.chosen_order(5, 8100)
         calls = []
@@ -216,3 +221,73 @@ class TestChosenCardsReservation(SaleCardsCase):
             order.action_confirm()
         self.assertEqual(calls, [])
         self.assertEqual(order.picking_ids.move_ids.lot_ids, cards)
+
+
+class TestBulkDelivery(ChosenCardsCase):
+    """Shipping validates the delivery with the cards' quants moved to the customer at once (haoka.stock.bulk
+    ``_deliver``), leaving what Odoo's own validation leaves."""
+
+    def shipped_picture(self, order):
+        """Every stored column of the delivered cards' quants and move lines (references to the order's own
+        records and cards compared by rank; ids, dates and authors left out, as in :meth:`picture`), the
+        moves, the delivery, the valuation layers and where the cards are."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        delivery = order.picking_ids
+        lots = delivery.move_ids.lot_ids.sorted("name")
+        rank = {lot: index for index, lot in enumerate(lots)}
+        skipped = {"id", "create_date", "write_date", "create_uid", "write_uid", "date", "expiration_date",
+                   "move_id", "picking_id", "reference", "lot_id", "lot_name", "in_date", "inventory_date",
+                   "removal_date"}
+
+        def rows(records):
+            columns = [name for name, field in records._fields.items()
+                       if field.store and field.column_type and name not in skipped]
+            return sorted(
+                (rank[record.lot_id], *(value.ids if hasattr(value, "ids") else value
+                                        for value in (record[name] for name in columns)))
+                for record in records
+            )
+
+        quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids)])
+        layers = self.env["stock.valuation.layer"].search([("stock_move_id", "in", delivery.move_ids.ids)])
+        return {
+            "quants": rows(quants),
+            "quant dates": sorted((rank[q.lot_id], bool(q.in_date), str(q.inventory_date)) for q in quants),
+            "lines": rows(delivery.move_line_ids),
+            "moves": [(m.state, m.quantity, m.picked) for m in delivery.move_ids],
+            "delivery": (delivery.state, len(delivery.move_line_ids)),
+            "layers": sorted((layer.quantity, layer.value, layer.remaining_qty, layer.unit_cost)
+                             for layer in layers),
+            "card locations": [lot.location_id.id for lot in lots],
+        }
+
+    def test_same_delivery_as_odoo_validates(self):
+        self.plan.standard_price = 4
+        standard, _cards = self.chosen_order(3, 8400)
+        fast, _cards = self.chosen_order(3, 9400)
+        courier = self.env.ref("haoka_distribution.courier_sf")
+        standard.action_confirm()
+        fast.action_confirm()
+        calls = []
+        with patch.object(stock_bulk, "KNOWN_MODULES", stock_bulk.KNOWN_MODULES - {"stock_account"}):
+            self.assertFalse(self.env["haoka.stock.bulk"]._use_fast_path(self.product))
+            standard._haoka_ship(courier, "SF-STANDARD")
+        with counting(type(self.env["haoka.stock.bulk"]), "_deliver_quants", calls):
+            fast._haoka_ship(courier, "SF-FAST")
+        self.assertEqual(calls, ["_deliver_quants"])
+        self.maxDiff = None
+        picture = self.shipped_picture(fast)
+        self.assertEqual(picture, self.shipped_picture(standard))
+        customers = self.env.ref("stock.stock_location_customers").id
+        self.assertEqual(picture["card locations"], [customers] * 3)
+        self.assertEqual(picture["layers"], [(-3.0, -12.0, 0.0, 4.0)])
+
+    def test_delivery_without_a_quant_search_per_card(self):
+        order, _cards = self.chosen_order(5, 8500)
+        order.action_confirm()
+        calls = []
+        with counting(type(self.env["stock.quant"]), "_gather", calls):
+            order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-COUNT")
+        self.assertEqual(calls, [])
+        self.assertEqual(order.picking_ids.state, "done")
