@@ -19,7 +19,7 @@ class Phases:
         self.figures = {}  # label -> [seconds, calls, statements]
         self.depth = {}
         self.order = []
-        self.threads = set()
+        self.parts = set()
         self._active = threading.local()
 
     def _add(self, label, seconds, statements):
@@ -28,7 +28,7 @@ class Phases:
         figure[1] += 1
         figure[2] += statements
 
-    def _timed(self, label, original):
+    def _timed(self, label, original, split=None):
         phases = self
 
         def wrapper(*args, **kwargs):
@@ -41,6 +41,13 @@ class Phases:
             finally:
                 setattr(phases._active, label, False)
                 phases._add(label, time.perf_counter() - start, sql_db.sql_counter - statements)
+                if split:
+                    part = "%s: %s" % (label, split(*args, **kwargs))
+                    phases._add(part, time.perf_counter() - start, 0)
+                    if part not in phases.depth:
+                        phases.depth[part] = phases.depth[label]
+                        phases.parts.add(part)
+                        phases.order.insert(phases.order.index(label) + 1, part)
             if isinstance(result, types.GeneratorType):
                 return phases._timed_generator(label, result)
             return result
@@ -61,13 +68,14 @@ class Phases:
 
     @contextlib.contextmanager
     def watch(self, spec):
-        """``spec``: ``(label, class, method name, depth)`` tuples, a depth of 1 or more marking a phase run
-        inside the one above it; ``thread`` as depth marks a phase of another thread."""
+        """``spec``: ``(label, class, method name, depth[, split])`` tuples, a depth of 1 or more marking a
+        phase run inside the one above it; ``thread`` as depth marks a phase of another thread. ``split``, a
+        function of the call's arguments, names a part of the phase to time apart (e.g. the table written)."""
         originals = []
-        for label, cls, name, depth in spec:
+        for label, cls, name, depth, *split in spec:
             original = cls.__dict__.get(name)
             originals.append((cls, name, original))
-            setattr(cls, name, self._timed(label, getattr(cls, name)))
+            setattr(cls, name, self._timed(label, getattr(cls, name), *split))
             self.order.append(label)
             self.depth[label] = depth
         try:
@@ -90,7 +98,7 @@ class Phases:
             depth = self.depth[label]
             if depth == 0:
                 top += seconds
-            indent = "    " + "  " * (depth if depth != "thread" else 0)
+            indent = "    " + "  " * (depth if depth != "thread" else 0) + ("  " if label in self.parts else "")
             lines.append("%s%-44s %6.2f s %4.0f %%  %6d calls %7d SQL%s" % (
                 indent, label, seconds, 100 * seconds / total if total else 0, calls, sql,
                 "  (helper thread, overlaps)" if depth == "thread" else ""))
