@@ -7,6 +7,7 @@ consumed (e.g. the rows of a file checked chunk by chunk). Phases run by another
 writer) overlap the caller's and are printed apart."""
 
 import contextlib
+import inspect
 import threading
 import time
 import types
@@ -75,7 +76,9 @@ class Phases:
         for label, cls, name, depth, *split in spec:
             original = cls.__dict__.get(name)
             originals.append((cls, name, original))
-            setattr(cls, name, self._timed(label, getattr(cls, name), *split))
+            timed = self._timed(label, getattr(cls, name), *split)
+            static = isinstance(inspect.getattr_static(cls, name), staticmethod)
+            setattr(cls, name, staticmethod(timed) if static else timed)
             self.order.append(label)
             self.depth[label] = depth
         try:
