@@ -30,4 +30,5 @@ from . import (
     stock_move,
     stock_move_line,
     stock_picking,
+    stock_quant,
 )
