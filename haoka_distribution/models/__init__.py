@@ -42,4 +42,5 @@ from . import (
     payment_transaction,
     res_company_wallet,
     res_partner_wallet,
+    sale_order_wallet,
 )

@@ -1,5 +1,7 @@
 from odoo import models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from ..tools.groups import FINANCE_GROUP, MANAGER_GROUP
 
 
 class AccountMove(models.Model):
@@ -13,6 +15,15 @@ class AccountMove(models.Model):
             raise UserError(self.env._("%(partner)s is not a distributor: invoice %(invoice)s cannot be paid from a "
                                        "wallet.", partner=partner.display_name, invoice=self.display_name))
         return partner
+
+    def action_haoka_pay_from_wallet(self):
+        """Button: pay the invoice from its distributor's balances (预存款 first, then 佣金余额)."""
+        user = self.env.user
+        if not (self.env.su or user.has_group(FINANCE_GROUP) or user.has_group(MANAGER_GROUP)):
+            raise AccessError(self.env._("Only SIM finance (号卡财务) and managers pay invoices from wallets."))
+        for invoice in self:
+            invoice.sudo()._haoka_pay_from_wallet()
+        return True
 
     def _haoka_pay_from_wallet(self, wallet_types=None, partner=None):
         """Pay this posted customer invoice's amount due from ``partner``'s balances (default: the invoice's

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -204,10 +206,26 @@ class HaokaWalletTransaction(models.Model):
     def _cron_haoka_wallet_check(self):
         """Daily: journal items on wallet accounts that no movement explains (posted by hand), and movements
         whose entry is no longer posted, reported to 号卡财务 as an activity on the wallet type."""
+        by_journal = {}
         for wallet_type in self.env["haoka.wallet.type"].sudo().search([]):
-            problems = self._haoka_check_wallet_type(wallet_type)
-            if problems:
-                wallet_type._haoka_report_problems(problems)
+            by_journal.setdefault(wallet_type.journal_id, []).extend(self._haoka_check_wallet_type(wallet_type))
+        for journal, problems in by_journal.items():
+            self._haoka_report_problems(journal, problems)
+
+    @api.model
+    def _haoka_report_problems(self, journal, problems):
+        """An activity on the wallet journal for each 号卡财务 user of its company, listing ``problems``; the
+        open report of the previous check is replaced (none when nothing is wrong)."""
+        activity_type = self.env.ref("haoka_distribution.mail_activity_type_wallet_check")
+        journal.activity_ids.filtered(lambda a: a.activity_type_id == activity_type).unlink()
+        if not problems:
+            return
+        summary = self.env._("Wallet check: %(count)s problem(s)", count=len(problems))
+        users = self.env.ref(FINANCE_GROUP).users.filtered(
+            lambda user: journal.company_id in user.company_ids and not user.share)
+        for user in users:
+            journal.activity_schedule(activity_type_id=activity_type.id, summary=summary, user_id=user.id,
+                                      note=Markup("<br/>").join(problems))
 
     @api.model
     def _haoka_check_wallet_type(self, wallet_type):

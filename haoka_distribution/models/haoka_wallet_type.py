@@ -1,8 +1,4 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
-
-from ..tools.groups import FINANCE_GROUP
 
 #: the wallet types every company with a chart of accounts gets: code → (account code on l10n_cn, names
 #: (en_US, zh_CN), withdrawable, spendable, sequence)
@@ -25,7 +21,6 @@ class HaokaWalletType(models.Model):
 
     _name = "haoka.wallet.type"
     _description = "Distributor Wallet Type"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "company_id, sequence, id"
     _check_company_auto = True
 
@@ -115,18 +110,7 @@ class HaokaWalletType(models.Model):
         return journal
 
 
-    def _haoka_report_problems(self, problems):
-        """An activity for each 号卡财务 user of the company listing ``problems`` (the open one replaced)."""
-        self.ensure_one()
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
-        summary = self.env._("Wallet check: %(count)s problem(s)", count=len(problems))
-        self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type).unlink()
-        users = self.env.ref(FINANCE_GROUP).users.filtered(
-            lambda user: self.company_id in user.company_ids and not user.share)
-        for user in users:
-            self.activity_schedule(activity_type_id=activity_type.id, summary=summary, user_id=user.id,
-                                   note=Markup("<br/>").join(problems))
-
-
 def _set_chinese(record, name):
-    record.update_field_translations("name", {"zh_CN": name})
+    """The Chinese name of a record made in code, when Chinese is installed (the install's --load-language)."""
+    if "zh_CN" in dict(record.env["res.lang"].get_installed()):
+        record.update_field_translations("name", {"zh_CN": name})

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
 from ..tools.groups import FINANCE_GROUP
-from .common import CommissionCase, committed_row_counts, make_distributor, separate_env
+from .common import CommissionCase, activate_chinese, committed_row_counts, make_distributor, separate_env
 
 
 class WalletCase(CommissionCase):
@@ -114,6 +114,7 @@ class TestWalletLedger(WalletCase):
         self.assertEqual(hold.move_id.state, "posted")
 
     def test_l10n_cn_company_uses_the_chinese_chart(self):
+        activate_chinese(self.env)
         company = self.env["res.company"].create({
             "name": "号卡测试公司", "country_id": self.env.ref("base.cn").id,
             "currency_id": self.env.ref("base.CNY").id,
@@ -222,7 +223,10 @@ class TestWalletPayments(WalletCase):
         self.credit(self.agent, self.prepaid, 30)
         self.credit(self.agent, self.commission, 100)
         invoice = self.customer_invoice(self.agent, 50)
-        txs = invoice._haoka_pay_from_wallet()
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.staff).action_haoka_pay_from_wallet()
+        invoice.with_user(self.finance).action_haoka_pay_from_wallet()
+        txs = self.Tx.search([("source_ref", "=", f"account.move,{invoice.id}")])
         self.assertEqual([(tx.wallet_type_id, tx.amount, tx.kind) for tx in txs.sorted("id")],
                          [(self.prepaid, -30, "order_payment"), (self.commission, -20, "order_payment")])
         self.assertEqual(invoice.payment_state, "paid")
@@ -248,12 +252,12 @@ class TestWalletPayments(WalletCase):
     def test_order_refund_credits_the_wallet_it_came_from(self):
         order = self.order(qty=2)
         order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-W1")
-        invoice = order._create_invoices()
-        invoice.action_post()
-        total = invoice.amount_total
+        total = order.amount_total
         self.credit(self.seller, self.prepaid, 10)
         self.credit(self.seller, self.commission, total)
-        invoice._haoka_pay_from_wallet(partner=self.seller)
+        order._haoka_pay_from_wallet(partner=self.seller)  # invoiced, then paid
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.amount_total, total)
         self.assertEqual(invoice.payment_state, "paid")
         _picking, credit_note = order._haoka_refund(order.order_line.haoka_lot_ids[:1], "退一张")
         self.assertEqual(credit_note.amount_residual, 0)
@@ -351,7 +355,7 @@ class TestWalletControls(WalletCase):
             ]})
         manual.action_post()
         self.Tx._cron_haoka_wallet_check()
-        activity = self.prepaid.activity_ids
+        activity = self.prepaid.journal_id.activity_ids
         self.assertEqual(activity.user_id, self.env.ref(FINANCE_GROUP).users.filtered(
             lambda user: not user.share and self.env.company in user.company_ids))
         self.assertIn(manual.name, activity[:1].note)
@@ -359,11 +363,18 @@ class TestWalletControls(WalletCase):
         tx.move_id.button_draft()
         tx.move_id.button_cancel()
         self.Tx._cron_haoka_wallet_check()
-        note = self.prepaid.activity_ids[:1].note
+        note = self.prepaid.journal_id.activity_ids[:1].note
         self.assertIn(tx.move_id.name, note)
         self.assertIn("no longer posted", note)
-        self.assertEqual(len(self.prepaid.activity_ids), len(activity))  # the open report replaced
+        self.assertEqual(len(self.prepaid.journal_id.activity_ids), len(activity))  # the open report replaced
         self.assertEqual(self.balance(self.agent, self.prepaid)["balance"], 5)  # the ledger decides
+        tx.move_id.button_draft()
+        tx.move_id.action_post()
+        manual.button_draft()
+        manual.unlink()
+        self.Tx._cron_haoka_wallet_check()
+        self.assertFalse(self.prepaid.journal_id.activity_ids)  # all explained again: nothing to report
+
 
     def test_adjustment_by_finance_with_a_reason_tracked(self):
         vals = {"partner_id": self.agent.id, "wallet_type_id": self.commission.id, "amount": 25,
