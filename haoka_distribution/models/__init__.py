@@ -41,6 +41,7 @@ from . import (
     haoka_wallet_type,
     payment_transaction,
     res_company_wallet,
+    res_config_settings_wallet,
     res_partner_wallet,
     sale_order_wallet,
 )

@@ -307,6 +307,11 @@ class HaokaWalletTransaction(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         accounts = [wallet_type.account_id.id]
+        hold_account = wallet_type.company_id.haoka_withdrawal_hold_account_id
+        first_of_company = wallet_type == self.env["haoka.wallet.type"].sudo().search(
+            [("company_id", "=", wallet_type.company_id.id)], limit=1)
+        if hold_account and first_of_company:  # the company's 提现中 account, checked once
+            accounts.append(hold_account.id)
         cr.execute("""
             SELECT DISTINCT l.move_id FROM account_move_line l
              WHERE l.account_id = ANY(%s) AND l.company_id = %s AND l.parent_state = 'posted'

@@ -374,11 +374,19 @@ class TestWalletControls(WalletCase):
                 Command.create({"account_id": self.other_account.id, "debit": 5}),
             ]})
         manual.action_post()
+        on_hold = self.env["account.move"].create({
+            "move_type": "entry", "journal_id": self.prepaid.journal_id.id, "line_ids": [
+                Command.create({"account_id": self.env.company.haoka_withdrawal_hold_account_id.id,
+                                "partner_id": self.agent.id, "credit": 7}),
+                Command.create({"account_id": self.other_account.id, "debit": 7}),
+            ]})
+        on_hold.action_post()
         self.Tx._cron_haoka_wallet_check()
         activity = self.prepaid.journal_id.activity_ids
         self.assertEqual(activity.user_id, self.env.ref(FINANCE_GROUP).users.filtered(
             lambda user: not user.share and self.env.company in user.company_ids))
         self.assertIn(manual.name, activity[:1].note)
+        self.assertIn(on_hold.name, activity[:1].note)
         self.assertNotIn(tx.move_id.name, activity[:1].note)
         tx.move_id.button_draft()
         tx.move_id.button_cancel()
@@ -390,8 +398,8 @@ class TestWalletControls(WalletCase):
         self.assertEqual(self.balance(self.agent, self.prepaid)["balance"], 5)  # the ledger decides
         tx.move_id.button_draft()
         tx.move_id.action_post()
-        manual.button_draft()
-        manual.unlink()
+        (manual | on_hold).button_draft()
+        (manual | on_hold).unlink()
         self.Tx._cron_haoka_wallet_check()
         self.assertFalse(self.prepaid.journal_id.activity_ids)  # all explained again: nothing to report
 
