@@ -32,3 +32,18 @@ from . import (
     stock_picking,
     stock_quant,
 )
+
+# isort: split
+from . import (
+    account_chart_template,
+    account_move_wallet,
+    account_payment,
+    haoka_wallet,
+    haoka_wallet_transaction,
+    haoka_wallet_type,
+    payment_transaction,
+    res_company_wallet,
+    res_config_settings_wallet,
+    res_partner_wallet,
+    sale_order_wallet,
+)
