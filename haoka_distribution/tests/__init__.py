@@ -28,4 +28,5 @@ from . import (
     test_stock_bulk,
     test_suite_layout,
     test_text_language,
+    test_withholding_tools,
 )
