@@ -48,6 +48,9 @@
         "report/haoka_distribution_report_views.xml",
         "report/haoka_distribution_funnel_views.xml",
         "report/haoka_distribution_dashboard_views.xml",
+        "data/haoka_withholding_bracket_data.xml",
+        "views/haoka_withholding_bracket_views.xml",
+        "views/res_config_settings_withdrawal_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -28,5 +28,6 @@ from . import (
     test_stock_bulk,
     test_suite_layout,
     test_text_language,
+    test_withdrawal_settings,
     test_withholding_tools,
 )
