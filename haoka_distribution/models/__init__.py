@@ -33,3 +33,17 @@ from . import (
     stock_move_line,
     stock_picking,
 )
+
+# isort: split
+from . import (
+    account_chart_template,
+    account_move_wallet,
+    account_payment,
+    haoka_wallet,
+    haoka_wallet_transaction,
+    haoka_wallet_type,
+    payment_transaction,
+    res_company_wallet,
+    res_partner_wallet,
+    sale_order_wallet,
+)

@@ -136,12 +136,27 @@ class HaokaCommissionSettlement(models.Model):
         bills.action_post()
         for settlement, bill in zip(to_bill, bills, strict=True):
             settlement.write({"move_id": bill.id, "state": "confirmed"})
-            if settlement.distributor_id.haoka_payout_method == "wallet":
-                settlement.message_post(body=self.env._(
-                    "The distributor prefers a wallet credit; wallets are not available yet, so the commission is "
-                    "paid by the vendor bill %(bill)s.", bill=bill.name,
-                ))
+        to_bill.filtered(lambda s: s.distributor_id.haoka_payout_method == "wallet")._haoka_credit_wallet()
         return True
+
+    def _haoka_credit_wallet(self):
+        """Pay the confirmed settlements' bills by their distributors' 佣金余额: a wallet entry reconciled with
+        the bill's payable (a vendor refund — clawbacks — debits the wallet, possibly below zero)."""
+        Transaction = self.env["haoka.wallet.transaction"]
+        for settlement in self:
+            bill = settlement.move_id
+            wallet_type = self.env["haoka.wallet.type"]._haoka_get("commission", settlement.company_id)
+            payable = bill.line_ids.filtered(lambda line: line.account_type == "liability_payable")
+            amount = -sum(payable.mapped("amount_residual"))  # owed to the distributor: > 0 for a bill
+            tx = Transaction._haoka_post_movement(
+                settlement.distributor_id, wallet_type, amount, "commission_credit", payable.account_id[:1],
+                key=f"settlement:{settlement.id}", source=settlement,
+                ref=self.env._("Settlement %(name)s (%(bill)s)", name=settlement.name, bill=bill.name))
+            (tx._haoka_counterpart_line() | payable).reconcile()
+            settlement.state = "paid"
+            settlement.message_post(body=self.env._("Credited to the wallet (%(wallet)s): %(amount)s.",
+                                                    wallet=wallet_type.name,
+                                                    amount=settlement.currency_id.format(amount)))
 
     def _lock_lines(self):
         """Lock the settlements and their lines until the transaction ends, and read their state again:
