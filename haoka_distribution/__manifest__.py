@@ -56,6 +56,12 @@
         "views/haoka_wallet_views.xml",
         "views/haoka_wallet_transaction_views.xml",
         "views/res_partner_wallet_views.xml",
+        "data/haoka_withdrawal_data.xml",
+        "security/haoka_withdrawal_rules.xml",
+        "wizards/haoka_withdrawal_reason_views.xml",
+        "wizards/haoka_withdrawal_payout_views.xml",
+        "wizards/haoka_withholding_ledger_views.xml",
+        "views/haoka_withdrawal_views.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {
