@@ -112,6 +112,39 @@ class TestWithdrawalFlow(WithdrawalCase):
                          ["tax_withheld", "withdrawal_fee", "withdrawal_hold", "withdrawal_paid"])
         self.assertEqual(self.balance(), {"balance": 7000, "held": 0, "available": 7000, "total": 7000})
 
+    def test_paid_on_a_company_with_the_chinese_chart(self):
+        activate_chinese(self.env)
+        company = self.env["res.company"].create({
+            "name": "号卡提现测试公司", "country_id": self.env.ref("base.cn").id,
+            "currency_id": self.env.ref("base.CNY").id,
+            "haoka_withholding_method": "per_payment", "haoka_withdrawal_fee_percent": 0.6,
+        })
+        self.env["account.chart.template"].try_loading("cn", company, install_demo=False)
+        self.env.invalidate_all()
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        chart = env["account.chart.template"].with_company(company)
+        commission = env["haoka.wallet.type"]._haoka_get("commission", company)
+        env["haoka.wallet.transaction"]._haoka_post_movement(
+            self.agent, commission, 5000, "commission_credit", chart.ref("l10n_cn_common_account_1002"), key="cn-wd")
+        withdrawal = env["haoka.withdrawal"].create({
+            "company_id": company.id, "partner_id": self.agent.id, "wallet_type_id": commission.id, "amount": 3000,
+            "partner_bank_id": self.bank.id})
+        withdrawal.action_submit()
+        withdrawal.action_approve()
+        withdrawal.action_pay()
+        # fee 3,000 × 0.6 % = 18; tax (3,000 − 800) × 20 % = 440
+        payment = withdrawal.payment_id
+        self.assertEqual((withdrawal.fee, withdrawal.tax_withheld, payment.amount, payment.currency_id.name),
+                         (18, 440, 2542, "CNY"))
+        self.assertEqual((payment.company_id, payment.journal_id.company_id, payment.journal_id.type),
+                         (company, company, "bank"))
+        tax_account = company.haoka_withholding_tax_account_id.with_company(company)
+        self.assertEqual((tax_account.code, tax_account.with_context(lang="zh_CN").name, tax_account.company_ids),
+                         ("2221.IIT", "应交税费—个人所得税", company))
+        self.assertEqual(self.agent._haoka_wallet_balance(commission),
+                         {"balance": 2000, "held": 0, "available": 2000, "total": 2000})
+        self.assertEqual(self.balance()["balance"], 0)  # the other company's wallet is untouched
+
     def test_reject_cancel_and_failed_payment_give_the_amount_back(self):
         self.credit(500)
         rejected, cancelled, failed = self.request(100), self.request(150), self.request(200)
