@@ -10,7 +10,7 @@ import uuid
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
 from ..tools import spreadsheet
@@ -146,6 +146,23 @@ class TestWithdrawalFlow(WithdrawalCase):
                          {"balance": 2000, "held": 0, "available": 2000, "total": 2000})
         self.assertEqual(self.balance()["balance"], 0)  # the other company's wallet is untouched
 
+    def test_entered_through_the_form(self):
+        self.credit(800)
+        with Form(self.env["haoka.withdrawal"].with_user(self.finance)) as form:
+            form.partner_id = self.agent
+            self.assertEqual(form.wallet_type_id, self.commission)  # the company's withdrawable wallet
+            form.partner_bank_id = self.bank
+            form.amount = 500
+        withdrawal = form.record
+        self.assertTrue(withdrawal.name.startswith("TX/"))
+        withdrawal.action_submit()
+        self.assertEqual((withdrawal.state, withdrawal.net_amount), ("submitted", 500))
+        # the distributor form opens its withdrawals for finance, not for staff
+        button = 'name="%s"' % self.env.ref("haoka_distribution.action_haoka_withdrawals").id
+        for user, shown in ((self.finance, True), (self.staff, False)):
+            arch = self.env["res.partner"].with_user(user).get_views([(False, "form")])["views"]["form"]["arch"]
+            self.assertEqual(button in arch, shown, user.login)
+
     def test_reject_cancel_and_failed_payment_give_the_amount_back(self):
         self.credit(500)
         rejected, cancelled, failed = self.request(100), self.request(150), self.request(200)
@@ -153,7 +170,9 @@ class TestWithdrawalFlow(WithdrawalCase):
         self.assertEqual(self.balance()["held"], 450)
         with self.assertRaisesRegex(UserError, "reason"):
             rejected.with_user(self.finance).action_reject("  ")
-        rejected.with_user(self.finance).action_reject("Account frozen by the bank")
+        action = rejected.with_user(self.finance).with_context(haoka_action="reject").action_open_reason()
+        self.env["haoka.withdrawal.reason"].with_user(self.finance).with_context(action["context"]).create(
+            {"reason": "Account frozen by the bank"}).action_confirm()
         self.assertEqual((rejected.state, rejected.reject_reason), ("rejected", "Account frozen by the bank"))
         cancelled.action_cancel()
         failed.with_user(self.finance).action_approve()
