@@ -47,6 +47,7 @@ from . import (
     haoka_withdrawal_rules,
     payment_transaction,
     res_company_wallet,
+    res_config_settings_wallet,
     res_partner_wallet,
     sale_order_wallet,
 )

@@ -140,23 +140,29 @@ class HaokaCommissionSettlement(models.Model):
         return True
 
     def _haoka_credit_wallet(self):
-        """Pay the confirmed settlements' bills by their distributors' 佣金余额: a wallet entry reconciled with
-        the bill's payable (a vendor refund — clawbacks — debits the wallet, possibly below zero)."""
-        Transaction = self.env["haoka.wallet.transaction"]
+        """Pay the confirmed settlements' bills by their distributors' 佣金余额, all at once: one wallet entry
+        per company for the run (a thousand distributors), a movement per settlement whose line is reconciled
+        with the bill's payable (a vendor refund — clawbacks — debits the wallet, possibly below zero)."""
+        by_company, payables = {}, {}
         for settlement in self:
             bill = settlement.move_id
-            wallet_type = self.env["haoka.wallet.type"]._haoka_get("commission", settlement.company_id)
             payable = bill.line_ids.filtered(lambda line: line.account_type == "liability_payable")
-            amount = -sum(payable.mapped("amount_residual"))  # owed to the distributor: > 0 for a bill
-            tx = Transaction._haoka_post_movement(
-                settlement.distributor_id, wallet_type, amount, "commission_credit", payable.account_id[:1],
-                key=f"settlement:{settlement.id}", source=settlement,
-                ref=self.env._("Settlement %(name)s (%(bill)s)", name=settlement.name, bill=bill.name))
-            (tx._haoka_counterpart_line() | payable).reconcile()
-            settlement.state = "paid"
-            settlement.message_post(body=self.env._("Credited to the wallet (%(wallet)s): %(amount)s.",
-                                                    wallet=wallet_type.name,
-                                                    amount=settlement.currency_id.format(amount)))
+            payables[settlement.id] = payable
+            by_company.setdefault(settlement.company_id, []).append({
+                "partner": settlement.distributor_id,
+                "wallet_type": self.env["haoka.wallet.type"]._haoka_get("commission", settlement.company_id),
+                "amount": -sum(payable.mapped("amount_residual")),  # owed to the distributor: > 0 for a bill
+                "kind": "commission_credit", "counterpart_account": payable.account_id[:1],
+                "key": f"settlement:{settlement.id}", "source": settlement,
+                "ref": self.env._("Settlement %(name)s (%(bill)s)", name=settlement.name, bill=bill.name),
+            })
+        Transaction = self.env["haoka.wallet.transaction"]
+        for movements in by_company.values():
+            transactions = Transaction._haoka_post_movements(
+                movements, one_entry=self.env._("Commission settlements credited to wallets"))
+            self.env["account.move.line"]._reconcile_plan(
+                [tx._haoka_counterpart_line() | payables[tx.source_ref.id] for tx in transactions])
+        self.state = "paid"
 
     def _lock_lines(self):
         """Lock the settlements and their lines until the transaction ends, and read their state again:

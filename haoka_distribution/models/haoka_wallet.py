@@ -53,20 +53,31 @@ class HaokaWallet(models.Model):
                                                          ("wallet_type_id", "=", wallet.wallet_type_id.id)])
 
     @api.model
-    def _haoka_row(self, partner, wallet_type):
-        """The wallet row of ``partner`` (a commercial partner) and ``wallet_type``, made when missing
+    def _haoka_rows(self, pairs):
+        """The wallet rows of ``pairs`` ((commercial partner, wallet type)), made when missing in one statement
         (``ON CONFLICT DO NOTHING``: two first movements at once make one row)."""
+        pairs = sorted({(partner.id, wallet_type.id, wallet_type.company_id.id) for partner, wallet_type in pairs})
+        if not pairs:
+            return self.browse()
         cr = self.env.cr
         self.env.flush_all()
+        partner_ids, type_ids, company_ids = (list(column) for column in zip(*pairs, strict=True))
         cr.execute(SQL(
             """INSERT INTO haoka_wallet (partner_id, wallet_type_id, company_id, lock_count, create_uid, write_uid,
                                          create_date, write_date)
-               VALUES (%s, %s, %s, 0, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
+               SELECT p, t, c, 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                 FROM unnest(%(partners)s::int[], %(types)s::int[], %(companies)s::int[]) AS pair(p, t, c)
                ON CONFLICT (partner_id, wallet_type_id) DO NOTHING""",
-            partner.id, wallet_type.id, wallet_type.company_id.id, self.env.uid, self.env.uid))
-        cr.execute("SELECT id FROM haoka_wallet WHERE partner_id = %s AND wallet_type_id = %s",
-                   (partner.id, wallet_type.id))
-        return self.browse(cr.fetchone()[0])
+            uid=self.env.uid, partners=partner_ids, types=type_ids, companies=company_ids))
+        cr.execute("""SELECT w.id FROM haoka_wallet w
+                        JOIN unnest(%s::int[], %s::int[]) AS pair(p, t) ON w.partner_id = p AND w.wallet_type_id = t
+                       ORDER BY w.id""", (partner_ids, type_ids))
+        return self.browse(row[0] for row in cr.fetchall())
+
+    @api.model
+    def _haoka_row(self, partner, wallet_type):
+        """The wallet row of ``partner`` (a commercial partner) and ``wallet_type``, made when missing."""
+        return self._haoka_rows({(partner, wallet_type)})
 
     def _haoka_lock(self):
         """Lock the row until the transaction ends, by updating it: a concurrent transaction that locked it

@@ -53,6 +53,8 @@ class HaokaWalletTransaction(models.Model):
     reason = fields.Text(tracking=True)
     counterpart_account_id = fields.Many2one("account.account", check_company=True,
                                              help="The other side of the entry (adjustments).")
+    counterpart_line_id = fields.Many2one("account.move.line", readonly=True, copy=False,
+                                          string="Counterpart Journal Item")
     balance_after = fields.Monetary(readonly=True, copy=False, string="Balance After",
                                     help="The wallet's balance right after this movement (running balance).")
 
@@ -82,79 +84,150 @@ class HaokaWalletTransaction(models.Model):
         posted. The wallet is locked first; a debit that would take the balance below zero raises a
         UserError, unless ``kind`` may (a clawback). ``wallet_account`` replaces the wallet's account on
         the wallet side (the withdrawal hold account when a held withdrawal is paid out)."""
-        company = wallet_type.company_id
-        existing = self._haoka_by_key(key, company)
-        if existing:
-            return existing
-        partner = partner.commercial_partner_id
-        partner._haoka_wallet_lock(wallet_type)
-        existing = self._haoka_by_key(key, company)
-        if existing:
-            return existing
-        if not wallet_account or wallet_account == wallet_type.account_id:
-            self._haoka_check_funds(partner, wallet_type, amount, kind)
-        tx = self.sudo().create({
-            "kind": kind, "amount": amount, "partner_id": partner.id, "wallet_type_id": wallet_type.id,
-            "company_id": company.id, "idempotency_key": key, "reason": reason or ref,
-            "source_ref": f"{source._name},{source.id}" if source else False,
-            "counterpart_account_id": counterpart_account.id,
-        })
-        tx._haoka_post_entry(partner_for_counterpart=partner_for_counterpart, ref=ref,
-                             wallet_account=wallet_account)
-        return tx.with_env(self.env)
+        return self._haoka_post_movements([{
+            "partner": partner, "wallet_type": wallet_type, "amount": amount, "kind": kind,
+            "counterpart_account": counterpart_account, "key": key, "source": source, "ref": ref,
+            "partner_for_counterpart": partner_for_counterpart, "reason": reason, "wallet_account": wallet_account,
+        }])
+
+    @api.model
+    def _haoka_post_movements(self, movements, one_entry=None):
+        """:meth:`_haoka_post_movement` for many movements at once (a monthly settlement's thousand credits):
+        one lock statement, one balance query, one create of the entries, one post, one create of the
+        movements. ``movements``: dicts of its arguments (``partner``, ``wallet_type``, ``amount``, ``kind``,
+        ``counterpart_account``, ``key``, optional ``source``, ``ref``, ``partner_for_counterpart``, ``reason``,
+        ``wallet_account``). All or nothing; returns the movements (posted now or before) in order.
+        ``one_entry`` (a label): all the movements in one journal entry of that label (same company and
+        journal), two lines each — the fast path of a settlement run."""
+        for movement in movements:
+            movement["partner"] = movement["partner"].commercial_partner_id
+        pairs = {(m["partner"], m["wallet_type"]) for m in movements}
+        self.env["haoka.wallet"].sudo()._haoka_rows(pairs)._haoka_lock()
+        done = self._haoka_by_keys(movements)
+        balances = self._haoka_balances(pairs)
+        todo, seen = [], set()
+        for movement in movements:
+            ident = (movement["wallet_type"].company_id.id, movement["key"])
+            if ident in done or ident in seen:
+                continue
+            seen.add(ident)
+            self._haoka_check_movement(movement, balances)
+            todo.append(movement)
+        if todo:
+            entries = [self._haoka_move_vals(**m) for m in todo]
+            if one_entry:
+                entries = [dict(entries[0], ref=one_entry,
+                                line_ids=[line for entry in entries for line in entry["line_ids"]])]
+            moves = self.env["account.move"].sudo().create(entries)
+            moves.action_post()
+            lines = moves.line_ids.sorted("id")  # two per movement, in the order they were given
+            created = self.sudo().with_context(mail_create_nolog=True).create([
+                self._haoka_movement_vals(movement, lines[2 * index].move_id, lines[2 * index + 1])
+                for index, movement in enumerate(todo)])
+            done.update(((tx.company_id.id, tx.idempotency_key), tx) for tx in created)
+        result = self.browse([done[(m["wallet_type"].company_id.id, m["key"])].id for m in movements])
+        return result.with_env(self.env)
 
     @api.model
     def _haoka_by_key(self, key, company):
         return self.sudo().search([("company_id", "=", company.id), ("idempotency_key", "=", key)], limit=1)
 
-    def _haoka_post_entry(self, partner_for_counterpart=None, ref=None, wallet_account=None):
-        """Post this draft movement's journal entry (the wallet row is locked by the caller or here)."""
-        self.ensure_one()
-        if self.state != "draft":
-            raise UserError(self.env._("Wallet movement %(tx)s is not a draft.", tx=self.display_name))
-        currency = self.currency_id
-        if currency.is_zero(self.amount):
-            raise UserError(self.env._("A wallet movement needs an amount (%(tx)s).", tx=self.display_name))
-        if not self.counterpart_account_id:
-            raise UserError(self.env._("Wallet movement %(tx)s has no counterpart account.", tx=self.display_name))
-        partner, wallet_type = self.partner_id, self.wallet_type_id
-        partner._haoka_wallet_lock(wallet_type)
-        on_wallet = not wallet_account or wallet_account == wallet_type.account_id
-        before = self._haoka_check_funds(partner, wallet_type, self.amount if on_wallet else 0.0, self.kind)
-        move = self.env["account.move"].sudo().with_company(self.company_id).create(
-            self._haoka_move_vals(partner_for_counterpart or partner, ref, wallet_account or wallet_type.account_id))
-        move.action_post()
-        self.sudo().write({"move_id": move.id, "state": "posted",
-                           "balance_after": before + self.amount if on_wallet else before})
-        return move
+    @api.model
+    def _haoka_by_keys(self, movements):
+        """The movements already posted for these movements' keys, by (company id, key)."""
+        keys = [m["key"] for m in movements]
+        found = self.sudo().search([("idempotency_key", "in", keys),
+                                    ("company_id", "in", list({m["wallet_type"].company_id.id for m in movements}))])
+        return {(tx.company_id.id, tx.idempotency_key): tx for tx in found}
 
     @api.model
-    def _haoka_check_funds(self, partner, wallet_type, amount, kind):
-        """The wallet's balance now; a UserError with the figures when ``amount`` (a debit) would take it
-        below zero and ``kind`` may not. The caller holds the wallet's lock."""
+    def _haoka_balances(self, pairs):
+        """{(partner, wallet type): balance} of ``pairs`` in one query (under their locks)."""
+        self.env["account.move.line"].flush_model(["balance", "account_id", "partner_id", "parent_state"])
+        types = {wallet_type for _partner, wallet_type in pairs}
+        self.env.cr.execute(
+            """SELECT partner_id, account_id, company_id, -SUM(balance) FROM account_move_line
+                WHERE partner_id = ANY(%s) AND account_id = ANY(%s) AND company_id = ANY(%s)
+                  AND parent_state = 'posted'
+                GROUP BY partner_id, account_id, company_id""",
+            ([p.id for p, _t in pairs], [t.account_id.id for t in types], [t.company_id.id for t in types]))
+        sums = {row[:3]: row[3] for row in self.env.cr.fetchall()}
+        return {(partner, wallet_type): sums.get((partner.id, wallet_type.account_id.id, wallet_type.company_id.id),
+                                                 0.0)
+                for partner, wallet_type in pairs}
+
+    @api.model
+    def _haoka_check_movement(self, movement, balances):
+        """Check an amount and the funds of a debit; ``movement["before"]`` is the balance before it
+        (``balances`` follows the movements of the batch)."""
+        wallet_type, partner, amount = movement["wallet_type"], movement["partner"], movement["amount"]
         currency = wallet_type.company_id.currency_id
-        before = partner._haoka_wallet_balance(wallet_type)["balance"]
-        if amount < 0 and kind not in NEGATIVE_ALLOWED_KINDS and currency.compare_amounts(before + amount, 0) < 0:
+        if currency.is_zero(amount):
+            raise UserError(self.env._("A wallet movement needs an amount (%(tx)s).", tx=movement["key"]))
+        before = balances[partner, wallet_type]
+        movement["before"] = before
+        wallet_account = movement.get("wallet_account")
+        if wallet_account and wallet_account != wallet_type.account_id:
+            return  # not on the wallet account (a held withdrawal paid out)
+        if amount < 0 and movement["kind"] not in NEGATIVE_ALLOWED_KINDS and \
+                currency.compare_amounts(before + amount, 0) < 0:
             raise UserError(self.env._(
                 "%(partner)s's %(wallet)s is %(balance)s: %(amount)s cannot be taken from it.",
                 partner=partner.display_name, wallet=wallet_type.name, balance=currency.format(before),
                 amount=currency.format(-amount)))
-        return before
+        balances[partner, wallet_type] = currency.round(before + amount)
 
-    def _haoka_move_vals(self, counterpart_partner, ref, wallet_account):
-        amount = self.amount
+    @api.model
+    def _haoka_movement_vals(self, movement, move, counterpart_line):
+        wallet_type, source = movement["wallet_type"], movement.get("source")
+        on_wallet = not movement.get("wallet_account") or movement["wallet_account"] == wallet_type.account_id
+        return {
+            "kind": movement["kind"], "amount": movement["amount"], "partner_id": movement["partner"].id,
+            "wallet_type_id": wallet_type.id, "company_id": wallet_type.company_id.id,
+            "idempotency_key": movement["key"], "reason": movement.get("reason") or movement.get("ref"),
+            "source_ref": f"{source._name},{source.id}" if source else False,
+            "counterpart_account_id": movement["counterpart_account"].id, "move_id": move.id, "state": "posted",
+            "counterpart_line_id": counterpart_line.id,
+            "date": move.date,
+            "balance_after": movement["before"] + (movement["amount"] if on_wallet else 0.0),
+        }
+
+    def _haoka_post_entry(self):
+        """Post this draft movement (an adjustment entered by finance) and its journal entry."""
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(self.env._("Wallet movement %(tx)s is not a draft.", tx=self.display_name))
+        if not self.counterpart_account_id:
+            raise UserError(self.env._("Wallet movement %(tx)s has no counterpart account.", tx=self.display_name))
+        movement = {"partner": self.partner_id.commercial_partner_id, "wallet_type": self.wallet_type_id,
+                    "amount": self.amount, "kind": self.kind, "counterpart_account": self.counterpart_account_id,
+                    "key": self.idempotency_key, "date": self.date}
+        pair = (movement["partner"], movement["wallet_type"])
+        self.env["haoka.wallet"].sudo()._haoka_rows({pair})._haoka_lock()
+        self._haoka_check_movement(movement, self._haoka_balances({pair}))
+        move = self.env["account.move"].sudo().create(self._haoka_move_vals(**movement))
+        move.action_post()
+        self.sudo().write({"move_id": move.id, "state": "posted", "balance_after": movement["before"] + self.amount,
+                           "counterpart_line_id": move.line_ids.sorted("id")[1].id})
+        return move
+
+    @api.model
+    def _haoka_move_vals(self, partner, wallet_type, amount, kind, counterpart_account, key, ref=None,
+                         partner_for_counterpart=None, wallet_account=None, date=None, **_ignored):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
-        label = ref or f"{self.wallet_type_id.name}: {kinds[self.kind]}"
+        label = ref or f"{wallet_type.name}: {kinds[kind]}"
+        wallet_account = wallet_account or wallet_type.account_id
+        counterpart_partner = partner_for_counterpart or partner
         return {
             "move_type": "entry",
-            "journal_id": self.wallet_type_id.journal_id.id,
-            "company_id": self.company_id.id,
-            "date": self.date,
+            "journal_id": wallet_type.journal_id.id,
+            "company_id": wallet_type.company_id.id,
+            "date": date or fields.Date.context_today(self),
             "ref": label,
             "line_ids": [
-                fields.Command.create({"account_id": wallet_account.id, "partner_id": self.partner_id.id,
+                fields.Command.create({"account_id": wallet_account.id, "partner_id": partner.id,
                                        "name": label, "debit": max(-amount, 0.0), "credit": max(amount, 0.0)}),
-                fields.Command.create({"account_id": self.counterpart_account_id.id,
+                fields.Command.create({"account_id": counterpart_account.id,
                                        "partner_id": counterpart_partner.id, "name": label,
                                        "debit": max(amount, 0.0), "credit": max(-amount, 0.0)}),
             ],
@@ -163,7 +236,7 @@ class HaokaWalletTransaction(models.Model):
     def _haoka_counterpart_line(self):
         """The entry's line on the counterpart account (to reconcile with the document it settles)."""
         self.ensure_one()
-        return self.move_id.line_ids.filtered(lambda line: line.account_id == self.counterpart_account_id)[:1]
+        return self.counterpart_line_id
 
     # ------------------------------------------------------------------ adjustments by finance
 
@@ -190,7 +263,8 @@ class HaokaWalletTransaction(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        posted_fields = set(vals) - {"reason", "balance_after", "state", "move_id", "idempotency_key"}
+        posted_fields = set(vals) - {"reason", "balance_after", "state", "move_id", "idempotency_key",
+                                     "counterpart_line_id"}
         if posted_fields and any(tx.state != "draft" for tx in self):
             raise UserError(self.env._("A posted wallet movement cannot be changed: post an adjustment instead."))
         return super().write(vals)
@@ -233,6 +307,11 @@ class HaokaWalletTransaction(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         accounts = [wallet_type.account_id.id]
+        hold_account = wallet_type.company_id.haoka_withdrawal_hold_account_id
+        first_of_company = wallet_type == self.env["haoka.wallet.type"].sudo().search(
+            [("company_id", "=", wallet_type.company_id.id)], limit=1)
+        if hold_account and first_of_company:  # the company's 提现中 account, checked once
+            accounts.append(hold_account.id)
         cr.execute("""
             SELECT DISTINCT l.move_id FROM account_move_line l
              WHERE l.account_id = ANY(%s) AND l.company_id = %s AND l.parent_state = 'posted'

@@ -1,4 +1,8 @@
+import logging
+
 from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class PaymentTransaction(models.Model):
@@ -28,4 +32,8 @@ class PaymentTransaction(models.Model):
     def _post_process(self):
         super()._post_process()
         for tx in self.filtered(lambda t: t.state == "done" and t.haoka_wallet_topup and t.payment_id):
-            tx.payment_id.sudo()._haoka_wallet_topup()
+            if tx.partner_id.commercial_partner_id.haoka_is_distributor:
+                tx.payment_id.sudo()._haoka_wallet_topup()
+            else:  # no wallet to credit: the payment stays an advance on the receivable
+                _logger.warning("Top-up %s: %s is not a distributor, no wallet credited.", tx.reference,
+                                tx.partner_id.display_name)

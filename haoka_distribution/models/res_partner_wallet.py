@@ -55,10 +55,9 @@ class ResPartner(models.Model):
             cr.execute("""SELECT COALESCE(-SUM(l.balance), 0) FROM account_move_line l
                            WHERE l.partner_id = %s AND l.account_id = %s AND l.company_id = %s
                              AND l.parent_state = 'posted'
-                             AND l.move_id IN (SELECT move_id FROM haoka_wallet_transaction
-                                                WHERE partner_id = %s AND wallet_type_id = %s
-                                                  AND move_id IS NOT NULL)""",
-                       (partner.id, hold_account.id, company.id, partner.id, wallet_type.id))
+                             AND EXISTS (SELECT 1 FROM haoka_wallet_transaction t
+                                          WHERE t.move_id = l.move_id AND t.wallet_type_id = %s)""",
+                       (partner.id, hold_account.id, company.id, wallet_type.id))
             held = cr.fetchone()[0]
         currency = company.currency_id
         balance, held = currency.round(balance), currency.round(held)

@@ -210,6 +210,26 @@ class TestWalletMoneyIn(WalletCase):
         self.assertEqual(clawback.state, "paid")
         self.assertEqual(self.balance(self.seller, self.commission)["available"], -70)
 
+    def test_settlement_run_credits_in_one_entry(self):
+        (self.seller | self.top).haoka_payout_method = "wallet"
+        order = self.order(qty=2)
+        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-RUN")
+        order.action_haoka_confirm_receipt()
+        settlements = self.env["haoka.commission.settlement"]._prepare(fields.Date.context_today(order),
+                                                                       self.seller | self.top)
+        self.assertEqual(len(settlements), 2)
+        settlements.with_user(self.finance).action_confirm()
+        txs = self.Tx.search([("kind", "=", "commission_credit"), ("partner_id", "in", (self.seller | self.top).ids)])
+        self.assertEqual(len(txs), 2)
+        self.assertEqual(len(txs.move_id), 1)  # one entry for the run
+        self.assertEqual(set(settlements.move_id.mapped("payment_state")), {"paid"})
+        self.assertEqual(set(settlements.mapped("state")), {"paid"})
+        for settlement in settlements:
+            tx = txs.filtered(lambda t, s=settlement: t.source_ref == s)
+            self.assertEqual(tx.amount, settlement.total)
+            self.assertEqual(tx._haoka_counterpart_line().partner_id, settlement.distributor_id)
+            self.assertEqual(self.balance(settlement.distributor_id, self.commission)["balance"], settlement.total)
+
     def test_vendor_bill_payout_leaves_the_wallet_alone(self):
         _order, settlement = self.shipped_settlement()
         settlement.with_user(self.finance).action_confirm()
@@ -354,11 +374,19 @@ class TestWalletControls(WalletCase):
                 Command.create({"account_id": self.other_account.id, "debit": 5}),
             ]})
         manual.action_post()
+        on_hold = self.env["account.move"].create({
+            "move_type": "entry", "journal_id": self.prepaid.journal_id.id, "line_ids": [
+                Command.create({"account_id": self.env.company.haoka_withdrawal_hold_account_id.id,
+                                "partner_id": self.agent.id, "credit": 7}),
+                Command.create({"account_id": self.other_account.id, "debit": 7}),
+            ]})
+        on_hold.action_post()
         self.Tx._cron_haoka_wallet_check()
         activity = self.prepaid.journal_id.activity_ids
         self.assertEqual(activity.user_id, self.env.ref(FINANCE_GROUP).users.filtered(
             lambda user: not user.share and self.env.company in user.company_ids))
         self.assertIn(manual.name, activity[:1].note)
+        self.assertIn(on_hold.name, activity[:1].note)
         self.assertNotIn(tx.move_id.name, activity[:1].note)
         tx.move_id.button_draft()
         tx.move_id.button_cancel()
@@ -370,8 +398,8 @@ class TestWalletControls(WalletCase):
         self.assertEqual(self.balance(self.agent, self.prepaid)["balance"], 5)  # the ledger decides
         tx.move_id.button_draft()
         tx.move_id.action_post()
-        manual.button_draft()
-        manual.unlink()
+        (manual | on_hold).button_draft()
+        (manual | on_hold).unlink()
         self.Tx._cron_haoka_wallet_check()
         self.assertFalse(self.prepaid.journal_id.activity_ids)  # all explained again: nothing to report
 
