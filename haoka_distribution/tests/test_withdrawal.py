@@ -112,6 +112,11 @@ class TestWithdrawalFlow(WithdrawalCase):
         self.assertEqual(sorted(withdrawal.transaction_ids.mapped("kind")),
                          ["tax_withheld", "withdrawal_fee", "withdrawal_hold", "withdrawal_paid"])
         self.assertEqual(self.balance(), {"balance": 7000, "held": 0, "available": 7000, "total": 7000})
+        # the daily check finds every entry on the wallet and 提现中 accounts explained by a movement
+        Tx = self.env["haoka.wallet.transaction"]
+        problems = Tx._haoka_check_wallet_type(self.prepaid) + Tx._haoka_check_wallet_type(self.commission)
+        names = withdrawal.transaction_ids.move_id.mapped("name")
+        self.assertEqual([p for p in problems if any(name in p for name in names)], [])
 
     def test_paid_on_a_company_with_the_chinese_chart(self):
         activate_chinese(self.env)
