@@ -64,6 +64,7 @@ cr.execute("""
          WHERE t.id = ANY(%s)
         RETURNING id, name)
     SELECT count(*) FROM new_moves""", (copies, seed))
+cr.execute("ANALYZE account_move")
 cr.execute("""
     INSERT INTO account_move_line (move_id, journal_id, company_id, company_currency_id, currency_id, account_id,
                                    partner_id, date, parent_state, display_type, name, debit, credit, balance,

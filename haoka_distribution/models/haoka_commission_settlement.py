@@ -144,13 +144,15 @@ class HaokaCommissionSettlement(models.Model):
         per company for the run (a thousand distributors), a movement per settlement whose line is reconciled
         with the bill's payable (a vendor refund — clawbacks — debits the wallet, possibly below zero)."""
         by_company, payables = {}, {}
+        wallet_types = {company: self.env["haoka.wallet.type"]._haoka_get("commission", company)
+                        for company in self.company_id}
         for settlement in self:
             bill = settlement.move_id
             payable = bill.line_ids.filtered(lambda line: line.account_type == "liability_payable")
             payables[settlement.id] = payable
             by_company.setdefault(settlement.company_id, []).append({
                 "partner": settlement.distributor_id,
-                "wallet_type": self.env["haoka.wallet.type"]._haoka_get("commission", settlement.company_id),
+                "wallet_type": wallet_types[settlement.company_id],
                 "amount": -sum(payable.mapped("amount_residual")),  # owed to the distributor: > 0 for a bill
                 "kind": "commission_credit", "counterpart_account": payable.account_id[:1],
                 "key": f"settlement:{settlement.id}", "source": settlement,

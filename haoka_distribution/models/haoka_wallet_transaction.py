@@ -121,7 +121,7 @@ class HaokaWalletTransaction(models.Model):
             moves = self.env["account.move"].sudo().create(entries)
             moves.action_post()
             lines = moves.line_ids.sorted("id")  # two per movement, in the order they were given
-            created = self.sudo().with_context(mail_create_nolog=True).create([
+            created = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create([
                 self._haoka_movement_vals(movement, lines[2 * index].move_id, lines[2 * index + 1])
                 for index, movement in enumerate(todo)])
             done.update(((tx.company_id.id, tx.idempotency_key), tx) for tx in created)
