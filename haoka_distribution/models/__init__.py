@@ -32,6 +32,7 @@ from . import (
     stock_move,
     stock_move_line,
     stock_picking,
+    stock_quant,
 )
 
 # isort: split
