@@ -30,4 +30,7 @@ from . import (
     test_suite_layout,
     test_text_language,
     test_wallet,
+    test_withdrawal,
+    test_withdrawal_settings,
+    test_withholding_tools,
 )
