@@ -48,6 +48,10 @@
         "report/haoka_distribution_report_views.xml",
         "report/haoka_distribution_funnel_views.xml",
         "report/haoka_distribution_dashboard_views.xml",
+        "data/haoka_upstream_cron_data.xml",
+        "wizards/haoka_upstream_report_import_views.xml",
+        "views/haoka_upstream_event_views.xml",
+        "views/haoka_upstream_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -28,4 +28,8 @@ from . import (
     test_stock_bulk,
     test_suite_layout,
     test_text_language,
+    test_upstream_events,
+    test_upstream_report,
+    test_upstream_signature,
+    test_upstream_webhook,
 )

@@ -8,4 +8,5 @@ from . import (
     haoka_refund_wizard,
     haoka_settlement_wizard,
     haoka_ship_wizard,
+    haoka_upstream_report_import,
 )

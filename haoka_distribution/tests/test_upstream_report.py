@@ -1,0 +1,1 @@
+"""Upstream report files (placeholder)."""
