@@ -92,13 +92,13 @@ class HaokaUpstreamEvent(models.Model):
                    signature_digest, received_at, next_retry_at, state, error, attempts,
                    create_uid, write_uid, create_date, write_date)
                VALUES (%(source)s, %(external)s, %(origin)s, %(payload)s, %(headers)s, %(verdict)s, %(digest)s,
-                   now() at time zone 'UTC', CASE WHEN %(state)s = 'received' THEN now() at time zone 'UTC' END,
+                   %(now)s, CASE WHEN %(state)s = 'received' THEN %(now)s END,
                    %(state)s, %(error)s, 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC')
                ON CONFLICT (source_id, external_id) DO NOTHING
                RETURNING id""",
             source=source.id, external=external_id or None, origin=origin, payload=payload,
             headers=json.dumps(headers or {}, ensure_ascii=False), verdict=verdict, digest=digest, state=state,
-            error=error, uid=self.env.uid or 1,
+            error=error, uid=self.env.uid or 1, now=fields.Datetime.now(),
         ))
         row = self.env.cr.fetchone()
         return row[0] if row else None
@@ -114,12 +114,21 @@ class HaokaUpstreamEvent(models.Model):
         """Process the events due (new ones and retries), one savepoint each, in batches."""
         now = fields.Datetime.now()
         domain = [("state", "in", ("received", "failed")), ("next_retry_at", "<=", now)]
-        events = self.sudo().search(domain, order="received_at, id", limit=limit)
+        events = self._claim_due(now, limit)
         events._process()
         remaining = self.sudo().search_count(domain) if len(events) == limit else 0
         if self.env.context.get("cron_id"):
             self.env["ir.cron"]._notify_progress(done=len(events), remaining=remaining)
         return len(events)
+
+    @api.model
+    def _claim_due(self, now, limit):
+        """The events due, locked for this transaction; those another worker is processing are skipped."""
+        self.flush_model(["state", "next_retry_at"])
+        self.env.cr.execute(SQL(
+            """SELECT id FROM haoka_upstream_event WHERE state IN ('received', 'failed') AND next_retry_at <= %s
+               ORDER BY received_at, id LIMIT %s FOR UPDATE SKIP LOCKED""", now, limit))
+        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _process(self):
         """Process each event in a savepoint of its own; a failure is recorded on the event."""

@@ -2,15 +2,19 @@
 of order, commission triggers fired once, the dashboard, and who may see sources and events."""
 
 import json
+import threading
+import time
+import uuid
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
 
-from .common import CommissionCase, adult_id
+from .common import CommissionCase, HaokaCase, adult_id, committed_row_counts, separate_env
 
 
 @tagged("post_install", "-at_install")
@@ -249,3 +253,68 @@ class TestUpstreamDashboardAndAccess(UpstreamCase):
         self.assertTrue(cipher)
         self.assertNotIn("top-secret-key", cipher)
         self.assertEqual(self.source._signing_secret(), "top-secret-key")
+
+
+@tagged("post_install", "-at_install")
+class TestUpstreamRace(TransactionCase):
+    """Deliveries and processing racing on their own connections (committed data, cleaned up after)."""
+
+    def test_same_event_delivered_and_processed_at_once(self):
+        registry = self.env.registry
+        rows_before = committed_row_counts(registry)
+        code = "race-%s" % uuid.uuid4().hex[:8]
+        with separate_env(registry) as env:
+            env.cr.execute("SELECT COALESCE(max(id), 0) FROM bus_bus")
+            last_bus_id = env.cr.fetchone()[0]
+            source_id = env["haoka.upstream"].create({"name": code, "code": code, "secret": "k"}).id
+        stored, processed, errors = [], [], []
+
+        def run(barrier, action):
+            try:
+                with separate_env(registry) as env:
+                    barrier.wait(timeout=30)
+                    action(env)
+            except Exception as error:  # noqa: BLE001 - a failing side is what the test reports
+                errors.append(repr(error))
+
+        def store(env):
+            """As the webhook's request does: Odoo retries it when its snapshot missed the other's commit."""
+            def insert():
+                return env["haoka.upstream.event"]._store_raw(
+                    env["haoka.upstream"].browse(source_id), "R1", json.dumps({"event_id": "R1", "status": "nope"}))
+            stored.append(retrying(insert, env))
+
+        def process(env):
+            processed.append(env["haoka.upstream.event"]._cron_process())
+            time.sleep(0.5)  # hold the claimed rows while the other side looks for due events
+
+        try:
+            for action in (store, process):
+                barrier = threading.Barrier(2)
+                threads = [threading.Thread(target=run, args=(barrier, action)) for _i in range(2)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=120)
+            with separate_env(registry) as env:
+                env.cr.execute("SELECT external_id, state, attempts FROM haoka_upstream_event WHERE source_id = %s",
+                               [source_id])
+                rows = env.cr.fetchall()
+            self.assertEqual(errors, [])
+            self.assertEqual(sorted(stored, key=bool)[0], None, "the second delivery stores nothing")
+            self.assertEqual(sorted(processed), [0, 1], "one worker processed the event, the other skipped it")
+            self.assertEqual(rows, [("R1", "failed", 1)])
+        finally:
+            with separate_env(registry) as env:
+                source = env["haoka.upstream"].browse(source_id)
+                on_source = [("res_model", "=", "haoka.upstream"), ("res_id", "=", source_id)]
+                env["mail.activity"].search(on_source).unlink()
+                env["mail.followers"].search(on_source).unlink()
+                env["mail.message"].search([("model", "=", "haoka.upstream"), ("res_id", "=", source_id)]).unlink()
+                source.unlink()
+            with separate_env(registry) as env:  # the activity's notifications, sent when the above committed
+                env.cr.execute("DELETE FROM bus_bus WHERE id > %s", [last_bus_id])
+        self.assertNoRowsLeft(rows_before)
+
+    def assertNoRowsLeft(self, before):
+        HaokaCase.assertNoRowsLeft(self, before)
