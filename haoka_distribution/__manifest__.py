@@ -52,6 +52,7 @@
         "wizards/haoka_upstream_report_import_views.xml",
         "views/haoka_upstream_event_views.xml",
         "views/haoka_upstream_views.xml",
+        "views/sale_order_upstream_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -72,6 +72,10 @@ class HaokaUpstream(models.Model):
     key_number = fields.Char(string="Activated Number Names", default=DEFAULT_KEYS["key_number"])
     status_map_ids = fields.One2many("haoka.upstream.status.map", "source_id", string="Status Mapping")
     event_ids = fields.One2many("haoka.upstream.event", "source_id", string="Events")
+    api_url = fields.Char(
+        string="Order API URL",
+        help="Base URL of the upstream's API; orders of the plans it fulfils are sent to <URL>/order.")
+    api_timeout = fields.Integer(string="API Timeout (s)", default=10)
     expected_interval_hours = fields.Integer(
         string="Usual Interval (h)", default=24,
         help="An alert is raised when nothing has arrived from the source for longer than this.",
