@@ -17,6 +17,8 @@ DEFAULT_KEYS = {
     "key_amount": "amount,金额,首充金额,充值金额,first_charge",
     "key_date": "date,event_date,日期,激活日期,时间,active_time,time",
     "key_number": "number,phone,号码,激活号码,手机号,msisdn,third_phone",
+    "key_iccid": "iccid,卡号,sim卡号",
+    "key_tracking": "tracking_no,express_no,tracking,运单号,快递单号,物流单号",
 }
 
 
@@ -70,6 +72,9 @@ class HaokaUpstream(models.Model):
     key_amount = fields.Char(string="Amount Names", default=DEFAULT_KEYS["key_amount"])
     key_date = fields.Char(string="Date Names", default=DEFAULT_KEYS["key_date"])
     key_number = fields.Char(string="Activated Number Names", default=DEFAULT_KEYS["key_number"])
+    key_iccid = fields.Char(string="Shipped ICCID Names", default=DEFAULT_KEYS["key_iccid"],
+                            help="Upstream shipping (上游代发): where the ICCID of the card shipped is.")
+    key_tracking = fields.Char(string="Tracking Number Names", default=DEFAULT_KEYS["key_tracking"])
     status_map_ids = fields.One2many("haoka.upstream.status.map", "source_id", string="Status Mapping")
     event_ids = fields.One2many("haoka.upstream.event", "source_id", string="Events")
     api_url = fields.Char(

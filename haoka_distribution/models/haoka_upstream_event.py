@@ -198,13 +198,32 @@ class HaokaUpstreamEvent(models.Model):
             self.write({"state": "ignored", "processed_at": fields.Datetime.now(), "error": False,
                         "next_retry_at": False})
             return
+        date = self._event_date(self._pick(values, "key_date"))
+        if mapping.event == "shipped":
+            self._apply_upstream_shipping(values)
+            self.write({"state": "processed", "processed_at": fields.Datetime.now(), "error": False,
+                        "next_retry_at": False})
+            return
         cards = self._find_cards(self._pick(values, "key_card"))
         self.lot_ids = cards
-        date = self._event_date(self._pick(values, "key_date"))
         cards._haoka_apply_upstream_event(mapping.event, date, amount=self._amount(self._pick(values, "key_amount")),
                                           number=self._pick(values, "key_number"), source=self.source_id)
         self.write({"state": "processed", "processed_at": fields.Datetime.now(), "error": False,
                     "next_retry_at": False})
+
+    def _apply_upstream_shipping(self, values):
+        """The upstream shipped a card of one of its orders: the card joins the order (上游代发)."""
+        _ = self.env._
+        reference = self._pick(values, "key_card")
+        order = self.env["sale.order"]._haoka_find_upstream_order(spreadsheet.cell_text(reference or ""))
+        if not order:
+            raise PermanentError(_("No order %(order)s fulfilled by %(upstream)s is known.",
+                                   order=reference or _("(empty)"), upstream=self.source_id.name))
+        iccid = self._pick(values, "key_iccid")
+        if not iccid:
+            raise PermanentError(_("The shipping of order %(order)s names no ICCID.", order=order.name))
+        self.lot_ids = order._haoka_upstream_card_shipped(
+            spreadsheet.cell_text(iccid), self._pick(values, "key_number"), self._pick(values, "key_tracking"))
 
     def _find_cards(self, reference):
         _ = self.env._
@@ -212,6 +231,9 @@ class HaokaUpstreamEvent(models.Model):
             raise PermanentError(_("The event names no card."))
         reference = spreadsheet.cell_text(reference)
         cards = self.env["stock.lot"]._haoka_find_upstream_cards(self.source_id.card_match, reference)
+        if not cards and self.source_id.card_match == "order_ref" and \
+                self.env["sale.order"]._haoka_find_upstream_order(reference):
+            raise UserError(_("Order %(order)s has no card yet (its shipping has not arrived).", order=reference))
         if not cards:
             raise PermanentError(_("No card %(card)s is known (cards named by %(match)s).", card=reference,
                                    match=dict(self.source_id._fields["card_match"]._description_selection(

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 
 #: what an upstream status means to us
 UPSTREAM_EVENTS = [
+    ("shipped", "Shipped by Upstream"),
     ("activated", "Activated"),
     ("first_topup", "First Top-up"),
     ("in_service", "In Service"),

@@ -13,8 +13,9 @@ from datetime import timedelta
 import requests
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
-from ..tools import upstream_signature
+from ..tools import sim, upstream_signature
 
 _logger = logging.getLogger(__name__)
 
@@ -141,3 +142,45 @@ class SaleOrder(models.Model):
         headers["Idempotency-Key"] = self.name
         return requests.post(source.api_url.rstrip("/") + "/order", data=body, headers=headers,
                              timeout=source.api_timeout or 10)
+
+    # ------------------------------------------------------------------ what the upstream reports back
+
+    @api.model
+    def _haoka_find_upstream_order(self, reference):
+        """The confirmed order an upstream names by our reference, the customer's or the upstream's order id."""
+        reference = (reference or "").strip()
+        if not reference:
+            return self.browse()
+        return self.sudo().search([("state", "=", "sale"), "|", "|", ("name", "=", reference),
+                                   ("client_order_ref", "=", reference), ("haoka_upstream_order_ref", "=", reference)],
+                                  limit=1)
+
+    def _haoka_upstream_card_shipped(self, iccid, number=None, tracking=None):
+        """The upstream shipped card ``iccid`` (number ``number``) of this order: the card is recorded on the first
+        upstream line still missing one, shipped; once every line has its cards the order is shipped and its
+        shipping commissions are reached. A card already recorded changes nothing."""
+        self.ensure_one()
+        _ = self.env._
+        iccid = sim.normalize_iccid(iccid)
+        order = self.sudo()
+        lines = order.order_line._haoka_upstream_lines()
+        known = lines.haoka_lot_ids.filtered(lambda c: c.name == iccid)
+        if known:
+            return known
+        line = lines.filtered(lambda l: len(l.haoka_lot_ids) < int(l.product_uom_qty))[:1]
+        if not line:
+            raise UserError(_("Order %(order)s already has all its cards; the upstream shipped %(iccid)s too.",
+                              order=order.name, iccid=iccid))
+        card = self.env["stock.lot"].sudo().create({
+            "name": iccid, "product_id": line.product_id.id, "company_id": order.company_id.id,
+            "msisdn": sim.normalize_msisdn(str(number)) if number else False, "card_state": "shipped",
+        })
+        line.with_context(haoka_no_hold=True).haoka_lot_ids |= card
+        if all(len(l.haoka_lot_ids) >= int(l.product_uom_qty) for l in lines) and \
+                order.haoka_fulfilment_state == "to_ship":
+            order.write({"haoka_fulfilment_state": "shipped", "haoka_shipped_date": fields.Datetime.now(),
+                         "haoka_tracking_ref": tracking and str(tracking) or False})
+            order.message_post(body=_("%(upstream)s shipped the card(s), tracking number %(ref)s.",
+                                      upstream=order.haoka_upstream_id.name, ref=tracking or "-"))
+            order._haoka_commission_event("shipped")
+        return card

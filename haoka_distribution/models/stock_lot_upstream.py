@@ -29,9 +29,7 @@ class StockLot(models.Model):
             return Lot.search([("is_sim_card", "=", True), ("name", "=", sim.normalize_iccid(reference))])
         if match == "msisdn":
             return Lot.search([("is_sim_card", "=", True), ("msisdn", "=", sim.normalize_msisdn(reference))])
-        orders = self.env["sale.order"].sudo().search(
-            ["|", ("name", "=", reference.strip()), ("client_order_ref", "=", reference.strip())], limit=1)
-        return orders._haoka_sim_lines().haoka_lot_ids
+        return self.env["sale.order"]._haoka_find_upstream_order(reference)._haoka_sim_lines().haoka_lot_ids
 
     def _haoka_apply_upstream_event(self, event, date, amount=0.0, number=None, source=None):
         """Apply what an upstream reported to these cards, as the carrier means it when it arrives out of order:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from .common import make_iccid
 from .test_upstream_events import UpstreamCase
 from .upstream_server import FakeUpstream
 
@@ -114,3 +115,32 @@ class TestUpstreamOrders(UpstreamCase):
             self.push(order)
             self.assertEqual(order.haoka_upstream_state, "pushed")
             self.assertEqual(len(server.requests[0][1]["sign"]), 32)
+
+    def test_upstream_reports_shipping_then_activation(self):
+        """The upstream names its orders by reference: the activation arriving before the shipping waits; the
+        shipping records the card on the order; the activation then drives the order and the commissions as for
+        a card from stock."""
+        self.source.write({"card_match": "order_ref", "key_card": "order_ref,订单号",
+                           "status_map_ids": [fields.Command.create({"code": "SHIP", "event": "shipped"})]})
+        with FakeUpstream("top-secret-key") as server:
+            order = self.upstream_order(server)
+            self.push(order)
+        self.assertEqual(order.haoka_upstream_order_ref, "UP0001")
+        iccid = make_iccid("898600", 990001)
+        early = self.receive("S0", order_ref="UP0001", status="8", number="13800138000")
+        self.process()
+        self.assertEqual((early.state, early.is_dead_letter), ("failed", False), "waits for the shipping")
+        shipped = self.receive("S1", order_ref="UP0001", status="SHIP", iccid=iccid, number="13800138000",
+                               tracking_no="SF123")
+        again = self.receive("S2", order_ref=order.name, status="SHIP", iccid=iccid, tracking_no="SF123")
+        self.process()
+        card = order.order_line.haoka_lot_ids
+        self.assertEqual((shipped.state, again.state), ("processed", "processed"))
+        self.assertEqual((card.name, card.msisdn, card.card_state), (iccid, "13800138000", "shipped"))
+        self.assertEqual((order.haoka_fulfilment_state, order.haoka_tracking_ref), ("shipped", "SF123"))
+        self.assertEqual(shipped.lot_ids, card)
+        early.next_retry_at = fields.Datetime.now() - timedelta(seconds=1)
+        self.process()
+        self.assertEqual((early.state, card.card_state, order.haoka_fulfilment_state),
+                         ("processed", "activated", "activated"))
+        self.assertEqual(self.line(order, "activated").state, "eligible")
