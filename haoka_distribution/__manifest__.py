@@ -53,6 +53,7 @@
         "views/haoka_upstream_event_views.xml",
         "views/haoka_upstream_views.xml",
         "views/sale_order_upstream_views.xml",
+        "views/haoka_upstream_reconciliation_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -14,6 +14,8 @@ from . import (
     haoka_selected_cards,
     haoka_upstream,
     haoka_upstream_event,
+    haoka_upstream_reconciliation,
+    haoka_upstream_reconciliation_line,
     haoka_upstream_status_map,
     product_template,
     product_template_upstream,

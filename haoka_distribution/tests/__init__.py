@@ -30,6 +30,7 @@ from . import (
     test_text_language,
     test_upstream_events,
     test_upstream_orders,
+    test_upstream_reconciliation,
     test_upstream_report,
     test_upstream_signature,
     test_upstream_webhook,
