@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
-from .common import CommissionCase, HaokaCase, adult_id, committed_row_counts, separate_env
+from .common import CommissionCase, HaokaCase, adult_id, committed_row_counts, make_iccid, separate_env
 
 
 @tagged("post_install", "-at_install")
@@ -34,6 +34,9 @@ class UpstreamCase(CommissionCase):
                 ("停机", "suspended"), ("销户", "closed"), ("6", "rejected"), ("3", "ignored")]],
         })
         cls.Event = cls.env["haoka.upstream.event"]
+        cls.cards |= cls.env["stock.lot"].with_context(haoka_manual_entry=True).create([
+            {"name": make_iccid("898600", 800 + i), "product_id": cls.product.id, "msisdn": "1380070%04d" % i,
+             "expiration_date": cls.days(300)} for i in range(8)])
         cls.today = fields.Date.context_today(cls.source)
         cls.sequence = 0
 
@@ -318,3 +321,53 @@ class TestUpstreamRace(TransactionCase):
 
     def assertNoRowsLeft(self, before):
         HaokaCase.assertNoRowsLeft(self, before)
+
+
+class TestUpstreamBatch(UpstreamCase):
+    """Many events at once give what they give one by one."""
+
+    def scenario(self):
+        orders = [self.shipped_order() for _i in range(4)]
+        cards = [order.order_line.haoka_lot_ids for order in orders]
+        day = self.today - relativedelta(days=2)
+        specs = [
+            {"iccid": cards[0].name, "status": "8", "date": str(day)},
+            {"iccid": cards[0].name, "status": "FC", "amount": "100", "date": str(self.today)},
+            # a top-up before the activation
+            {"iccid": cards[1].name, "status": "FC", "amount": "30", "date": str(day)},
+            {"iccid": cards[1].name, "status": "8", "date": str(day - relativedelta(days=1))},
+            {"iccid": cards[2].name, "status": "停机", "date": str(self.today)},
+            {"iccid": cards[3].name, "status": "3"},
+        ]
+        type(self).sequence += 1
+        events = self.Event
+        for index, spec in enumerate(specs):
+            events |= self.receive("B%s-%s" % (self.sequence, index), **spec)
+        return orders, cards, events
+
+    def outcome(self, orders, cards, events):
+        self.env.invalidate_all()
+        return (
+            [(e.state, e.event, e.status_code, len(e.lot_ids)) for e in events],
+            [(c.card_state, c.haoka_activated_date and (c.haoka_activated_date - self.today).days,
+              c.haoka_first_topup_amount, c.haoka_suspended_date and (c.haoka_suspended_date - self.today).days,
+              c.haoka_upstream_status) for c in cards],
+            [o.haoka_fulfilment_state for o in orders],
+            [sorted(o.haoka_commission_line_ids.mapped(lambda l: (l.trigger, l.state, l.reason_code))) for o in orders],
+        )
+
+    def test_batch_equals_one_by_one(self):
+        one_by_one = self.scenario()
+        one_by_one[2].with_context(haoka_upstream_batch_min=100)._process()
+        batch = self.scenario()
+        batch[2].with_context(haoka_upstream_batch_min=2)._process()
+        self.assertEqual(self.outcome(*batch), self.outcome(*one_by_one))
+        self.assertEqual(self.outcome(*batch)[0][0], ("processed", "activated", "8", 1))
+
+    def test_batch_with_a_bad_event_falls_back(self):
+        orders, cards, events = self.scenario()
+        bad = self.receive("B-bad", iccid="89860000000000000001", status="8")
+        (events | bad).with_context(haoka_upstream_batch_min=2)._process()
+        self.assertEqual(bad.is_dead_letter, True)
+        self.assertEqual(events.mapped("state"), ["processed"] * 5 + ["ignored"])
+        self.assertEqual(orders[0].haoka_fulfilment_state, "activated")
