@@ -54,6 +54,7 @@
         "views/haoka_upstream_views.xml",
         "views/sale_order_upstream_views.xml",
         "views/haoka_upstream_reconciliation_views.xml",
+        "security/haoka_upstream_rules.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -26,7 +26,7 @@ PRIVATE_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 
 class HaokaUpstreamWebhook(http.Controller):
     @http.route("/haoka/upstream/<string:source_code>/event", type="http", auth="none", methods=["POST"],
-                csrf=False, save_session=False)
+                csrf=False, save_session=False, readonly=False)  # auth='none' routes default to read-only
     def haoka_upstream_event(self, source_code, **_kwargs):
         env = request.env(user=SUPERUSER_ID)
         source = env["haoka.upstream"].search([("code", "=", source_code)], limit=1)

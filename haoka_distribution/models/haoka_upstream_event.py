@@ -126,8 +126,7 @@ class HaokaUpstreamEvent(models.Model):
         events = self._claim_due(now, limit)
         events._process()
         remaining = self.sudo().search_count(domain) if len(events) == limit else 0
-        if self.env.context.get("cron_id"):
-            self.env["ir.cron"]._notify_progress(done=len(events), remaining=remaining)
+        self.env["ir.cron"]._notify_progress(done=len(events), remaining=remaining)  # a backlog: run again soon
         return len(events)
 
     @api.model

@@ -371,3 +371,16 @@ class TestUpstreamBatch(UpstreamCase):
         self.assertEqual(bad.is_dead_letter, True)
         self.assertEqual(events.mapped("state"), ["processed"] * 5 + ["ignored"])
         self.assertEqual(orders[0].haoka_fulfilment_state, "activated")
+
+
+class TestUpstreamCompanies(UpstreamCase):
+    def test_sources_and_events_of_another_company_are_hidden(self):
+        other = self.env["res.company"].create({"name": "Other SIM Co"})
+        foreign = self.env["haoka.upstream"].create({"name": "Foreign", "code": "foreign", "company_id": other.id})
+        foreign_event = self.Event.browse(self.Event._store_raw(foreign, "F1", "{}"))
+        own_event = self.receive("O1", status="3")
+        manager = self.manager.with_company(self.env.company)
+        self.assertEqual(self.env["haoka.upstream"].with_user(manager).search([("code", "in", ("foreign", "haoy"))]),
+                         self.source)
+        self.assertEqual(self.Event.with_user(manager).search([("id", "in", (foreign_event | own_event).ids)]),
+                         own_event)
