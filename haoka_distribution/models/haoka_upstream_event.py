@@ -94,8 +94,9 @@ class HaokaUpstreamEvent(models.Model):
                    state="received", error=None):
         """Insert one event as received, unless ``(source, external_id)`` is already there; the new id or None.
 
-        Plain SQL with ``ON CONFLICT DO NOTHING``: two deliveries of one event racing each other store it once,
-        and neither fails."""
+        Plain SQL with ``ON CONFLICT DO NOTHING``: two deliveries of one event racing each other store it once.
+        The second, whose snapshot missed the first one's commit, gets a serialization failure (repeatable read),
+        and Odoo retries its request, which then finds the event stored."""
         self.env.cr.execute(SQL(
             """INSERT INTO haoka_upstream_event (source_id, external_id, origin, payload, headers, signature_verdict,
                    signature_digest, received_at, next_retry_at, state, error, attempts,
@@ -108,7 +109,7 @@ class HaokaUpstreamEvent(models.Model):
             source=source.id, external=external_id or None, origin=origin, payload=payload,
             headers=json.dumps(headers or {}, ensure_ascii=False), verdict=verdict, digest=digest, state=state,
             error=error, uid=self.env.uid or 1, now=fields.Datetime.now(),
-        ))
+        ), log_exceptions=False)  # a delivery racing another one is retried by Odoo, not an error
         row = self.env.cr.fetchone()
         return row[0] if row else None
 
