@@ -7,11 +7,11 @@ import time
 import uuid
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
 from .common import CommissionCase, HaokaCase, adult_id, committed_row_counts, make_iccid, separate_env
@@ -281,11 +281,16 @@ class TestUpstreamRace(TransactionCase):
                 errors.append(repr(error))
 
         def store(env):
-            """As the webhook's request does: Odoo retries it when its snapshot missed the other's commit."""
-            def insert():
-                return env["haoka.upstream.event"]._store_raw(
-                    env["haoka.upstream"].browse(source_id), "R1", json.dumps({"event_id": "R1", "status": "nope"}))
-            stored.append(retrying(insert, env))
+            """As the webhook's request: retried (as Odoo retries a request) when its snapshot missed the other's
+            commit."""
+            for _attempt in range(3):
+                try:
+                    stored.append(env["haoka.upstream.event"]._store_raw(
+                        env["haoka.upstream"].browse(source_id), "R1", json.dumps({"event_id": "R1", "status": "x"})))
+                    env.cr.commit()
+                    return
+                except psycopg2.errors.SerializationFailure:
+                    env.cr.rollback()
 
         def process(env):
             processed.append(env["haoka.upstream.event"]._cron_process())
@@ -304,7 +309,8 @@ class TestUpstreamRace(TransactionCase):
                                [source_id])
                 rows = env.cr.fetchall()
             self.assertEqual(errors, [])
-            self.assertEqual(sorted(stored, key=bool)[0], None, "the second delivery stores nothing")
+            self.assertEqual(sorted(stored, key=bool), [None, stored[0] or stored[1]],
+                             "the second delivery stores nothing: %s" % stored)
             self.assertEqual(sorted(processed), [0, 1], "one worker processed the event, the other skipped it")
             self.assertEqual(rows, [("R1", "failed", 1)])
         finally:
