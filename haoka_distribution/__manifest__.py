@@ -63,6 +63,13 @@
         "wizards/haoka_withdrawal_payout_views.xml",
         "wizards/haoka_withholding_ledger_views.xml",
         "views/haoka_withdrawal_views.xml",
+        "data/haoka_upstream_cron_data.xml",
+        "wizards/haoka_upstream_report_import_views.xml",
+        "views/haoka_upstream_event_views.xml",
+        "views/haoka_upstream_views.xml",
+        "views/sale_order_upstream_views.xml",
+        "views/haoka_upstream_reconciliation_views.xml",
+        "security/haoka_upstream_rules.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {

@@ -15,3 +15,6 @@ odoo_run -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --no-http --
     < "$PROJECT_DIR/bench/bench_commissions.py"
 "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
     < "$PROJECT_DIR/bench/bench_wallet.py"
+HAOKA_PROJECT_DIR="$PROJECT_DIR" HAOKA_ADDONS_PATH="$ADDONS_PATH" \
+    "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+    < "$PROJECT_DIR/bench/bench_upstream.py"

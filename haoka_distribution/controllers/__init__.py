@@ -1,1 +1,1 @@
-from . import card_export
+from . import card_export, upstream_webhook
