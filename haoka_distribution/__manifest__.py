@@ -48,6 +48,14 @@
         "report/haoka_distribution_report_views.xml",
         "report/haoka_distribution_funnel_views.xml",
         "report/haoka_distribution_dashboard_views.xml",
+        "security/haoka_portal_rules.xml",
+        "views/portal_home.xml",
+        "views/portal_orders.xml",
+        "views/portal_commissions.xml",
+        "views/portal_team.xml",
+        "views/portal_kyc.xml",
+        "views/portal_signup.xml",
+        "views/portal_order_new.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -19,6 +19,7 @@ from . import (
     test_migrations,
     test_number_race,
     test_pgcopy,
+    test_portal,
     test_sale_cards,
     test_secret_mixin,
     test_secrets,
