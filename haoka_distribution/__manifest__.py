@@ -70,5 +70,6 @@
         "demo/product_template_demo.xml",
         "demo/stock_lot_demo.xml",
         "demo/distribution_demo.xml",
+        "demo/portal_demo.xml",
     ],
 }
