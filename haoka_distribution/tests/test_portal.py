@@ -38,9 +38,9 @@ class PortalCase(CommissionCase, HttpCase):
                                     name=cls.other.name)
         cls.customer_b = cls.env["res.partner"].create({"name": "Customer Zhao", "haoka_referrer_id": cls.other.id})
 
-    def authenticate(self, user, password, lang="en_US"):
+    def authenticate(self, user, password, lang="en_US", **kwargs):
         """Log in, reading the portal in ``lang`` (the portal's language is the frontend_lang cookie's)."""
-        result = super().authenticate(user, password)
+        result = super().authenticate(user, password, **kwargs)
         self.opener.cookies.set("frontend_lang", lang, domain=HOST, path="/")
         return result
 
@@ -301,3 +301,33 @@ class TestPortalOrdering(PortalCase):
                                                   "card_id": self.cards[5].id})
         self.assertEqual(self.cards[5].card_state, "available")
 
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTours(PortalCase):
+    """The journeys in headless Chromium."""
+
+    def test_tour_referral_signup_kyc_approved(self):
+        self.env["ir.config_parameter"].set_param("auth_signup.invitation_scope", "b2b")
+        self.start_tour("/r/%s" % self.seller.haoka_referral_code, "haoka_portal_referral_signup")
+        newbie = self.env["res.users"].search([("login", "=", "tour.newbie@example.com")]).partner_id
+        self.assertEqual((newbie.haoka_parent_distributor_id, newbie.haoka_distributor_state, newbie.haoka_kyc_state),
+                         (self.seller, "pending", "submitted"))
+        self.assertEqual(newbie.haoka_kyc_name, "新代理")
+        self.assertEqual(len(newbie.haoka_kyc_attachment_ids), 2)
+        newbie.with_user(self.manager).action_haoka_kyc_approve()
+        newbie.with_user(self.manager).action_haoka_distributor_approve()
+        self.authenticate("tour.newbie@example.com", "Tour-pass-123")
+        home = self.url_open("/my", allow_redirects=False)
+        self.assertEqual(home.status_code, 200)
+        self.assertIn('href="/my/sim-order/new"', home.text)
+
+    def test_tour_order_a_chosen_number(self):
+        card = self.cards[3]
+        self.assertEqual(card.msisdn, "13800500003")
+        self.start_tour("/my/sim-order/new", "haoka_portal_order_chosen_number", login="portal_a")
+        order = card.sudo().haoka_hold_line_id.order_id or self.env["sale.order"].search(
+            [("order_line.haoka_lot_ids", "in", card.ids)])
+        self.assertEqual((order.state, order.haoka_distributor_id, order.haoka_holder_name),
+                         ("sale", self.seller, "周"))
+        self.assertEqual(card.card_state, "sold")
