@@ -5,6 +5,7 @@ online through Odoo's payment providers (paying from the balance comes with the 
 
 import re
 
+from odoo import fields
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Command
@@ -38,7 +39,8 @@ class HaokaPortalOrderNew(CustomerPortal):
     @staticmethod
     def _haoka_search_cards(plan, digits, grade_id, mode):
         """At most :data:`RESULTS_MAX` available cards of ``plan`` whose number ends with / contains ``digits``."""
-        domain = [("product_id", "=", plan.id), ("card_state", "=", "available")]
+        domain = [("product_id", "=", plan.id), ("card_state", "=", "available"),
+                  "|", ("expiration_date", "=", False), ("expiration_date", ">", fields.Datetime.now())]
         if digits:
             pattern = ("%" + digits) if mode == "tail" else ("%" + digits + "%")
             domain.append(("msisdn", "=like", pattern))

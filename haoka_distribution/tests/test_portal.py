@@ -61,6 +61,7 @@ class PortalCase(CommissionCase, HttpCase):
 class TestPortalPages(PortalCase):
     def test_orders_list_detail_and_other_distributor(self):
         order_a = self.order(qty=1)
+        order_a.order_line.haoka_lot_ids.puk = "87654321"
         order_b = self.order(qty=1, partner_id=self.customer_b.id)
         self.assertEqual((order_a.haoka_distributor_id, order_b.haoka_distributor_id), (self.seller, self.other))
         self.authenticate("portal_a", "portal_a")
@@ -78,6 +79,8 @@ class TestPortalPages(PortalCase):
         full_id = order_a._haoka_clear_id()
         self.assertNotIn(full_id, detail.text)
         self.assertIn(order_a.haoka_id_number, detail.text)  # masked
+        self.assertIn(order_a.order_line.haoka_lot_ids.msisdn, detail.text)
+        self.assertNotIn("87654321", detail.text)  # never the PUK
         # another distributor's order, by the portal page and by Odoo's sale portal
         self.assertEqual(self.url_open("/my/sim-orders/%s" % order_b.id).status_code, 404)
         self.assertNotIn(order_b.name, self.url_open("/my/orders/%s" % order_b.id).text)
@@ -148,10 +151,14 @@ class TestPortalPages(PortalCase):
             self.assertIn(words, home)
 
     def test_csrf_is_required(self):
+        draft = self.env["sale.order"].create({"partner_id": self.seller.id, "haoka_distributor_id": self.seller.id})
         self.authenticate("portal_a", "portal_a")
         response = self.url_open("/my/sim-order/hold", data={"plan_id": self.product.id, "card_id": self.cards[0].id})
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.cards[0].card_state, "available")
+        for url in ("/my/kyc/submit", "/my/sim-order/%s/confirm" % draft.id):
+            self.assertEqual(self.url_open(url, data={"name": "x"}).status_code, 400, url)
+        self.assertEqual(draft.state, "draft")
 
 
 class TestPortalKyc(PortalCase):
