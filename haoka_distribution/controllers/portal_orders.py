@@ -102,16 +102,31 @@ class HaokaPortalOrders(CustomerPortal):
 
     @staticmethod
     def _haoka_order_history(order):
-        """The order's steps with their dates, oldest first."""
+        """The order's steps with their dates, in their order: each change of its fulfilment state as the
+        chatter tracked it, else (tracking off) the dates stored on the order."""
         env = request.env
         steps = [(env._("Ordered"), order.date_order)]
-        if order.haoka_shipped_date:
-            courier = order.haoka_courier_id.name or ""
-            steps.append((env._("Shipped %(courier)s %(tracking)s", courier=courier,
-                                tracking=order.haoka_tracking_ref or ""), order.haoka_shipped_date))
-        if order.haoka_received_date:
-            steps.append((env._("Received"), order.haoka_received_date))
-        state = dict(order._fields["haoka_fulfilment_state"]._description_selection(env))
-        if order.haoka_fulfilment_state in ("activated", "partially_refunded", "refunded", "cancelled"):
-            steps.append((state[order.haoka_fulfilment_state], order.write_date))
+        trackings = env["mail.tracking.value"].sudo().search([
+            ("mail_message_id.model", "=", "sale.order"), ("mail_message_id.res_id", "=", order.id),
+            ("field_id.name", "=", "haoka_fulfilment_state"),
+        ], order="id")
+        if trackings:
+            field = order._fields["haoka_fulfilment_state"]
+            labels = dict(field._description_selection(env))
+            keys = {}  # a tracked label, in the language of whoever made the change, back to its state
+            for code, __ in env["res.lang"].get_installed():
+                keys.update({label: key for key, label in
+                             field._description_selection(env(context=dict(env.context, lang=code)))})
+            for tracking in trackings:
+                label = labels.get(keys.get(tracking.new_value_char), tracking.new_value_char)
+                steps.append((label, tracking.create_date))
+        else:
+            if order.haoka_shipped_date:
+                steps.append((env._("Shipped"), order.haoka_shipped_date))
+            if order.haoka_received_date:
+                steps.append((env._("Received"), order.haoka_received_date))
+        if order.haoka_tracking_ref:
+            steps.append((env._("Courier %(courier)s, tracking number %(tracking)s",
+                                courier=order.haoka_courier_id.name or "", tracking=order.haoka_tracking_ref),
+                          order.haoka_shipped_date))
         return steps

@@ -90,7 +90,9 @@ class ResPartner(models.Model):
         if self.env["res.lang"]._lang_get("zh_CN") and (not self.lang or self.lang == "en_US"):
             self.sudo().lang = "zh_CN"
         # the wizard needs Contact Creation rights, which 号卡主管 need not have: its checks are done above
-        wizard = self.env["portal.wizard"].sudo().with_context(active_ids=self.ids).create({})
+        welcome = self.with_context(lang=self.lang).env._(
+            "Welcome to our distributor portal. After logging in, complete your real-name verification first.")
+        wizard = self.env["portal.wizard"].sudo().with_context(active_ids=self.ids).create({"welcome_message": welcome})
         wizard_user = wizard.user_ids.filtered(lambda u: u.partner_id == self)
         if wizard_user.is_portal:
             wizard_user.action_invite_again()

@@ -11,7 +11,7 @@ from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import HOST
 
-from .common import CommissionCase, adult_id, make_distributor
+from .common import CommissionCase, activate_chinese, adult_id, make_distributor
 
 PORTAL = "base.group_portal"
 
@@ -81,6 +81,12 @@ class TestPortalPages(PortalCase):
         self.assertIn(order_a.haoka_id_number, detail.text)  # masked
         self.assertIn(order_a.order_line.haoka_lot_ids.msisdn, detail.text)
         self.assertNotIn("87654321", detail.text)  # never the PUK
+        # the history lists the fulfilment states as the chatter tracked them
+        order_a.with_context(tracking_disable=False).write({"haoka_fulfilment_state": "shipped",
+                                                            "haoka_tracking_ref": "SF-HISTORY-1"})
+        self.env.cr.precommit.run()
+        history = self.url_open("/my/sim-orders/%s" % order_a.id).text
+        self.assertRegex(history, r"(?s)Ordered.*Shipped.*SF-HISTORY-1")
         # another distributor's order, by the portal page and by Odoo's sale portal
         self.assertEqual(self.url_open("/my/sim-orders/%s" % order_b.id).status_code, 404)
         self.assertNotIn(order_b.name, self.url_open("/my/orders/%s" % order_b.id).text)
@@ -244,7 +250,7 @@ class TestPortalSignup(PortalCase):
             self.mid._haoka_make_referred_distributor(self.seller)  # a cycle
 
     def test_invite_button_gives_a_portal_user_in_chinese(self):
-        self.env["res.lang"]._activate_lang("zh_CN")
+        activate_chinese(self.env)
         agent = make_distributor(self.env, "Invited Agent", "904", parent=self.top)
         agent.email = "invited@example.com"
         agent.with_user(self.manager).action_haoka_invite_portal()
@@ -255,6 +261,7 @@ class TestPortalSignup(PortalCase):
         mail = self.env["mail.mail"].search([("email_to", "ilike", "invited@example.com")], limit=1) or \
             self.env["mail.mail"].search([("recipient_ids", "in", agent.ids)], limit=1)
         self.assertEqual(len(mail), 1)
+        self.assertIn("实名认证", mail.body_html)  # the welcome message in the distributor's language
 
 
 class TestPortalOrdering(PortalCase):
