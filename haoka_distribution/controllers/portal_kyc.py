@@ -2,6 +2,8 @@
 and back), its review state and rejection reason; the photos are private attachments served only to the
 distributor and to 号卡主管."""
 
+import base64
+
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request, route
@@ -31,7 +33,7 @@ class HaokaPortalKyc(CustomerPortal):
             "distributor": distributor, "page_name": "haoka_kyc", "errors": errors or {}, "form": form or {},
             "state_label": labels.get(distributor.haoka_kyc_state),
             "editable": distributor.haoka_kyc_state in ("draft", "rejected"),
-            "photos": distributor.sudo().haoka_kyc_attachment_ids.sorted("id"),
+            "photos": [side for side in SIDES if distributor.sudo()["haoka_kyc_photo_" + side]],
         })
         return values
 
@@ -64,13 +66,10 @@ class HaokaPortalKyc(CustomerPortal):
 
     @staticmethod
     def _haoka_save_kyc(partner, name, id_number, photos):
-        """Write the real-name data and the photos (private attachments), and submit them for review."""
-        partner.write({"haoka_kyc_name": name.strip(), "haoka_kyc_id_number": idcard.normalize_id(id_number)})
-        attachments = request.env["ir.attachment"].sudo().create([{
-            "name": "%s-%s" % (side, partner.id), "raw": data, "mimetype": portal_images.mimetype(data),
-            "res_model": "res.partner", "res_id": partner.id, "public": False,
-        } for side, data in photos])
-        partner.haoka_kyc_attachment_ids = [(6, 0, attachments.ids)]
+        """Write the real-name data and the photos (private: see ``haoka_kyc_photo_*``), submit for review."""
+        vals = {"haoka_kyc_name": name.strip(), "haoka_kyc_id_number": idcard.normalize_id(id_number)}
+        vals.update({"haoka_kyc_photo_" + side: base64.b64encode(data) for side, data in photos})
+        partner.write(vals)
         partner.action_haoka_kyc_submit()
 
     def _haoka_validate_kyc(self, name, id_number):
@@ -94,16 +93,18 @@ class HaokaPortalKyc(CustomerPortal):
                 photos.append((side, data))
         return errors, photos
 
-    @route(["/my/kyc/photo/<int:attachment_id>"], type="http", auth="user", website=True, readonly=True)
-    def portal_haoka_kyc_photo(self, attachment_id, **kw):
+    @route(["/my/kyc/photo/<int:partner_id>/<string:side>"], type="http", auth="user", website=True,
+           readonly=True)
+    def portal_haoka_kyc_photo(self, partner_id, side, **kw):
         """An ID photo, for its owner and 号卡主管 only (404 for anyone else: its existence is not told)."""
-        attachment = request.env["ir.attachment"].sudo().browse(attachment_id).exists()
-        owner = request.env["res.partner"].sudo().search(
-            [("haoka_kyc_attachment_ids", "in", attachment.ids)], limit=1) if attachment else None
-        allowed = owner and (owner == current_distributor() or request.env.user.has_group(MANAGER_GROUP))
-        if not allowed:
+        partner = request.env["res.partner"].browse(partner_id)
+        allowed = side in SIDES and partner and (
+            partner == current_distributor() or request.env.user.has_group(MANAGER_GROUP))
+        data = allowed and partner.sudo().exists()["haoka_kyc_photo_" + side]
+        if not data:
             return request.not_found()
-        return request.make_response(attachment.raw, [
-            ("Content-Type", attachment.mimetype), ("Cache-Control", "private, no-store"),
+        raw = base64.b64decode(data)
+        return request.make_response(raw, [
+            ("Content-Type", portal_images.mimetype(raw)), ("Cache-Control", "private, no-store"),
             ("X-Content-Type-Options", "nosniff"),
         ])

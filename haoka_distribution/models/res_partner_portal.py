@@ -20,6 +20,12 @@ class ResPartner(models.Model):
         string="Upline Fixed", copy=False, readonly=True,
         help="Set when a distributor who signed up through a referral link is approved: its upline is then fixed.",
     )
+    # ID photos sent from the portal: attachments of fields only 号卡主管 may read (Odoo then refuses them to
+    # everyone else, /web/content and /web/image included); the owner sees them through the portal's route
+    haoka_kyc_photo_front = fields.Binary(string="ID Photo (front)", attachment=True, copy=False,
+                                          groups=MANAGER_GROUP)
+    haoka_kyc_photo_back = fields.Binary(string="ID Photo (back)", attachment=True, copy=False,
+                                         groups=MANAGER_GROUP)
     haoka_signup_referrer_id = fields.Many2one(
         "res.partner", string="Signed Up Through", copy=False, readonly=True, index="btree_not_null",
         help="The distributor whose referral link this distributor signed up through.",

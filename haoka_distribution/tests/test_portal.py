@@ -2,6 +2,7 @@
 (another distributor's order, commission, settlement and ID photo answer 404), the real-name gate, the
 referral sign-up, ordering a chosen number, and a suspended distributor who reads but cannot order."""
 
+import base64
 import io
 import re
 
@@ -49,13 +50,11 @@ class PortalCase(CommissionCase, HttpCase):
         self.assertEqual(response.status_code, 200, url)
         return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
-    def photo_of(self, partner):
-        attachment = self.env["ir.attachment"].create({
-            "name": "front", "raw": png_bytes(), "mimetype": "image/png", "res_model": "res.partner",
-            "res_id": partner.id,
-        })
-        partner.haoka_kyc_attachment_ids = [(4, attachment.id)]
-        return attachment
+    def photo_of(self, partner, data):
+        """Give ``partner`` a front ID photo; its attachment."""
+        partner.haoka_kyc_photo_front = base64.b64encode(data)
+        return self.env["ir.attachment"].search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id),
+                                                 ("res_field", "=", "haoka_kyc_photo_front")])
 
 
 class TestPortalPages(PortalCase):
@@ -114,17 +113,28 @@ class TestPortalPages(PortalCase):
             [("id", "=", mid_line.id)]), 0)
 
     def test_kyc_photo_served_to_owner_and_manager_only(self):
-        photo_b = self.photo_of(self.other)
+        photo = png_bytes("purple")
+        attachment_b = self.photo_of(self.other, photo)
+        self.assertEqual((len(attachment_b), attachment_b.public), (1, False))
+        url = "/my/kyc/photo/%s/front" % self.other.id
+        odoo_urls = ("/web/content/%s" % attachment_b.id,
+                     "/web/image/res.partner/%s/haoka_kyc_photo_front" % self.other.id,
+                     "/web/content/res.partner/%s/haoka_kyc_photo_front" % self.other.id)
         self.authenticate("portal_a", "portal_a")
-        self.assertEqual(self.url_open("/my/kyc/photo/%s" % photo_b.id).status_code, 404)
-        self.assertEqual(self.url_open("/web/content/%s" % photo_b.id).status_code, 404)
+        self.assertEqual(self.url_open(url).status_code, 404)
+        self.assertEqual(self.url_open("/my/kyc/photo/%s/nosuchside" % self.seller.id).status_code, 404)
+        for odoo_url in odoo_urls:
+            self.assertNotEqual(self.url_open(odoo_url).content, photo, odoo_url)
         self.authenticate("portal_b", "portal_b")
-        response = self.url_open("/my/kyc/photo/%s" % photo_b.id)
-        self.assertEqual((response.status_code, response.headers["Content-Type"]), (200, "image/png"))
-        self.authenticate("haoka_staff", "haoka_staff")
-        self.assertEqual(self.url_open("/my/kyc/photo/%s" % photo_b.id).status_code, 404)
+        response = self.url_open(url)
+        self.assertEqual((response.status_code, response.headers["Content-Type"], response.content),
+                         (200, "image/png", photo))
+        self.authenticate("haoka_staff", "haoka_staff")  # 号卡业务员: not even through Odoo's own routes
+        self.assertEqual(self.url_open(url).status_code, 404)
+        for odoo_url in odoo_urls:
+            self.assertNotEqual(self.url_open(odoo_url).content, photo, odoo_url)
         self.authenticate("haoka_manager", "haoka_manager")
-        self.assertEqual(self.url_open("/my/kyc/photo/%s" % photo_b.id).status_code, 200)
+        self.assertEqual(self.url_open(url).content, photo)
 
     def test_home_team_and_promotion(self):
         top_user = new_test_user(self.env, login="portal_top", groups=PORTAL, lang="en_US", partner_id=self.top.id,
@@ -194,8 +204,10 @@ class TestPortalKyc(PortalCase):
         self.assertEqual(good.status_code, 200)
         newcomer.invalidate_recordset()
         self.assertEqual(newcomer.haoka_kyc_state, "submitted")
-        self.assertEqual(len(newcomer.haoka_kyc_attachment_ids), 2)
-        self.assertFalse(any(newcomer.haoka_kyc_attachment_ids.mapped("public")))
+        photos = self.env["ir.attachment"].search([("res_model", "=", "res.partner"), ("res_id", "=", newcomer.id),
+                                                   ("res_field", "like", "haoka_kyc_photo_%")])
+        self.assertEqual((len(photos), set(photos.mapped("public"))), (2, {False}))
+        self.assertIn("/my/kyc/photo/%s/front" % newcomer.id, good.text)
         self.assertNotIn(number, good.text)
         newcomer.with_user(self.manager).action_haoka_kyc_reject(reason="照片模糊")
         self.assertIn("照片模糊", self.url_open("/my/kyc").text)
@@ -328,7 +340,7 @@ class TestPortalTours(PortalCase):
         self.assertEqual((newbie.haoka_parent_distributor_id, newbie.haoka_distributor_state, newbie.haoka_kyc_state),
                          (self.seller, "pending", "submitted"))
         self.assertEqual(newbie.haoka_kyc_name, "新代理")
-        self.assertEqual(len(newbie.haoka_kyc_attachment_ids), 2)
+        self.assertEqual(base64.b64decode(newbie.haoka_kyc_photo_back)[:8], b"\x89PNG\r\n\x1a\n")
         newbie.with_user(self.manager).action_haoka_kyc_approve()
         newbie.with_user(self.manager).action_haoka_distributor_approve()
         self.authenticate("tour.newbie@example.com", "Tour-pass-123")
