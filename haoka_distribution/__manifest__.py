@@ -70,6 +70,14 @@
         "views/sale_order_upstream_views.xml",
         "views/haoka_upstream_reconciliation_views.xml",
         "security/haoka_upstream_rules.xml",
+        "security/haoka_portal_rules.xml",
+        "views/portal_home.xml",
+        "views/portal_orders.xml",
+        "views/portal_commissions.xml",
+        "views/portal_team.xml",
+        "views/portal_kyc.xml",
+        "views/portal_signup.xml",
+        "views/portal_order_new.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {
@@ -85,5 +93,6 @@
         "demo/product_template_demo.xml",
         "demo/stock_lot_demo.xml",
         "demo/distribution_demo.xml",
+        "demo/portal_demo.xml",
     ],
 }

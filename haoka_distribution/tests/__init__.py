@@ -20,6 +20,8 @@ from . import (
     test_multi_company,
     test_number_race,
     test_pgcopy,
+    test_portal,
+    test_portal_images,
     test_sale_cards,
     test_secret_mixin,
     test_secrets,
