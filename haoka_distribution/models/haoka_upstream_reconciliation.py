@@ -97,6 +97,18 @@ class HaokaUpstreamReconciliation(models.Model):
                           "row_numbers": got["rows"], "category": "unexpected"})
         return lines
 
+    def _statement_columns(self, rows):
+        """``(header row index, {"card": column, "amount": column})`` of the statement, found by the source's
+        names for the card and the amount; a UserError when no row names both."""
+        source = self.source_id
+        header_index, mapping = spreadsheet.find_header(
+            rows, aliases={"amount": source._keys("key_amount"), "card": source._keys("key_card")}, required="card")
+        if header_index is None or "amount" not in mapping.values():
+            raise UserError(self.env._(
+                "No header row naming the card (%(card)s) and the amount (%(amount)s) was found in %(file)s.",
+                card=source.key_card, amount=source.key_amount, file=self.filename or ""))
+        return header_index, {target: index for index, target in mapping.items()}
+
     def _statement(self):
         """``({card id or unknown reference: {amount, rows, reference}}, [(row, column, value, reason)])``."""
         _ = self.env._
@@ -108,12 +120,7 @@ class HaokaUpstreamReconciliation(models.Model):
             raise UserError(_("The file %(name)s is not a spreadsheet: use .xlsx, .xls or .csv.",
                               name=self.filename or "")) from None
         source = self.source_id
-        header_index, mapping = spreadsheet.find_header(
-            rows, aliases={"amount": source._keys("key_amount"), "card": source._keys("key_card")}, required="card")
-        if header_index is None or "amount" not in mapping.values():
-            raise UserError(_("No header row naming the card (%(card)s) and the amount (%(amount)s) was found in "
-                              "%(file)s.", card=source.key_card, amount=source.key_amount, file=self.filename or ""))
-        column = {target: index for index, target in mapping.items()}
+        header_index, column = self._statement_columns(rows)
         header = rows[header_index]
         paid, errors = defaultdict(lambda: {"amount": 0.0, "rows": "", "reference": ""}), []
         for index in range(header_index + 1, len(rows)):

@@ -263,6 +263,10 @@ class TestUpstreamRace(TransactionCase):
     """Deliveries and processing racing on their own connections (committed data, cleaned up after)."""
 
     def test_same_event_delivered_and_processed_at_once(self):
+        """The same event delivered twice at once (stored once), then processed by two workers at once
+        (processed once), each side on its own connection.
+
+        Long because the race is one story: set-up on committed rows, the interleaving, the check, the clean-up."""
         registry = self.env.registry
         rows_before = committed_row_counts(registry)
         code = "race-%s" % uuid.uuid4().hex[:8]

@@ -24,6 +24,9 @@ class TestUpstreamReconciliation(UpstreamCase):
         return buffer.getvalue()
 
     def test_statement_categories_export_and_claims(self):
+        """A statement with matched, short-paid, missing and unexpected cards, its export and the claim list.
+
+        Long because one statement exercises every category and both exports read back."""
         self.plan.haoka_upstream_income = 40
         self.source.carrier_id = self.cmcc
         activated = []
