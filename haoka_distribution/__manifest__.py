@@ -78,6 +78,7 @@
         "views/portal_kyc.xml",
         "views/portal_signup.xml",
         "views/portal_order_new.xml",
+        "views/portal_wallet.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {
