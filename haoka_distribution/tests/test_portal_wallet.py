@@ -61,6 +61,21 @@ class TestPortalWallet(PortalWalletCase):
         self.assertIn("321.50", home)
         self.assertIn("40.00", home)
 
+    def test_pages_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["haoka_distribution"], ["zh_CN"])
+        self.env.registry.clear_cache()
+        self.user_a.lang = "zh_CN"
+        self.authenticate("portal_a", "portal_a", lang="zh_CN")
+        for url, words in (("/my/wallet", ("我的钱包", "可用", "充值")),
+                           ("/my/withdrawals/new", ("申请提现", "查看手续费")),
+                           ("/my", ("可提现", "我的钱包", "提现"))):
+            page = self.url_open(url).text
+            for word in words:
+                self.assertIn(word, page, url)
+        response = self.post("/my/withdrawals/new", {"amount": "1.234"}, "/my/withdrawals/new")
+        self.assertIn("的小数超过两位", response.text)
+
     def test_ledger_is_paginated(self):
         for _index in range(25):
             self.credit(self.seller, self.commission_wallet, 1)
