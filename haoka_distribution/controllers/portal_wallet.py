@@ -4,9 +4,13 @@ shows the fee, the tax and the net amount before it is submitted). Every amount 
 
 import re
 
+from werkzeug.urls import url_encode
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request, route
 
 from .portal import HaokaPortalHome, current_distributor, kyc_gate
@@ -110,31 +114,27 @@ class HaokaPortalWallet(CustomerPortal):
 
     @route(["/my/wallet/topup"], type="http", auth="user", website=True, methods=["GET", "POST"])
     def portal_haoka_topup(self, amount=None, **kw):
-        """The amount form; posted (CSRF checked by Odoo), a top-up transaction is created and the
-        distributor is sent to the provider's payment page."""
+        """The amount form; posted (CSRF checked by Odoo) and valid, Odoo's payment page for that amount,
+        whose transactions are made by :meth:`portal_haoka_topup_transaction`."""
         distributor, redirect = distributor_or_redirect()
         if redirect:
             return redirect
         values = self._prepare_portal_layout_values()
-        values.update({"page_name": "haoka_topup", "amount": amount or "", "error": None, "tx": None})
+        values.update({"page_name": "haoka_topup", "amount": amount or "", "error": None})
         if request.httprequest.method == "POST":
             try:
                 value = parse_amount(amount)
-                provider = self._haoka_topup_provider()
-                tx = request.env["payment.transaction"].sudo()._haoka_create_topup(
-                    distributor, value, provider, payment_method=provider.payment_method_ids[:1])
-                values.update(tx=tx, processing=tx._get_processing_values())
             except UserError as error:
                 values["error"] = error.args[0]
+            else:
+                currency = request.env.company.currency_id
+                partner = request.env.user.partner_id
+                return request.redirect("/payment/pay?" + url_encode({
+                    "amount": value, "currency_id": currency.id, "partner_id": partner.id,
+                    "reference": f"TOPUP-{distributor.id}", "haoka_topup": 1,
+                    "access_token": payment_utils.generate_access_token(partner.id, value, currency.id),
+                }))
         return request.render("haoka_distribution.portal_my_haoka_topup", values)
-
-    def _haoka_topup_provider(self):
-        provider = request.env["payment.provider"].sudo().search([
-            ("state", "in", ("enabled", "test")), ("company_id", "=", request.env.company.id),
-            ("payment_method_ids.active", "=", True)], limit=1)
-        if not provider:
-            raise UserError(request.env._("Top-up: no online payment provider is enabled; please contact us."))
-        return provider
 
     # ------------------------------------------------------------------ 提现
 
@@ -226,3 +226,27 @@ class HaokaPortalWallet(CustomerPortal):
         except UserError as error:
             return self._haoka_render_withdrawal(withdrawal, error.args[0])
         return request.redirect(f"/my/withdrawals/{withdrawal.id}")
+
+
+class HaokaPortalTopupPayment(PaymentPortal):
+    """Odoo's payment page used for a top-up: its transactions go through our route, which flags them as
+    wallet top-ups of the distributor (credited when the payment is confirmed)."""
+
+    def _get_extra_payment_form_values(self, **kwargs):
+        values = super()._get_extra_payment_form_values(**kwargs)
+        if kwargs.get("haoka_topup") and current_distributor():
+            values.update({"transaction_route": "/my/wallet/topup/transaction", "landing_route": "/my/wallet"})
+        return values
+
+    @route("/my/wallet/topup/transaction", type="json", auth="user")
+    def portal_haoka_topup_transaction(self, amount, currency_id, partner_id, access_token, **kwargs):
+        distributor = current_distributor()
+        amount = amount and float(amount)
+        if not distributor or partner_id != request.env.user.partner_id.id or not amount or amount <= 0 or \
+                not payment_utils.check_access_token(access_token, partner_id, amount, currency_id):
+            raise ValidationError(request.env._("The access token is invalid."))
+        self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("reference_prefix",))
+        tx_sudo = self._create_transaction(
+            amount=amount, currency_id=currency_id, partner_id=distributor.id,
+            custom_create_values={"haoka_wallet_topup": True}, **kwargs)
+        return tx_sudo._get_processing_values()

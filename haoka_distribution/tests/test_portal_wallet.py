@@ -8,6 +8,7 @@ import uuid
 from lxml import html
 
 from odoo import Command
+from odoo.tests.common import JsonRpcException
 
 from .test_portal import PortalCase
 from .test_withdrawal import make_bank_account
@@ -205,24 +206,34 @@ class TestPortalWithdrawals(PortalWalletCase):
 
 
 class TestPortalTopup(PortalWalletCase):
-    def test_topup_creates_the_transaction_for_the_distributor(self):
+    def test_topup_through_the_payment_page_credits_the_prepaid_wallet(self):
         journal = self.env["account.journal"].search([("company_id", "=", self.env.company.id),
                                                       ("type", "=", "bank")], limit=1)
-        self.env["payment.provider"].search([("company_id", "=", self.env.company.id)]).state = "disabled"
+        unknown = self.env.ref("payment.payment_method_unknown")
         provider = self.env["payment.provider"].create({
             "name": "Portal top-up provider", "code": "none", "state": "test", "journal_id": journal.id,
-            "payment_method_ids": [Command.set(self.env.ref("payment.payment_method_unknown").ids)],
+            "payment_method_ids": [Command.set(unknown.ids)], "is_published": True,
         })
-        self.env.ref("payment.payment_method_unknown").active = True
+        unknown.active = True
+        journal.inbound_payment_method_line_ids = [Command.create({
+            "name": provider.name, "payment_provider_id": provider.id,
+            "payment_method_id": self.env.ref("account.account_payment_method_manual_in").id})]
         self.authenticate("portal_a", "portal_a")
-        response = self.post("/my/wallet/topup", {"amount": "88.80"}, "/my/wallet/topup")
-        self.assertEqual(response.status_code, 200)
+        page = self.post("/my/wallet/topup", {"amount": "88.80"}, "/my/wallet/topup")
+        self.assertIn("/payment/pay", page.url)
+        self.assertIn("/my/wallet/topup/transaction", page.text)  # Odoo's payment form posts to our route
+        token = re.search(r"access_token=([^&]+)", page.url).group(1)
+        params = {"provider_id": provider.id, "payment_method_id": unknown.id, "token_id": None,
+                  "amount": 88.8, "currency_id": self.env.company.currency_id.id,
+                  "partner_id": self.seller.id, "flow": "direct", "tokenization_requested": False,
+                  "landing_route": "/my/wallet", "reference_prefix": f"TOPUP-{self.seller.id}",
+                  "is_validation": False}
+        with self.assertRaises(JsonRpcException):  # the amount is the one the token was made for
+            self.make_jsonrpc_request("/my/wallet/topup/transaction", dict(params, amount=888, access_token=token))
+        self.assertFalse(self.env["payment.transaction"].search([("partner_id", "=", self.seller.id)]))
+        self.make_jsonrpc_request("/my/wallet/topup/transaction", dict(params, access_token=token))
         tx = self.env["payment.transaction"].search([("partner_id", "=", self.seller.id)])
         self.assertEqual((tx.amount, tx.haoka_wallet_topup, tx.provider_id, tx.state), (88.8, True, provider, "draft"))
-        self.assertIn(tx.reference, response.text)
-
-    def test_no_provider_is_a_clear_message(self):
-        self.env["payment.provider"].search([("company_id", "=", self.env.company.id)]).state = "disabled"
-        self.authenticate("portal_a", "portal_a")
-        response = self.post("/my/wallet/topup", {"amount": "10"}, "/my/wallet/topup")
-        self.assertIn("no online payment provider is enabled", response.text)
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual(self.seller._haoka_wallet_balance(self.prepaid_wallet)["balance"], 88.8)
