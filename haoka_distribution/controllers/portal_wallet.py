@@ -6,6 +6,7 @@ import re
 
 from werkzeug.urls import url_encode
 
+from odoo import fields
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -54,6 +55,18 @@ def distributor_or_redirect():
 
 
 class HaokaPortalWalletHome(HaokaPortalHome):
+    def _haoka_home_values(self, distributor):
+        """The home's to-dos also list the withdrawals rejected in the last 30 days, with the reason."""
+        values = super()._haoka_home_values(distributor)
+        rejected = request.env["haoka.withdrawal"].search([
+            ("partner_id", "=", distributor.id), ("state", "=", "rejected"),
+            ("write_date", ">=", fields.Datetime.subtract(fields.Datetime.now(), days=30))], limit=5)
+        values["haoka_todos"] = values.get("haoka_todos", []) + [
+            (request.env._("Withdrawal %(name)s was rejected: %(reason)s", name=withdrawal.name,
+                           reason=withdrawal.reject_reason or "-"), f"/my/withdrawals/{withdrawal.id}")
+            for withdrawal in rejected]
+        return values
+
     def _haoka_portal_money_values(self, distributor):
         values = super()._haoka_portal_money_values(distributor)
         currency = request.env.company.currency_id

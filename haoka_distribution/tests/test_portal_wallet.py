@@ -178,6 +178,8 @@ class TestPortalWithdrawals(PortalWalletCase):
         self.authenticate("portal_a", "portal_a")
         listing = self.url_open("/my/withdrawals").text
         self.assertIn("Account frozen by the bank", listing)
+        self.assertIn(f"Withdrawal {rejected.name} was rejected: Account frozen by the bank",
+                      self.url_open("/my").text)  # a to-do on the home
         self.assertIn(approved.name, listing)
         response = self.post(f"/my/withdrawals/{approved.id}/cancel", {}, "/my/withdrawals/new")
         self.assertEqual(response.status_code, 200)
