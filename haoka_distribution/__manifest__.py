@@ -48,6 +48,8 @@
         "report/haoka_distribution_report_views.xml",
         "report/haoka_distribution_funnel_views.xml",
         "report/haoka_distribution_dashboard_views.xml",
+        "views/haoka_key_rotation_views.xml",
+        "views/haoka_backup_run_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -2,6 +2,7 @@ from . import haoka_secret_mixin  # first: the models below inherit it
 
 # isort: split
 from . import (
+    haoka_backup_run,
     haoka_blacklist,
     haoka_carrier,
     haoka_commission_line,
@@ -9,6 +10,7 @@ from . import (
     haoka_commission_settlement,
     haoka_courier,
     haoka_demo,
+    haoka_key_rotation,
     haoka_number_grade,
     haoka_order_chain,
     haoka_selected_cards,

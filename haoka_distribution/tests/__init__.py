@@ -16,6 +16,7 @@ from . import (
     test_fulfilment,
     test_grade,
     test_i18n,
+    test_key_rotation,
     test_migrations,
     test_number_race,
     test_pgcopy,
