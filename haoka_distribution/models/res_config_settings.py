@@ -60,7 +60,8 @@ class ResConfigSettings(models.TransientModel):
     haoka_backup_passphrase_hint = fields.Char(
         string="Backup Passphrase", compute="_compute_haoka_backup_hints", groups="base.group_system",
     )
-    haoka_backup_dir_default = fields.Char(compute="_compute_haoka_backup_hints", groups="base.group_system")
+    haoka_backup_dir_default = fields.Char(
+        string="Default Backup Directory", compute="_compute_haoka_backup_hints", groups="base.group_system")
 
     def _compute_haoka_backup_hints(self):
         for settings in self:

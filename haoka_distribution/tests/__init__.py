@@ -1,5 +1,6 @@
 from . import (
     test_access,
+    test_backup,
     test_browser,
     test_card,
     test_card_export,

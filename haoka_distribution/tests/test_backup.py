@@ -152,6 +152,16 @@ class TestBackup(HaokaCase):
             self.assertIn(env.ref("base.user_admin"), activities.user_id)
             self.assertEqual(set(activities.mapped("summary")), {"Backup failed"})
 
+    def test_settings_schedule_the_backup(self):
+        cron = self.env.ref("haoka_distribution.ir_cron_haoka_backup")
+        self.assertFalse(cron.active)
+        self.env["res.config.settings"].create({"haoka_backup_enabled": True, "haoka_backup_keep": 3}).execute()
+        self.assertTrue(cron.active)
+        self.assertEqual(self.env["ir.config_parameter"].get_param(KEEP_PARAM), "3")
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.haoka_backup_enabled)
+        self.assertIn(os.path.join(self.work, "passphrase"), settings.haoka_backup_passphrase_hint)
+
     def test_damaged_archive_is_refused(self):
         source = os.path.join(self.work, "plain")
         with open(source, "wb") as handle:
