@@ -50,6 +50,7 @@
         "report/haoka_distribution_dashboard_views.xml",
         "views/haoka_key_rotation_views.xml",
         "views/haoka_backup_run_views.xml",
+        "views/haoka_card_import_job_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -4,6 +4,7 @@ from . import haoka_secret_mixin  # first: the models below inherit it
 from . import (
     haoka_backup_run,
     haoka_blacklist,
+    haoka_card_import_job,
     haoka_carrier,
     haoka_commission_line,
     haoka_commission_rule,

@@ -38,7 +38,7 @@ def passphrase_file():
 class HaokaBackupRun(models.Model):
     _name = "haoka.backup.run"
     _description = "Backup Run"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread"]
     _order = "id desc"
 
     name = fields.Char(string="Archive", readonly=True)
@@ -138,9 +138,8 @@ class HaokaBackupRun(models.Model):
     def _log_failure(self, reason):
         self.write({"state": "failed", "date_done": fields.Datetime.now(), "message": reason})
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        for user in self.env.ref("base.group_system").users.filtered(lambda u: u.active and not u.share):
-            self.activity_schedule(
-                activity_type_id=activity_type.id, user_id=user.id,
-                summary=self.env._("Backup failed"),
-                note=self.env._("The backup of %(db)s failed: %(reason)s", db=self.env.cr.dbname, reason=reason),
-            )
+        self.env["mail.activity"].sudo().create([{
+            "res_model_id": self.env["ir.model"]._get_id(self._name), "res_id": self.id,
+            "activity_type_id": activity_type.id, "user_id": user.id, "summary": self.env._("Backup failed"),
+            "note": self.env._("The backup of %(db)s failed: %(reason)s", db=self.env.cr.dbname, reason=reason),
+        } for user in self.env.ref("base.group_system").users.filtered(lambda u: u.active and not u.share)])

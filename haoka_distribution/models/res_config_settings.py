@@ -44,6 +44,11 @@ class ResConfigSettings(models.TransientModel):
         "the company chooses it here or answers Odoo's SMS question in Inventory.",
     )
 
+    haoka_background_import_rows = fields.Integer(
+        related="company_id.haoka_background_import_rows", readonly=False,
+        string="Background Import Above (rows)",
+        help="Card files with more rows are imported in the background (0: never).",
+    )
     # backups and the key: database-wide (one dump of the whole database), for administrators only
     haoka_backup_enabled = fields.Boolean(
         string="Scheduled Backups", groups="base.group_system",

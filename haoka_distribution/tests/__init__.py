@@ -5,6 +5,7 @@ from . import (
     test_card,
     test_card_export,
     test_card_import,
+    test_card_import_job,
     test_card_rows,
     test_card_transfer,
     test_carrier_events,
