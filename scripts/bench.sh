@@ -5,6 +5,7 @@ check_odoo
 setup_venv
 start_postgres
 DB="${HAOKA_BENCH_DB:-haoka_bench}"
+export HAOKA_BENCH_DIR="$PROJECT_DIR/bench"  # bench_cards.py imports phases.py from there
 dropdb --if-exists "$DB"
 rm -rf "${HOME}/.local/share/Odoo/filestore/$DB"
 odoo_run -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --no-http --log-level=warn

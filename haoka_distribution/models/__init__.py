@@ -32,4 +32,5 @@ from . import (
     stock_move,
     stock_move_line,
     stock_picking,
+    stock_quant,
 )

@@ -54,7 +54,9 @@ class SaleOrder(models.Model):
         picking = self._haoka_delivery_of(cards)
         picking.move_ids.picked = True
         picking.write({"haoka_courier_id": courier.id, "haoka_tracking_ref": tracking_ref})
-        picking._haoka_validate(_("The delivery %(picking)s could not be validated.", picking=picking.name))
+        self.env["haoka.stock.bulk"]._deliver(
+            picking, _("The delivery %(picking)s could not be validated.", picking=picking.name)
+        )
         cards.sudo().with_context(tracking_disable=True).write({"card_state": "shipped"})
         self.write({
             "haoka_fulfilment_state": "shipped",

@@ -157,6 +157,7 @@ class SaleOrderLine(models.Model):
             existing = SaleLine.search([("haoka_premium_source_id", "=", line.id)])
             existing.filtered(lambda pl, cards=premium_cards: pl.haoka_premium_lot_id not in cards).unlink()
             by_card = {pl.haoka_premium_lot_id: pl for pl in existing.exists()}
+            new_lines = []
             for card in premium_cards:
                 vals = {
                     "product_id": product.id,
@@ -169,8 +170,9 @@ class SaleOrderLine(models.Model):
                 if card in by_card:
                     by_card[card].write(vals)
                 else:
-                    SaleLine.create(dict(vals, order_id=line.order_id.id, haoka_premium_source_id=line.id,
-                                         haoka_premium_lot_id=card.id))
+                    new_lines.append(dict(vals, order_id=line.order_id.id, haoka_premium_source_id=line.id,
+                                          haoka_premium_lot_id=card.id))
+            SaleLine.create(new_lines)  # in one call: a quotation may choose hundreds of premium numbers
 
     # ------------------------------------------------------------------ confirmation
 
@@ -241,5 +243,5 @@ class SaleOrderLine(models.Model):
             moves = line.move_ids.filtered(
                 lambda m: m.state not in ("done", "cancel") and m.location_id.usage == "internal"
             )
-            if moves and line.haoka_lot_ids:
+            if moves and line.haoka_lot_ids and moves[0].lot_ids != line.haoka_lot_ids:
                 moves[0].lot_ids = line.haoka_lot_ids

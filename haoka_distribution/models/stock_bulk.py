@@ -32,6 +32,19 @@ says why.
 
 A transfer (:meth:`~HaokaStockBulk._transfer`) is the same minus the lots and quants: a picking per source
 location, its move lines written by COPY right before validation, the quants moved in step 4.
+
+One difference is kept on purpose: Odoo logs a "Lot/Serial created" note on each lot it creates; the fast path
+logs none on its lots (the receipt's chatter, the same as Odoo's, names the import). Writing the notes by COPY
+would add a mail_message row per card (100,000 rows and their indexes: seconds of a 20-second budget) for
+notes that say nothing the receipt does not; the equivalence test pins this difference.
+
+The reservation of an order's chosen cards (选号) on its delivery (:meth:`~HaokaStockBulk._reserve_chosen_cards`,
+from ``stock.move._action_assign``) reserves the cards' quants with one statement and creates the move lines
+through the ORM in one call, with Odoo's own values; what it replaces (``RESERVATION_METHODS``) is checked
+against the same allow-list. Shipping the order (:meth:`~HaokaStockBulk._deliver`) validates the delivery
+through ``button_validate`` under the context key ``haoka_bulk_delivery``: step 4 checks its lines and moves the
+cards' quants to the customer with one statement per source location (:meth:`~HaokaStockBulk._deliver_quants`),
+leaving what ``_synchronize_quant`` leaves (the emptied quant, a new one at the customer).
 """
 
 import itertools
@@ -49,6 +62,8 @@ _logger = logging.getLogger(__name__)
 RECEIPT = "haoka_bulk_receipt"
 #: context key of a bulk transfer's validation; its value is the tuple of the transfer's move ids
 TRANSFER = "haoka_bulk_transfer"
+#: context key of a bulk delivery's validation (an order's cards shipped); its value is the tuple of its move ids
+DELIVERY = "haoka_bulk_delivery"
 #: key of the line groups kept in the cursor's cache while a bulk picking is validated
 BULK_LINE_GROUPS = "haoka_bulk_line_groups"
 #: ids drawn from a sequence at a time by a bulk import
@@ -63,6 +78,15 @@ REPLACED_METHODS = {
     "stock.quant": ("create", "_update_available_quantity"),
     "stock.move": ("_check_quantity", "_get_in_move_lines", "_get_out_move_lines"),
 }
+#: the methods a bulk reservation of chosen cards (:meth:`HaokaStockBulk._reserve_chosen_cards`) replaces: the
+#: quants are reserved by one statement, the move lines created by the ORM with Odoo's own values
+RESERVATION_METHODS = {
+    "stock.move": ("_action_assign", "_update_reserved_quantity"),
+    "stock.quant": ("_update_reserved_quantity", "_update_available_quantity"),
+}
+#: context key under which the quants of the given lot ids are already reserved (move lines created after a bulk
+#: reservation)
+RESERVED_LOTS = "haoka_reserved_lot_ids"
 #: the models whose rows the fast path writes itself: every stored field must be one it knows
 WRITTEN_MODELS = ("stock.lot", "stock.move.line", "stock.quant")
 #: the modules whose overrides of REPLACED_METHODS and stored fields of WRITTEN_MODELS the fast path reproduces
@@ -81,6 +105,26 @@ BULK_LOT_COLUMNS = [
 ]
 
 
+#: a delivery's cards leave their source location (see HaokaStockBulk._deliver_quants)
+DELIVERED_QUANTS = """
+    WITH emptied AS (
+        UPDATE stock_quant SET quantity = 0, reserved_quantity = 0,
+                               write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+         WHERE lot_id = ANY(%(lot_ids)s) AND location_id = %(source)s AND quantity = 1 AND reserved_quantity = 1
+           AND package_id IS NULL AND owner_id IS NULL
+     RETURNING product_id, lot_id, in_date
+    )
+    INSERT INTO stock_quant (product_id, company_id, location_id, lot_id, quantity, inventory_diff_quantity,
+                             inventory_date, in_date, expiration_date, removal_date,
+                             create_uid, create_date, write_uid, write_date,
+                             reserved_quantity, inventory_quantity, inventory_quantity_set)
+    SELECT emptied.product_id, %(company)s, %(destination)s, emptied.lot_id, 1, -1,
+           %(inventory_date)s, emptied.in_date, lot.expiration_date, lot.removal_date,
+           %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC', 0, 0, false
+      FROM emptied JOIN stock_lot lot ON lot.id = emptied.lot_id
+"""
+
+
 class HaokaStockBulk(models.AbstractModel):
     _name = "haoka.stock.bulk"
     _description = "Bulk SIM card receipts and transfers"
@@ -89,8 +133,14 @@ class HaokaStockBulk(models.AbstractModel):
 
     @api.model
     def _bulk_moves(self):
-        """The ids of the moves validated in bulk (a receipt's or a transfer's), or None."""
-        return self.env.context.get(RECEIPT) or self.env.context.get(TRANSFER) or None
+        """The ids of the moves validated in bulk (a receipt's, a transfer's or a delivery's), or None."""
+        return self.env.context.get(RECEIPT) or self.env.context.get(TRANSFER) or self.env.context.get(DELIVERY) or None
+
+    @api.model
+    def _lines_written_done(self):
+        """Whether the bulk moves validated have lines written by COPY in their final state (a receipt's or a
+        transfer's; a delivery's lines are the ORM's, reserved at confirmation)."""
+        return bool(self.env.context.get(RECEIPT) or self.env.context.get(TRANSFER))
 
     @api.model
     def _is_receipt(self):
@@ -99,12 +149,13 @@ class HaokaStockBulk(models.AbstractModel):
     # ------------------------------------------------------------------ fast or standard path
 
     @api.model
-    def _fast_path_blockers(self, products=(), known=None):
+    def _fast_path_blockers(self, products=(), known=None, replaced=None):
         """Why the fast path would not do what Odoo's standard path does, as a list of reasons (empty: it
-        would). ``known``: the modules whose overrides and fields it reproduces (default ``KNOWN_MODULES``)."""
+        would). ``known``: the modules whose overrides and fields it reproduces (default ``KNOWN_MODULES``);
+        ``replaced``: the methods it replaces (default ``REPLACED_METHODS``)."""
         known = KNOWN_MODULES if known is None else known
         reasons = []
-        for model, methods in REPLACED_METHODS.items():
+        for model, methods in (REPLACED_METHODS if replaced is None else replaced).items():
             for method in methods:
                 for module in self._overriding_modules(model, method):
                     if module not in known:
@@ -129,9 +180,9 @@ class HaokaStockBulk(models.AbstractModel):
         return modules
 
     @api.model
-    def _use_fast_path(self, products=()):
+    def _use_fast_path(self, products=(), replaced=None):
         """Whether bulk work on ``products`` may take the fast path; when not, the log says why."""
-        reasons = self._fast_path_blockers(products)
+        reasons = self._fast_path_blockers(products, replaced=replaced)
         if reasons:
             _logger.info("SIM cards go through Odoo's standard stock path: %s", "; ".join(reasons))
         return not reasons
@@ -189,25 +240,6 @@ class HaokaStockBulk(models.AbstractModel):
     # ------------------------------------------------------------------ receipts
 
     @api.model
-    def _insert_lots(self, cards, location):
-        """Insert new cards (lots only, not received into stock) and return ``{iccid: lot id}``.
-
-        :param cards: list of dicts with ``iccid``, ``product`` (product.product), ``msisdn``, ``puk``,
-            ``pin``, ``expiration_date`` (datetime); values already normalised and validated, ICCIDs and
-            numbers checked against the database by the caller.
-        :param location: where the cards will be received (stored as the lots' single location).
-        Computed fields are filled exactly as the ORM computes them (tested against ``create``).
-        """
-        self.env.flush_all()
-        ids = pgcopy.next_ids(self.env.cr, "stock_lot", len(cards))
-        make_row = self._lot_row_maker({card["product"] for card in cards}, location)
-        pgcopy.copy_rows_streamed(self.env.cr, "stock_lot", BULK_LOT_COLUMNS, (
-            make_row(card, lot_id) for card, lot_id in zip(cards, ids, strict=True)
-        ), chunk_size=2000)
-        self.env["stock.lot"].invalidate_model()
-        return {card["iccid"]: lot_id for card, lot_id in zip(cards, ids, strict=True)}
-
-    @api.model
     def _import_cards(self, card_chunks, counts_by_product, location, origin, progress=None):
         """Create new cards and receive them into ``location``: one validated receipt per plan, with a move
         line per card, as :meth:`_receive` makes it. Returns the receipts.
@@ -217,8 +249,10 @@ class HaokaStockBulk(models.AbstractModel):
         ICCID or number exists in the same company breaks the database's unique indexes: the error
         (``psycopg2.IntegrityError``) is raised and nothing is left written once the caller rolls back.
 
-        :param card_chunks: iterable of lists of card dicts (see :meth:`_insert_lots`); it may produce
-            them lazily (e.g. check the file's rows chunk by chunk) and must not use the database.
+        :param card_chunks: iterable of lists of card dicts with ``iccid``, ``product`` (product.product),
+            ``msisdn``, ``puk``, ``pin``, ``expiration_date`` (datetime), values already normalised and
+            validated; it may produce them lazily (e.g. check the file's rows chunk by chunk) and must not use
+            the database.
         :param counts_by_product: ``{product.product: number of cards}``, exactly what the chunks hold.
         :param progress: called with the number of cards written so far, after each chunk.
         """
@@ -269,58 +303,63 @@ class HaokaStockBulk(models.AbstractModel):
 
     @api.model
     def _lot_row_maker(self, products, location):
-        """A function ``(card, lot id) -> the stock_lot row`` (in the order of ``BULK_LOT_COLUMNS``).
+        """A function ``(card, lot id) -> the stock_lot row`` (in the order of ``BULK_LOT_COLUMNS``), every
+        column as the ORM computes it (tested against ``create``).
 
         Everything read from the database (plans, carriers, grade rules, the language, the encryption key)
         is read here: the rows are produced while the connection is busy writing the previous ones."""
-        Lot = self.env["stock.lot"]
-        now = fields.Datetime.now()
-        uid = self.env.uid
         segments_cache = {}
-        product_info = {}
-        for product in products:
-            template = product.product_tmpl_id
-            carrier = template.haoka_carrier_id
-            product_info[product] = (
-                product.id,
-                carrier,
-                product.uom_id.id,
-                product.company_id.id or None,
-                self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
-                timedelta(days=template.use_time),
-                timedelta(days=template.removal_time),
-                timedelta(days=template.alert_time),
-            )
-            Lot._haoka_card_warnings(None, None, carrier, segments_cache)  # caches the carrier's rules
+        plan_facts = {product: self._lot_plan_facts(product, segments_cache) for product in products}
         self.env.lang  # noqa: B018 - resolved here, before any COPY starts
-        encrypt, search_hash = secrets.encryptor()
-        location_id = location.id
-        card_warnings = Lot._haoka_card_warnings
+        crypto = secrets.encryptor()  # (encrypt, search_hash)
+        fixed = (location.id, self.env.uid, fields.Datetime.now())
+        card_warnings, lot_row = self.env["stock.lot"]._haoka_card_warnings, self._lot_row
 
         def make_row(card, lot_id):
-            product_id, carrier, uom_id, company_id, rules, use_delta, removal_delta, alert_delta = product_info[
-                card["product"]
-            ]
-            iccid_warning, msisdn_warning, message = card_warnings(
-                card["iccid"], card["msisdn"], carrier, segments_cache
-            )
-            match = grade.classify(card["msisdn"], rules) if card["msisdn"] else None
-            expiry = card["expiration_date"]
-            return (
-                lot_id, card["iccid"], product_id, uom_id, company_id, location_id,
-                card["msisdn"] or None,
-                encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
-                carrier.id or None, iccid_warning, msisdn_warning, message or None,
-                match.key if match else None, match.label if match else None,
-                expiry,
-                expiry and expiry - use_delta,
-                expiry and expiry - removal_delta,
-                expiry and expiry - alert_delta,
-                uid, now, uid, now,
-                True, "available", True,
-            )
+            facts = plan_facts[card["product"]]
+            warnings = card_warnings(card["iccid"], card["msisdn"], facts["carrier"], segments_cache)
+            return lot_row(card, lot_id, facts, warnings, crypto, fixed)
 
         return make_row
+
+    @api.model
+    def _lot_plan_facts(self, product, segments_cache):
+        """What every card of ``product`` shares in its row: ids, carrier, grade rules, the expiry offsets of
+        product_expiry. Caches the carrier's warning rules in ``segments_cache``."""
+        template = product.product_tmpl_id
+        carrier = template.haoka_carrier_id
+        self.env["stock.lot"]._haoka_card_warnings(None, None, carrier, segments_cache)
+        return {
+            "product_id": product.id, "carrier": carrier, "uom_id": product.uom_id.id,
+            "company_id": product.company_id.id or None,
+            "rules": self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
+            "use": timedelta(days=template.use_time), "removal": timedelta(days=template.removal_time),
+            "alert": timedelta(days=template.alert_time),
+        }
+
+    @staticmethod
+    def _lot_row(card, lot_id, facts, warnings, crypto, fixed):
+        """The stock_lot row of one card (no ORM, no database): ``facts`` of its plan
+        (:meth:`_lot_plan_facts`), its ``(ICCID warning, number warning, message)``, the ``(encrypt,
+        search_hash)`` functions, the ``(location id, uid, now)`` of the import."""
+        encrypt, search_hash = crypto
+        location_id, uid, now = fixed
+        iccid_warning, msisdn_warning, message = warnings
+        match = grade.classify(card["msisdn"], facts["rules"]) if card["msisdn"] else None
+        expiry = card["expiration_date"]
+        return (
+            lot_id, card["iccid"], facts["product_id"], facts["uom_id"], facts["company_id"], location_id,
+            card["msisdn"] or None,
+            encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
+            facts["carrier"].id or None, iccid_warning, msisdn_warning, message or None,
+            match.key if match else None, match.label if match else None,
+            expiry,
+            expiry and expiry - facts["use"],
+            expiry and expiry - facts["removal"],
+            expiry and expiry - facts["alert"],
+            uid, now, uid, now,
+            True, "available", True,
+        )
 
     # ------------------------------------------------------------------ transfers
 
@@ -328,24 +367,7 @@ class HaokaStockBulk(models.AbstractModel):
     def _transfer(self, cards, destination, note=False):
         """Move ``cards`` (lots in stock, unreserved) to ``destination`` with one validated internal
         transfer per source location, a move line per card."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT l.id, q.location_id FROM stock_lot l
-                 JOIN stock_quant q ON q.lot_id = l.id AND q.quantity = 1 AND q.reserved_quantity = 0
-                 JOIN stock_location loc ON loc.id = q.location_id AND loc.usage = 'internal'
-                WHERE l.id = ANY(%s) AND l.is_sim_card AND l.card_state = 'available'""",
-            (cards.ids,),
-        )
-        located = dict(self.env.cr.fetchall())
-        missing = cards - cards.browse(list(located))
-        if missing:
-            raise UserError(self.env._(
-                "%(count)s card(s) cannot be transferred: they are not available in stock (e.g. %(cards)s).",
-                count=len(missing), cards=", ".join(missing[:5].mapped("name")),
-            ))
-        by_source = defaultdict(lambda: defaultdict(list))
-        for lot in cards:
-            by_source[located[lot.id]][lot.product_id].append(lot.id)
+        by_source = self._transferable_cards_by_source(cards)
         pickings = self.env["stock.picking"]
         fast = self._use_fast_path(cards.product_id)
         for source_id, lots_by_product in by_source.items():
@@ -370,6 +392,117 @@ class HaokaStockBulk(models.AbstractModel):
                 picking._haoka_validate()
             pickings |= picking
         return pickings
+
+    @api.model
+    def _transferable_cards_by_source(self, cards):
+        """``{source location id: {product: [lot ids]}}`` of ``cards``; a UserError when one is not available
+        in stock (sold, reserved, elsewhere)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT l.id, q.location_id FROM stock_lot l
+                 JOIN stock_quant q ON q.lot_id = l.id AND q.quantity = 1 AND q.reserved_quantity = 0
+                 JOIN stock_location loc ON loc.id = q.location_id AND loc.usage = 'internal'
+                WHERE l.id = ANY(%s) AND l.is_sim_card AND l.card_state = 'available'""",
+            (cards.ids,),
+        )
+        located = dict(self.env.cr.fetchall())
+        missing = cards - cards.browse(list(located))
+        if missing:
+            raise UserError(self.env._(
+                "%(count)s card(s) cannot be transferred: they are not available in stock (e.g. %(cards)s).",
+                count=len(missing), cards=", ".join(missing[:5].mapped("name")),
+            ))
+        by_source = defaultdict(lambda: defaultdict(list))
+        for lot in cards:
+            by_source[located[lot.id]][lot.product_id].append(lot.id)
+        return by_source
+
+    # ------------------------------------------------------------------ reservation of chosen cards
+
+    @api.model
+    def _reserve_chosen_cards(self, moves):
+        """Reserve on each of ``moves`` exactly the cards its sale line chose (选号), as Odoo's ``lot_ids`` on
+        the move would, at once: the cards' quants reserved by one statement, the move lines created by the
+        ORM in one call with Odoo's own values (``_add_serial_move_line_to_vals_list``), the move assigned.
+        Odoo reserves a serial with three quant searches and a quant write per card (then ``lot_ids`` undoes
+        that reservation to take the chosen cards). Returns the moves so reserved; the others (no chosen
+        cards, cards not all free in the move's location, a chained or picked move, code outside the
+        allow-list) are left to Odoo's ``_action_assign``."""
+        chosen = self._chosen_cards_by_move(moves)
+        reserved = self.env["stock.move"]
+        if not chosen or not self._use_fast_path(moves.product_id, replaced=RESERVATION_METHODS):
+            return reserved
+        for move, lots in chosen.items():
+            quant_ids = self._free_quants_of(move, lots)
+            if quant_ids is not None:
+                self._create_reserved_lines(move, quant_ids)
+                reserved |= move
+        return reserved
+
+    @api.model
+    def _chosen_cards_by_move(self, moves):
+        """``{move: chosen lots}`` of the moves a bulk reservation applies to: a sale line's first open move
+        out of stock, of SIM cards tracked by serial, nothing reserved yet, for exactly its chosen cards."""
+        result = {}
+        for move in moves:
+            lots = move.sale_line_id.sudo().haoka_lot_ids
+            if (
+                lots and move.product_id.is_sim_card and move.product_id.tracking == "serial"
+                and move.state in ("confirmed", "waiting", "partially_available") and not move.picked
+                and not move.move_orig_ids and move.procure_method == "make_to_stock" and not move.move_line_ids
+                and move.product_uom == move.product_id.uom_id and move.product_uom_qty == len(lots)
+                and not move._should_bypass_reservation() and move.location_id.usage == "internal"
+                and move == move.sale_line_id.move_ids.filtered(
+                    lambda m: m.state not in ("done", "cancel") and m.location_id.usage == "internal"
+                )[:1]
+            ):
+                result[move] = lots.with_env(self.env)
+        return result
+
+    @api.model
+    def _free_quants_of(self, move, lots):
+        """The ids of the quants holding ``lots`` free (one card each, unreserved, no package nor owner) in the
+        move's source location, locked, in the order of the lots; None when a card is not so (then Odoo's own
+        reservation decides). As Odoo's reservation with product_expiry, expired cards are not reserved."""
+        self.env.flush_all()
+        expiring = move.product_id.use_expiration_date
+        self.env.cr.execute(
+            """
+            SELECT q.id FROM stock_quant q
+              JOIN stock_location loc ON loc.id = q.location_id
+              JOIN stock_lot lot ON lot.id = q.lot_id
+             WHERE q.lot_id = ANY(%s) AND q.product_id = %s AND q.quantity = 1 AND q.reserved_quantity = 0
+               AND q.package_id IS NULL AND q.owner_id IS NULL AND loc.parent_path LIKE %s
+               AND (NOT %s OR q.expiration_date IS NULL OR q.expiration_date >= %s)
+          ORDER BY lot.name, lot.id
+               FOR NO KEY UPDATE OF q
+            """,
+            (lots.ids, move.product_id.id, move.location_id.parent_path + "%", expiring, move.date),
+        )
+        quant_ids = [row[0] for row in self.env.cr.fetchall()]
+        return quant_ids if len(quant_ids) == len(lots) else None
+
+    @api.model
+    def _create_reserved_lines(self, move, quant_ids):
+        """Reserve the quants ``quant_ids`` (one card each) for ``move``: one UPDATE, then a move line per card
+        created by the ORM (under ``RESERVED_LOTS``, so that creating them reserves nothing again); creating
+        the lines assigns the move."""
+        self.env.cr.execute(
+            """UPDATE stock_quant SET reserved_quantity = 1, write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                WHERE id = ANY(%s)""",
+            (self.env.uid, quant_ids),
+        )
+        Quant = self.env["stock.quant"]
+        Quant.invalidate_model(["reserved_quantity", "write_uid", "write_date"])
+        quants = Quant.browse(quant_ids)
+        vals_list = [vals for quant in quants for vals in move._add_serial_move_line_to_vals_list(quant, 1)]
+        self.env["stock.move.line"].with_context(**{RESERVED_LOTS: frozenset(quants.lot_id.ids)}).create(vals_list)
+
+    @api.model
+    def _is_reserved_in_bulk(self, lot, quantity):
+        """Whether reserving ``quantity`` of ``lot`` is already done by :meth:`_create_reserved_lines`."""
+        reserved = self.env.context.get(RESERVED_LOTS)
+        return bool(reserved and lot and quantity > 0 and lot.id in reserved)
 
     # ------------------------------------------------------------------ pickings and move lines
 
@@ -420,6 +553,36 @@ class HaokaStockBulk(models.AbstractModel):
         finally:
             self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
         self._skip_line_recomputes(lines)
+
+    @api.model
+    def _deliver(self, picking, message):
+        """Validate ``picking``, an order's delivery of SIM cards reserved one per line, through Odoo's
+        ``button_validate`` under the context key ``DELIVERY``: the cards' quants go to the customer in one
+        statement per source location (:meth:`_deliver_quants`) instead of three quant updates and a quant
+        created per card. A picking with other products, or code outside the allow-list, is validated the
+        standard way. Returns ``button_validate``'s result."""
+        moves = picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        if not (moves and all(m.product_id.is_sim_card and m.product_id.tracking == "serial" for m in moves)
+                and not self._quants_at_destination(moves) and self._use_fast_path(moves.product_id)):
+            return picking._haoka_validate(message)
+        self.env.cr.cache[BULK_LINE_GROUPS] = {}
+        try:
+            return picking._haoka_validate(message, **{DELIVERY: tuple(moves.ids)})
+        finally:
+            self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
+
+    @api.model
+    def _quants_at_destination(self, moves):
+        """Whether a card of ``moves`` has a quant at its line's destination already (e.g. a card once sold,
+        returned and sold again): Odoo updates that quant, the bulk delivery would make a second one."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT 1 FROM stock_move_line ml JOIN stock_quant q
+                   ON q.lot_id = ml.lot_id AND q.location_id = ml.location_dest_id
+                WHERE ml.move_id = ANY(%s) LIMIT 1""",
+            (moves.ids,),
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _skip_line_recomputes(self, lines):
@@ -544,13 +707,16 @@ class HaokaStockBulk(models.AbstractModel):
 
     @api.model
     def _lines_done(self, lines):
-        """``stock.move.line._action_done`` of bulk ``lines``: checked; a transfer's quants moved."""
+        """``stock.move.line._action_done`` of bulk ``lines``: checked; a transfer's or a delivery's quants
+        moved."""
         if not lines:
             return
         lot_ids_by_move = self._lot_ids_by_move(lines)
         receipt = self.env.context.get(RECEIPT)
         self._check_lines(lines, lot_ids_by_move, receipt)
-        if not receipt:
+        if self.env.context.get(DELIVERY):
+            self._deliver_quants(lines)
+        elif not receipt:
             self._move_transfer_quants(lot_ids_by_move)
 
     @api.model
@@ -566,18 +732,22 @@ class HaokaStockBulk(models.AbstractModel):
     @api.model
     def _check_lines(self, lines, lot_ids_by_move, receipt):
         """Every line of the moves is one of ``lines``: one picked SIM card each, with the move's
-        product and locations; a receipt takes new cards from outside the warehouse, into moves whose
-        quants were written with their lines (the context key ``RECEIPT`` lists these moves)."""
+        product and locations (a delivery's: the move's source or a location inside it); a receipt takes new
+        cards from outside the warehouse, into moves whose quants were written with their lines (the context
+        key ``RECEIPT`` lists these moves); a delivery's moves are the ones its context key lists."""
         _ = self.env._
         problem = False
         total = 0
+        delivery = self.env.context.get(DELIVERY)
         for move, lot_ids in lot_ids_by_move.items():
             total += len(lot_ids)
+            sources = (self.env["stock.location"].search([("id", "child_of", move.location_id.id)]).ids
+                       if delivery else [move.location_id.id])
             self.env.cr.execute(
                 """SELECT count(*) FROM stock_move_line
                     WHERE move_id = %s AND (lot_id IS NULL OR NOT picked OR quantity_product_uom != 1
-                          OR product_id != %s OR location_id != %s OR location_dest_id != %s)""",
-                (move.id, move.product_id.id, move.location_id.id, move.location_dest_id.id),
+                          OR product_id != %s OR location_id != ALL(%s) OR location_dest_id != %s)""",
+                (move.id, move.product_id.id, sources, move.location_dest_id.id),
             )
             problem = problem or self.env.cr.fetchone()[0] > 0
             self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
@@ -585,6 +755,8 @@ class HaokaStockBulk(models.AbstractModel):
             if receipt:
                 # the receipt's writer names the moves whose quants it wrote
                 problem = problem or move.id not in receipt or move.location_id.usage in ("internal", "transit")
+            if delivery:
+                problem = problem or move.id not in delivery
         if problem or total != len(lines):
             if receipt:
                 raise UserError(
@@ -611,6 +783,34 @@ class HaokaStockBulk(models.AbstractModel):
                 ))
             self._set_lot_location(lot_ids, move.location_dest_id)
         self.env["stock.quant"].invalidate_model()
+
+    @api.model
+    def _deliver_quants(self, lines):
+        """A delivery's cards leave, as ``_synchronize_quant`` moves them: each card's quant, reserved for its
+        line, is emptied where it was; a new quant of the card, with its in-date, is made at the line's
+        destination (checked free of the cards' quants by :meth:`_deliver`); the lines get the date of the
+        move, as Odoo writes it."""
+        self.env.cr.execute(
+            """SELECT location_id, location_dest_id, array_agg(lot_id) FROM stock_move_line
+                WHERE id = ANY(%s) GROUP BY location_id, location_dest_id""",
+            (lines.ids,),
+        )
+        Location = self.env["stock.location"]
+        for source_id, dest_id, lot_ids in self.env.cr.fetchall():
+            destination = Location.browse(dest_id)
+            self.env.cr.execute(DELIVERED_QUANTS, {
+                "uid": self.env.uid, "lot_ids": lot_ids, "source": source_id, "destination": dest_id,
+                "company": destination.company_id.id or None,
+                "inventory_date": destination._get_next_inventory_date() or None,
+            })
+            if self.env.cr.rowcount != len(lot_ids):
+                raise UserError(self.env._(
+                    "Some cards of this delivery are no longer reserved where it takes them from: check its "
+                    "reservation and try again."
+                ))
+            self._set_lot_location(lot_ids, destination)
+        self.env["stock.quant"].invalidate_model()
+        lines.write({"date": fields.Datetime.now()})
 
     @api.model
     def _receipt_quants_statement(self, move, now):

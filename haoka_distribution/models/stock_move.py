@@ -15,10 +15,18 @@ class StockMove(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if vals.get("state") == "done" and self._haoka_is_bulk():
+        if vals.get("state") == "done" and self.env["haoka.stock.bulk"]._lines_written_done():
             # the lines were written done and picked: nothing to recompute for them
             self.env["haoka.stock.bulk"]._skip_line_recomputes(self.move_line_ids)
         return result
+
+    def _action_assign(self, force_qty=False):
+        """The cards a sale line chose are reserved on its delivery at once (see
+        :meth:`.stock_bulk.HaokaStockBulk._reserve_chosen_cards`); Odoo reserves the other moves."""
+        if force_qty:
+            return super()._action_assign(force_qty=force_qty)
+        reserved = self.env["haoka.stock.bulk"]._reserve_chosen_cards(self)
+        return super(StockMove, self - reserved)._action_assign(force_qty=force_qty)
 
     def _get_in_move_lines(self):
         if not self._haoka_is_bulk():

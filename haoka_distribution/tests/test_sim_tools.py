@@ -84,3 +84,30 @@ class TestSimTools(BaseCase):
         with self.assertRaises(ValueError):
             sim.parse_segments("13a")
 
+
+
+@tagged("post_install", "-at_install")
+class TestStreamingXlsx(BaseCase):
+    def test_rows_read_back_whole_in_order_without_forbidden_characters(self):
+        """More rows than one write holds; text with XML's special characters and a control character XML
+        forbids (dropped); a date; an empty cell."""
+        import datetime
+        import io
+
+        import openpyxl
+
+        from odoo.addons.haoka_distribution.tools import xlsx_stream
+
+        buffer = io.BytesIO()
+        count = xlsx_stream.ROWS_PER_WRITE * 2 + 7
+        with xlsx_stream.StreamingXlsx(buffer, "卡", [10, 10, 10]) as book:
+            book.header(["ICCID", "备注", "日期"])
+            for index in range(count):
+                book.row(["8986%016d" % index, "a<b>&c\x01d\te" if index == 3 else None, datetime.date(2027, 1, 2)])
+        sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()), read_only=True).worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(len(rows), count + 1)
+        self.assertEqual(rows[0], ("ICCID", "备注", "日期"))
+        self.assertEqual([row[0] for row in rows[1:]], ["8986%016d" % index for index in range(count)])
+        self.assertEqual(rows[4][1], "a<b>&cd\te")
+        self.assertEqual(rows[5][1:], (None, datetime.datetime(2027, 1, 2)))

@@ -10,10 +10,12 @@ import threading
 from unittest.mock import patch
 
 from odoo import sql_db
+from odoo.fields import Command
 
 from ..models import stock_bulk
-from .common import HaokaCase, make_iccid
+from .common import HaokaCase, adult_id, make_iccid
 from .test_card_import import FUTURE, HEADER, xlsx_bytes
+from .test_sale_cards import SaleCardsCase
 
 
 def counting(cls, method, calls):
@@ -139,3 +141,153 @@ class TestStandardPath(HaokaCase):
                 self.assertEqual(sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants),
                                  sorted((q.location_id.id, q.quantity, q.reserved_quantity) for q in quants
                                         if q.location_id.usage != "internal") + [(shelf.id, 1.0, 0.0)] * 2)
+
+
+class ChosenCardsCase(SaleCardsCase):
+    """Orders of chosen cards, and what their delivery holds."""
+
+    def chosen_order(self, count, serial, before_quotation=None):
+        Lot = self.env["stock.lot"].with_context(haoka_manual_entry=True)
+        cards = Lot.create([{"name": make_iccid("898600", serial + i), "product_id": self.product.id,
+                             "expiration_date": self.days(200)} for i in range(count)])
+        if before_quotation:
+            before_quotation(cards)
+        order = self.quotation([{"product_id": self.product.id, "product_uom_qty": count,
+                                 "haoka_lot_ids": [Command.set(cards.ids)]}])
+        order.haoka_id_number = adult_id(sequence="%03d" % (serial % 997))  # a holder per order (一证五户)
+        return order, cards
+
+    def picture(self, order):
+        """Every stored column of the delivery's move lines, its quants' reservation, the moves' and delivery's
+        state. Left out: the references to the order's own records and cards (compared by rank), the dates of
+        the orders and their cards (created seconds apart; a line's expiry is compared to its card's), and who
+        wrote the lines (Odoo's standard path reserves twice: cards of its choice as superuser, in the
+        procurement, then the chosen ones, as the user, through ``lot_ids``)."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        delivery = order.picking_ids
+        skipped = {"id", "create_date", "write_date", "create_uid", "write_uid", "date", "expiration_date",
+                   "move_id", "picking_id", "reference", "lot_id", "lot_name"}
+        MoveLine = self.env["stock.move.line"]
+        columns = [name for name, field in MoveLine._fields.items()
+                   if field.store and field.column_type and name not in skipped]
+        rank = {lot: index for index, lot in enumerate(delivery.move_ids.lot_ids.sorted("name"))}
+        lines = sorted((rank[line.lot_id], line.expiration_date == line.lot_id.expiration_date,
+                        *(line[name] for name in columns)) for line in delivery.move_line_ids)
+        quants = self.env["stock.quant"].search([("lot_id", "in", delivery.move_line_ids.lot_id.ids)])
+        return {
+            "lines": [tuple(value.ids if hasattr(value, "ids") else value for value in line) for line in lines],
+            "quants": sorted((rank[q.lot_id], q.location_id.id, q.quantity, q.reserved_quantity) for q in quants),
+            "states": (delivery.state, delivery.move_ids.mapped("state"), delivery.move_ids.quantity),
+            "cards": len(rank),
+        }
+
+
+
+class TestChosenCardsReservation(ChosenCardsCase):
+    """Confirming an order reserves its chosen cards on the delivery at once (haoka.stock.bulk
+    ``_reserve_chosen_cards``), with the move lines and quants Odoo's own reservation gives them."""
+
+    def test_chosen_cards_reserved_without_a_quant_search_per_card(self):
+        order, cards = self.chosen_order(5, 8100)
+        calls = []
+        with counting(type(self.env["stock.quant"]), "_gather", calls):
+            order.action_confirm()
+        self.assertEqual(calls, [])
+        self.assertEqual(order.picking_ids.move_line_ids.lot_id, cards)
+        self.assertEqual(order.picking_ids.state, "assigned")
+
+    def test_same_reservation_as_odoo_gives_the_chosen_cards(self):
+        standard, _cards = self.chosen_order(4, 8200)
+        fast, _cards = self.chosen_order(4, 9200)
+        with patch.object(stock_bulk, "KNOWN_MODULES", stock_bulk.KNOWN_MODULES - {"product_expiry"}):
+            self.assertFalse(self.env["haoka.stock.bulk"]._use_fast_path(
+                self.product, replaced=stock_bulk.RESERVATION_METHODS))
+            standard.action_confirm()
+        fast.action_confirm()
+        self.maxDiff = None
+        self.assertEqual(self.picture(fast), self.picture(standard))
+        self.assertEqual(self.picture(fast)["states"], ("assigned", ["assigned"], 4.0))
+
+    def test_card_not_in_stock_is_reserved_the_standard_way(self):
+        """A chosen card with no free quant in the warehouse: nothing is reserved in bulk, Odoo's reservation
+        and ``lot_ids`` decide, as before."""
+        elsewhere = self.env["stock.location"].create({"name": "Elsewhere", "usage": "internal"})
+        order, cards = self.chosen_order(
+            3, 8300, before_quotation=lambda cards: self.env["haoka.stock.bulk"]._transfer(cards[:1], elsewhere)
+        )
+        calls = []
+        with counting(type(self.env["haoka.stock.bulk"]), "_create_reserved_lines", calls):
+            order.action_confirm()
+        self.assertEqual(calls, [])
+        self.assertEqual(order.picking_ids.move_ids.lot_ids, cards)
+
+
+class TestBulkDelivery(ChosenCardsCase):
+    """Shipping validates the delivery with the cards' quants moved to the customer at once (haoka.stock.bulk
+    ``_deliver``), leaving what Odoo's own validation leaves."""
+
+    def shipped_picture(self, order):
+        """Every stored column of the delivered cards' quants and move lines (references to the order's own
+        records and cards compared by rank; ids, dates and authors left out, as in :meth:`picture`), the
+        moves, the delivery, the valuation layers and where the cards are."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        delivery = order.picking_ids
+        lots = delivery.move_ids.lot_ids.sorted("name")
+        rank = {lot: index for index, lot in enumerate(lots)}
+        skipped = {"id", "create_date", "write_date", "create_uid", "write_uid", "date", "expiration_date",
+                   "move_id", "picking_id", "reference", "lot_id", "lot_name", "in_date", "inventory_date",
+                   "removal_date"}
+
+        def rows(records):
+            columns = [name for name, field in records._fields.items()
+                       if field.store and field.column_type and name not in skipped]
+            return sorted(
+                (rank[record.lot_id], *(value.ids if hasattr(value, "ids") else value
+                                        for value in (record[name] for name in columns)))
+                for record in records
+            )
+
+        quants = self.env["stock.quant"].search([("lot_id", "in", lots.ids)])
+        layers = self.env["stock.valuation.layer"].search([("stock_move_id", "in", delivery.move_ids.ids)])
+        return {
+            "quants": rows(quants),
+            "quant dates": sorted((rank[q.lot_id], bool(q.in_date), str(q.inventory_date)) for q in quants),
+            "lines": rows(delivery.move_line_ids),
+            "moves": [(m.state, m.quantity, m.picked) for m in delivery.move_ids],
+            "delivery": (delivery.state, len(delivery.move_line_ids)),
+            "layers": sorted((layer.quantity, layer.value, layer.remaining_qty, layer.unit_cost)
+                             for layer in layers),
+            "card locations": [lot.location_id.id for lot in lots],
+        }
+
+    def test_same_delivery_as_odoo_validates(self):
+        self.plan.standard_price = 4
+        standard, _cards = self.chosen_order(3, 8400)
+        fast, _cards = self.chosen_order(3, 9400)
+        courier = self.env.ref("haoka_distribution.courier_sf")
+        standard.action_confirm()
+        fast.action_confirm()
+        calls = []
+        with patch.object(stock_bulk, "KNOWN_MODULES", stock_bulk.KNOWN_MODULES - {"stock_account"}):
+            self.assertFalse(self.env["haoka.stock.bulk"]._use_fast_path(self.product))
+            standard._haoka_ship(courier, "SF-STANDARD")
+        with counting(type(self.env["haoka.stock.bulk"]), "_deliver_quants", calls):
+            fast._haoka_ship(courier, "SF-FAST")
+        self.assertEqual(calls, ["_deliver_quants"])
+        self.maxDiff = None
+        picture = self.shipped_picture(fast)
+        self.assertEqual(picture, self.shipped_picture(standard))
+        customers = self.env.ref("stock.stock_location_customers").id
+        self.assertEqual(picture["card locations"], [customers] * 3)
+        self.assertEqual(picture["layers"], [(-3.0, -12.0, 0.0, 4.0)])
+
+    def test_delivery_without_a_quant_search_per_card(self):
+        order, _cards = self.chosen_order(5, 8500)
+        order.action_confirm()
+        calls = []
+        with counting(type(self.env["stock.quant"]), "_gather", calls):
+            order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-COUNT")
+        self.assertEqual(calls, [])
+        self.assertEqual(order.picking_ids.state, "done")

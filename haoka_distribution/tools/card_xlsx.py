@@ -26,9 +26,14 @@ def build_cards_xlsx(env, lot_ids, with_secrets):
     lang = env.lang or "en_US"
     local = pytz.timezone(env.context.get("tz") or env.user.tz or "UTC")
 
+    days = {}
+
     def day(moment):
-        """The day of a stored (UTC) expiry as the user sees it: only the day matters."""
-        return moment and pytz.utc.localize(moment).astimezone(local).date()
+        """The day of a stored (UTC) expiry as the user sees it: only the day matters (computed once per
+        distinct expiry: the cards of a batch share theirs)."""
+        if moment not in days:
+            days[moment] = moment and pytz.utc.localize(moment).astimezone(local).date()
+        return days[moment]
 
     env.flush_all()  # the cards are read with SQL
     buffer = io.BytesIO()

@@ -2,6 +2,7 @@
 never a number), dates as date cells. About five times faster than xlsxwriter for a million cells."""
 
 import datetime
+import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -61,9 +62,15 @@ def _column(index):
     return name
 
 
+#: the control characters XML forbids (all below a space but tab, line feed and carriage return)
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: rows written to the compressed sheet at a time (one deflate call per batch rather than per row)
+ROWS_PER_WRITE = 500
+
+
 def _clean(text):
     """XML-escaped text without the control characters XML forbids."""
-    return escape("".join(c for c in text if c >= " " or c in "\t\n\r"))
+    return escape(_FORBIDDEN.sub("", text))
 
 
 class StreamingXlsx:
@@ -77,6 +84,7 @@ class StreamingXlsx:
         self._sheet_name = sheet_name
         self._sheet = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._row = 0
+        self._pending = []
         self._columns = [_column(i) for i in range(64)]
         cols = "".join(
             '<col min="%d" max="%d" width="%s" customWidth="1"/>' % (i + 1, i + 1, width)
@@ -114,9 +122,16 @@ class StreamingXlsx:
                 style = ' s="%d"' % text_style if text_style else ' s="3"'
                 cells.append('<c r="%s"%s t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>'
                              % (ref, style, _clean(str(value))))
-        self._write('<row r="%d">%s</row>' % (number, "".join(cells)))
+        self._pending.append('<row r="%d">%s</row>' % (number, "".join(cells)))
+        if len(self._pending) >= ROWS_PER_WRITE:
+            self._flush_rows()
+
+    def _flush_rows(self):
+        self._write("".join(self._pending))
+        self._pending = []
 
     def close(self):
+        self._flush_rows()
         self._write("</sheetData></worksheet>")
         self._sheet.close()
         self._zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
