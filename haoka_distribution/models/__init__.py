@@ -2,13 +2,16 @@ from . import haoka_secret_mixin  # first: the models below inherit it
 
 # isort: split
 from . import (
+    haoka_backup_run,
     haoka_blacklist,
+    haoka_card_import_job,
     haoka_carrier,
     haoka_commission_line,
     haoka_commission_rule,
     haoka_commission_settlement,
     haoka_courier,
     haoka_demo,
+    haoka_key_rotation,
     haoka_number_grade,
     haoka_number_search_log,
     haoka_order_chain,
