@@ -2,7 +2,7 @@
     "name": "号卡分销 / SIM Card Distribution",
     "summary": "SIM cards (ICCID, number, PUK/PIN, expiry) as serial stock, carrier plans, "
     "number grades, orders and distributor commissions",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "haoka_distribution contributors",
@@ -26,6 +26,7 @@
         # wizards before the views whose buttons open their actions
         "wizards/haoka_card_import_views.xml",
         "wizards/haoka_card_transfer_views.xml",
+        "wizards/haoka_card_void_views.xml",
         "wizards/haoka_card_carrier_event_views.xml",
         "wizards/haoka_ship_wizard_views.xml",
         "wizards/haoka_refund_wizard_views.xml",

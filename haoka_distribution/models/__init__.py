@@ -13,6 +13,7 @@ from . import (
     haoka_order_chain,
     haoka_selected_cards,
     product_template,
+    res_company,
     res_config_settings,
     res_partner,
     sale_order,

@@ -3,7 +3,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 
 from ..tools import pgcopy
-from ..tools.params import int_param
 from .haoka_commission_rule import TRIGGERS
 
 STATES = [
@@ -355,10 +354,6 @@ class HaokaCommissionLine(models.Model):
         return activated + relativedelta(months=months - 1, day=31)
 
     @api.model
-    def _haoka_activation_days(self):
-        return int_param(self.env, "haoka_distribution.activation_days", 30, minimum=1)
-
-    @api.model
     def _cron_carrier_deadlines(self):
         """Daily: in-service lines whose months are over are reached; lines waiting for an activation or a
         first top-up that did not come within the deadline after shipping are not payable."""
@@ -366,11 +361,13 @@ class HaokaCommissionLine(models.Model):
         waiting = self.search([("state", "=", "expected"), ("trigger", "in", carrier_triggers),
                                ("clawback_of_id", "=", False)])
         waiting._evaluate_carrier_triggers()
-        deadline = fields.Datetime.now() - relativedelta(days=self._haoka_activation_days())
-        late = self.search([
-            ("state", "=", "expected"), ("trigger", "in", carrier_triggers), ("clawback_of_id", "=", False),
-            ("order_id.haoka_shipped_date", "<", deadline),
-        ])
+        late = self.browse()
+        for company in self.env["res.company"].sudo().search([]):
+            deadline = fields.Datetime.now() - relativedelta(days=company.haoka_activation_days)
+            late |= self.search([
+                ("state", "=", "expected"), ("trigger", "in", carrier_triggers), ("clawback_of_id", "=", False),
+                ("company_id", "=", company.id), ("order_id.haoka_shipped_date", "<", deadline),
+            ])
         for line in late:
             cards = line.order_line_id.haoka_lot_ids
             if not all(cards.mapped("haoka_activated_date")):

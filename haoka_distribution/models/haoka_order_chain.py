@@ -14,5 +14,6 @@ class HaokaOrderChain(models.Model):
     distributor_id = fields.Many2one("res.partner", string="Distributor", required=True, ondelete="restrict",
                                      index=True)
     level = fields.Integer(string="Level at Order", help="The distributor's level when the order was confirmed.")
+    company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
 
     _sql_constraints = [("order_tier_uniq", "unique(order_id, tier)", "One distributor per tier of an order.")]

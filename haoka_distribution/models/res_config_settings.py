@@ -6,37 +6,16 @@ from .stock_picking import company_sends_delivery_sms
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    haoka_expiry_warning_days = fields.Integer(
-        string="Expiry Warning (days)",
-        config_parameter="haoka_distribution.expiry_warning_days",
-        default=30,
-        help="Cards that expire within this many days raise an activity for the SIM managers.",
-    )
-    haoka_hold_minutes = fields.Integer(
-        string="Number Hold (minutes)",
-        config_parameter="haoka_distribution.hold_minutes",
-        default=30,
-        help="How long a number chosen on a quotation stays held for the customer.",
-    )
+    haoka_expiry_warning_days = fields.Integer(related="company_id.haoka_expiry_warning_days", readonly=False)
+    haoka_hold_minutes = fields.Integer(related="company_id.haoka_hold_minutes", readonly=False)
     haoka_max_cards_per_id = fields.Integer(
         string="Cards per ID and Carrier",
         config_parameter="haoka_distribution.max_cards_per_id",
         default=5,
         help="一证五户: how many active cards one ID number may hold with one carrier.",
     )
-    haoka_auto_receipt_days = fields.Integer(
-        string="Automatic Receipt (days)",
-        config_parameter="haoka_distribution.auto_receipt_days",
-        default=7,
-        help="Shipped orders are taken as received this many days after shipping.",
-    )
-    haoka_activation_days = fields.Integer(
-        string="Activation Deadline (days)",
-        config_parameter="haoka_distribution.activation_days",
-        default=30,
-        help="Commissions waiting for an activation or a first top-up are not payable when the carrier has not "
-        "reported it this many days after shipping (未在期限内激活).",
-    )
+    haoka_auto_receipt_days = fields.Integer(related="company_id.haoka_auto_receipt_days", readonly=False)
+    haoka_activation_days = fields.Integer(related="company_id.haoka_activation_days", readonly=False)
     haoka_delivery_sms = fields.Boolean(
         string="SMS to Customers on Shipping",
         help="Text the customer (Odoo's delivery SMS, paid per message) when the SIM cards are shipped. Off until "

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import params, sim, texts
+from ..tools import sim, texts
 
 
 class SaleOrder(models.Model):
@@ -129,18 +129,18 @@ class SaleOrder(models.Model):
         return True
 
     @api.model
-    def _haoka_auto_receipt_days(self):
-        return params.int_param(self.env, "haoka_distribution.auto_receipt_days", 7, 1)
-
-    @api.model
     def _cron_haoka_auto_receipt(self):
-        """Orders shipped N days ago (a setting, default 7) are taken as received."""
+        """Orders shipped N days ago (a setting of the order's company, default 7) are taken as received."""
         if texts.lacks_lang(self):
             return texts.in_readers_lang(self)._cron_haoka_auto_receipt()
-        limit = fields.Datetime.now() - timedelta(days=self._haoka_auto_receipt_days())
-        orders = self.search([("haoka_fulfilment_state", "=", "shipped"), ("haoka_shipped_date", "<=", limit)])
-        orders.action_haoka_confirm_receipt()
-        return len(orders)
+        received = 0
+        for company in self.env["res.company"].sudo().search([]):
+            limit = fields.Datetime.now() - timedelta(days=company.haoka_auto_receipt_days)
+            orders = self.search([("company_id", "=", company.id), ("haoka_fulfilment_state", "=", "shipped"),
+                                  ("haoka_shipped_date", "<=", limit)])
+            orders.action_haoka_confirm_receipt()
+            received += len(orders)
+        return received
 
     def _haoka_update_activation_state(self):
         """已激活: every SIM card of a shipped or received order has been activated."""

@@ -5,10 +5,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import params
 from ..tools.groups import USER_GROUP
 
-DEFAULT_HOLD_MINUTES = 30
 # the cards (stock.lot) are read by SIM staff and Inventory users; printed documents show the numbers
 CARD_READERS = f"{USER_GROUP},stock.group_stock_user"
 
@@ -79,10 +77,6 @@ class SaleOrderLine(models.Model):
 
     # ------------------------------------------------------------------ holds (预占)
 
-    @api.model
-    def _haoka_hold_minutes(self):
-        return params.int_param(self.env, "haoka_distribution.hold_minutes", DEFAULT_HOLD_MINUTES, 1)
-
     def _haoka_hold_cards(self, previous):
         """Hold the newly chosen cards for this quotation line; release the ones taken off."""
         for line in self:
@@ -101,10 +95,11 @@ class SaleOrderLine(models.Model):
                         "Number %(numbers)s is no longer available.",
                         numbers=", ".join(taken.mapped(lambda c: c.msisdn or c.name)),
                     ))
+                hold = timedelta(minutes=line.order_id.company_id.haoka_hold_minutes)
                 cards.sudo().with_context(tracking_disable=True).write({
                     "card_state": "reserved",
                     "haoka_hold_line_id": line.id,
-                    "haoka_hold_until": fields.Datetime.now() + timedelta(minutes=self._haoka_hold_minutes()),
+                    "haoka_hold_until": fields.Datetime.now() + hold,
                 })
         self._haoka_sync_premium_lines()
 

@@ -123,15 +123,16 @@ class StockLot(models.Model):
         """What a fresh install needs beyond the fields' own indexes (the indexes of earlier versions are
         replaced on update by ``migrations/18.0.1.0.1``)."""
         super().init()
-        # Odoo's own lot uniqueness is per product and Python-only: for SIM cards the ICCID and the
-        # number are unique per company across all plans, enforced by the database.
-        # Leading columns name / msisdn, so that exact look-ups (import duplicates, 一证五户) use them.
+        # Odoo's own lot uniqueness is per product and company, and Python-only: a SIM card is one physical
+        # card with one number, so its ICCID and its number are unique across all plans and all companies
+        # (see ``_haoka_precheck_unique``), enforced by the database. The indexes serve exact look-ups
+        # (import duplicates, 一证五户).
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_company_uniq
-                ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
-            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_company_uniq
-                ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
+            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_iccid_global_uniq
+                ON stock_lot (name) WHERE is_sim_card;
+            CREATE UNIQUE INDEX IF NOT EXISTS stock_lot_haoka_msisdn_global_uniq
+                ON stock_lot (msisdn) WHERE is_sim_card AND msisdn IS NOT NULL;
             """
         )
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
@@ -199,11 +200,13 @@ class StockLot(models.Model):
     def write(self, vals):
         if {"name", "msisdn"} & set(vals):
             sims = self.filtered("is_sim_card")
-            if sims and sims != self:
-                super(StockLot, self - sims).write(vals)
-                return super(StockLot, sims).write(self._haoka_normalize_vals(vals))
             if sims:
-                vals = self._haoka_normalize_vals(vals)
+                sim_vals = self._haoka_normalize_vals(vals)
+                self._haoka_precheck_unique([sim_vals] * len(sims), exclude_ids=sims.ids)
+                if sims != self:
+                    super(StockLot, self - sims).write(vals)
+                    return super(StockLot, sims).write(sim_vals)
+                vals = sim_vals
         result = super().write(vals)
         if {"puk", "pin"} & set(vals):
             self.invalidate_recordset(["puk", "pin"])  # keep no clear secret in the cache
@@ -232,13 +235,14 @@ class StockLot(models.Model):
 
     @api.model
     def _haoka_existing_cards(self, iccids, numbers):
-        """The cards (of any company) whose ICCID is one of ``iccids`` or whose number is one of ``numbers``:
-        a list of ``(ICCID, lot id, number, plan name in English)``, read by the database's unique indexes."""
+        """The cards (of any company: they are unique across companies) whose ICCID is one of ``iccids`` or
+        whose number is one of ``numbers``: a list of ``(ICCID, lot id, number, plan name in English, company
+        id or None)``, read by the database's unique indexes."""
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id", (list(iccids), list(numbers)))
         cr.execute(
-            """SELECT l.name, l.id, l.msisdn, t.name->>'en_US'
+            """SELECT l.name, l.id, l.msisdn, t.name->>'en_US', l.company_id
                  FROM stock_lot l
                  JOIN product_product p ON p.id = l.product_id
                  JOIN product_template t ON t.id = p.product_tmpl_id
@@ -246,34 +250,6 @@ class StockLot(models.Model):
             (cr.fetchone()[0] or [],),
         )
         return cr.fetchall()
-
-    @api.model
-    def _haoka_cards_outside(self, products):
-        """Whether SIM cards exist whose company is not the company of one of ``products`` (plans, no
-        company being one): the database's unique ICCID and number indexes are per company."""
-        keys = {product.company_id.id or 0 for product in products}
-        self.env.flush_all()
-        # the companies of the lots, found by skipping through the company index: a handful of companies
-        # for a million cards, which a scan for a card of another company would read one by one (0.3 s)
-        self.env.cr.execute(
-            """
-            WITH RECURSIVE company(id) AS (
-                (SELECT company_id FROM stock_lot WHERE company_id IS NOT NULL ORDER BY company_id LIMIT 1)
-                UNION ALL
-                SELECT (SELECT lot.company_id FROM stock_lot lot WHERE lot.company_id > company.id
-                         ORDER BY lot.company_id LIMIT 1)
-                  FROM company WHERE company.id IS NOT NULL
-            )
-            SELECT id FROM company WHERE id IS NOT NULL
-            """
-        )
-        others = [company_id for company_id, in self.env.cr.fetchall() if company_id not in keys]
-        self.env.cr.execute(
-            """SELECT 1 FROM stock_lot WHERE is_sim_card AND (company_id = ANY(%s) OR (%s AND company_id IS NULL))
-                LIMIT 1""",
-            (others, 0 not in keys),
-        )
-        return bool(self.env.cr.fetchone())
 
     # ------------------------------------------------------------------ validation
 
@@ -309,10 +285,12 @@ class StockLot(models.Model):
         self._check_sim_card_unique()
 
     @api.model
-    def _haoka_precheck_unique(self, vals_list):
-        """Name the duplicate ICCID or number before the database's unique index rejects the batch.
-        One query per field for the whole batch."""
-        for field_name, label in (("name", self.env._("ICCID")), ("msisdn", self.env._("Phone number"))):
+    def _haoka_precheck_unique(self, vals_list, exclude_ids=()):
+        """Name the duplicate ICCID or number before the database's unique index rejects the batch (the
+        cards ``exclude_ids`` being written). A card exists once: ICCIDs and numbers are unique across all
+        plans and companies (a card of another company is named with its company). One query per field
+        for the whole batch."""
+        for field_name, label in self._haoka_unique_fields():
             seen = {}
             for index, vals in enumerate(vals_list, start=1):
                 value = vals.get(field_name)
@@ -327,42 +305,43 @@ class StockLot(models.Model):
                     )
                 seen[value] = index
             if seen:
-                companies = {
-                    vals.get("company_id") or self.env["product.product"].browse(vals["product_id"]).company_id.id
-                    for vals in vals_list
-                }
-                existing = self.sudo().search(
-                    [("is_sim_card", "=", True), (field_name, "in", list(seen)), ("company_id", "in", list(companies))],
-                    limit=1,
-                )
+                existing = self.sudo().search([("is_sim_card", "=", True), (field_name, "in", list(seen)),
+                                               ("id", "not in", list(exclude_ids))], limit=1)
                 if existing:
                     raise ValidationError(
                         self.env._(
-                            "%(label)s %(value)s is already used by card %(card)s (%(plan)s).",
-                            label=label, value=existing[field_name], card=existing.name,
-                            plan=existing.product_id.display_name,
+                            "%(label)s %(value)s is already used by card %(card)s: a card exists once, in "
+                            "every company.",
+                            label=label, value=existing[field_name], card=existing._haoka_card_reference(),
                         )
                     )
+
+    def _haoka_unique_fields(self):
+        return (("name", self.env._("ICCID")), ("msisdn", self.env._("Phone number")))
+
+    def _haoka_card_reference(self):
+        """The card as an error names it: its ICCID, its plan and, when it has one, its company."""
+        self.ensure_one()
+        if self.company_id:
+            return self.env._(
+                "%(iccid)s (%(plan)s, company %(company)s)",
+                iccid=self.name, plan=self.product_id.display_name, company=self.company_id.name,
+            )
+        return "%s (%s)" % (self.name, self.product_id.display_name)
 
     def _check_sim_card_unique(self):
         """Readable duplicate errors before the database's unique indexes fire (one query per batch)."""
         sims = self.filtered("is_sim_card")
         if not sims:
             return
-        for field_name, label in (("name", self.env._("ICCID")), ("msisdn", self.env._("Phone number"))):
+        for field_name, label in self._haoka_unique_fields():
             values = [value for value in sims.mapped(field_name) if value]
             if not values:
                 continue
             groups = self.sudo()._read_group(
-                [
-                    ("is_sim_card", "=", True),
-                    (field_name, "in", values),
-                    ("company_id", "in", sims.company_id.ids + [False]),
-                ],
-                [field_name, "company_id"],
-                ["id:array_agg"],
+                [("is_sim_card", "=", True), (field_name, "in", values)], [field_name], ["id:array_agg"],
             )
-            for value, _company, ids in groups:
+            for value, ids in groups:
                 if len(ids) > 1:
                     others = self.sudo().browse(sorted(ids))
                     raise ValidationError(
@@ -370,7 +349,7 @@ class StockLot(models.Model):
                             "%(label)s %(value)s is already used by another card: %(cards)s.",
                             label=label,
                             value=value,
-                            cards=", ".join("%s (%s)" % (o.name, o.product_id.display_name) for o in others),
+                            cards=", ".join(other._haoka_card_reference() for other in others),
                         )
                     )
 

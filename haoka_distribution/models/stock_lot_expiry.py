@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
-from ..tools import params, texts
+from ..tools import texts
 from ..tools.groups import MANAGER_GROUP
 from .stock_lot import SELLABLE_STATES
 
@@ -15,26 +16,37 @@ class StockLot(models.Model):
 
     _inherit = "stock.lot"
 
-    @api.model
-    def _haoka_expiry_warning_days(self):
-        return params.int_param(self.env, "haoka_distribution.expiry_warning_days", 30)
+    def _haoka_settings_company(self):
+        """The company whose settings apply to this card: its own, or for a card of no company (a plan shared
+        by all companies) the current company."""
+        self.ensure_one()
+        return self.company_id or self.env.company
 
+    @api.depends_context("company")
     def _compute_expiring_soon(self):
-        limit = fields.Datetime.now() + timedelta(days=self._haoka_expiry_warning_days())
         now = fields.Datetime.now()
         for lot in self:
+            limit = now + timedelta(days=lot._haoka_settings_company().haoka_expiry_warning_days)
             lot.expiring_soon = bool(
                 lot.is_sim_card and lot.expiration_date and now <= lot.expiration_date <= limit
             )
 
     def _search_expiring_soon(self, operator, value):
+        """Cards expiring within the warning days of their company (of the current company for cards of no
+        company)."""
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on 'expiring soon'."))
         now = fields.Datetime.now()
-        limit = now + timedelta(days=self._haoka_expiry_warning_days())
-        domain = [("is_sim_card", "=", True), ("expiration_date", ">=", now), ("expiration_date", "<=", limit)]
+        per_company = []
+        for company in self.env["res.company"].sudo().with_context(active_test=False).search([]):
+            companies = [company.id] + ([False] if company == self.env.company else [])
+            limit = now + timedelta(days=company.haoka_expiry_warning_days)
+            per_company.append([("company_id", "in", companies), ("expiration_date", "<=", limit)])
+        domain = expression.AND([
+            [("is_sim_card", "=", True), ("expiration_date", ">=", now)], expression.OR(per_company),
+        ])
         if (operator == "=") != value:
-            return ["!", "&", "&"] + domain
+            return ["!"] + expression.normalize_domain(domain)
         return domain
 
     @api.model
@@ -58,11 +70,11 @@ class StockLot(models.Model):
         per_template = self._haoka_expiring_per_template()
         if not per_template:
             return
-        days = self._haoka_expiry_warning_days()
         activity_type = self.env.ref("haoka_distribution.mail_activity_type_card_expiry")
         responsible = self._haoka_expiry_responsible()
         _ = texts.in_readers_lang(self, responsible).env._  # the summary and note in the assignee's language
         for template, (count, first_expiry) in per_template.items():
+            days = (template.company_id or self.env.company).haoka_expiry_warning_days
             note = _(
                 "%(count)s card(s) of plan %(plan)s expire within %(days)s days (first on %(date)s).",
                 count=count, plan=template.display_name, days=days, date=fields.Date.to_string(first_expiry),

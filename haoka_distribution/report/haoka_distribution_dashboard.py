@@ -62,22 +62,34 @@ class HaokaDistributionDashboard(models.AbstractModel):
         money = lambda value: format_amount(self.env, value or 0.0, currency)  # noqa: E731
         domain = self._period_domain(period) + [("company_id", "in", self.env.companies.ids)]
         totals = self._report_totals(domain)
-        report = "haoka_distribution.action_haoka_distribution_report"
-        funnel_steps = [
-            ("cards_ordered", _("Ordered")), ("cards_shipped", _("Shipped")), ("cards_received", _("Received")),
-            ("cards_activated", _("Activated")), ("cards_topped_up", _("First Top-up")),
-            ("cards_settled", _("Settled")),
-        ]
-        ordered = totals["cards_ordered"]
         commissions = self._sees_commissions()
-        if not commissions:
-            funnel_steps.pop()  # settled cards are counted on commission lines
+        return {
+            "periods": [
+                {"key": "month", "label": _("This Month")}, {"key": "last_month", "label": _("Last Month")},
+                {"key": "year", "label": _("This Year")}, {"key": "all", "label": _("All Time")},
+            ],
+            "period": period,
+            "labels": self._labels(),
+            "sees_commissions": commissions,
+            "kpis": self._kpis(totals, domain, period, money, commissions),
+            "funnel": self._funnel(totals, commissions),
+            "distributors": self._top_distributors(domain, money),
+            "plans": self._top(domain, "product_tmpl_id", money),
+            "commissions": self._commissions_by_state(period, money) if commissions else [],
+            "todo": self._todo(),
+        }
+
+    @api.model
+    def _kpis(self, totals, domain, period, money, commissions):
+        """The figures at the top, each opening the records it counts."""
+        _ = self.env._
+        report = "haoka_distribution.action_haoka_distribution_report"
         kpis = [
             {"key": "orders", "label": _("Orders"), "value": totals["orders"],
              "action": self._action("haoka_distribution.action_haoka_orders",
                                     [("order_line.product_id.is_sim_card", "=", True), ("state", "=", "sale")]
                                     + self._period_domain(period, "date_order"))},
-            {"key": "cards", "label": _("Cards Ordered"), "value": ordered,
+            {"key": "cards", "label": _("Cards Ordered"), "value": totals["cards_ordered"],
              "action": self._action(report, domain)},
             {"key": "sales", "label": _("Sales"), "value": money(totals["amount"]),
              "action": self._action(report, domain)},
@@ -89,37 +101,43 @@ class HaokaDistributionDashboard(models.AbstractModel):
                 {"key": "settled", "label": _("Commission Settled"), "value": money(totals["commission_settled"]),
                  "action": self._action(report, domain)},
             ]
+        return kpis
+
+    @api.model
+    def _funnel(self, totals, commissions):
+        """下单 → 发货 → 签收 → 激活 → 首充 (→ 结算 for those who see commissions), each with its rate of ordered."""
+        _ = self.env._
+        funnel_steps = [
+            ("cards_ordered", _("Ordered")), ("cards_shipped", _("Shipped")), ("cards_received", _("Received")),
+            ("cards_activated", _("Activated")), ("cards_topped_up", _("First Top-up")),
+            ("cards_settled", _("Settled")),
+        ]
+        if not commissions:
+            funnel_steps.pop()  # settled cards are counted on commission lines
+        ordered = totals["cards_ordered"]
+        return [
+            {"key": key, "label": label, "value": totals[key],
+             "rate": round(100.0 * totals[key] / ordered, 1) if ordered else 0.0}
+            for key, label in funnel_steps
+        ]
+
+    @api.model
+    def _labels(self):
+        """The client's texts, in the user's language."""
+        _ = self.env._
         return {
-            "periods": [
-                {"key": "month", "label": _("This Month")}, {"key": "last_month", "label": _("Last Month")},
-                {"key": "year", "label": _("This Year")}, {"key": "all", "label": _("All Time")},
-            ],
-            "period": period,
-            "labels": {
-                "title": _("Distribution Dashboard"), "funnel": _("Funnel"), "distributors": _("Top Distributors"),
-                "plans": _("Sales by Plan"), "commissions": _("Commissions by State"), "todo": _("To Do"),
-                "distributor": _("Distributor"), "plan": _("Plan"), "cards": _("Cards"), "sales": _("Sales"),
-                "commission": _("Commission"), "state": _("State"), "lines": _("Lines"), "amount": _("Amount"),
-                "rate": _("Of Ordered"), "empty": _("Nothing in this period."),
-                "earned": _("Commission Earned"), "upline_commission": _("Uplines' Commission"),
-                "earned_help": _("Commission the distributor earns on the period's sales: its own sales and its "
-                                 "downline's."),
-                "upline_help": _("Commission the distributor's uplines earn on its own sales."),
-                "funnel_help": _("Cards of the period's orders. Each step is a subset of the previous one: shipped "
-                                 "(refunded ones included), received, activated, first top-up reported, settled "
-                                 "(topped-up cards of an order line whose commission is settled)."),
-            },
-            "sees_commissions": commissions,
-            "kpis": kpis,
-            "funnel": [
-                {"key": key, "label": label, "value": totals[key],
-                 "rate": round(100.0 * totals[key] / ordered, 1) if ordered else 0.0}
-                for key, label in funnel_steps
-            ],
-            "distributors": self._top_distributors(domain, money),
-            "plans": self._top(domain, "product_tmpl_id", money),
-            "commissions": self._commissions_by_state(period, money) if commissions else [],
-            "todo": self._todo(),
+            "title": _("Distribution Dashboard"), "funnel": _("Funnel"), "distributors": _("Top Distributors"),
+            "plans": _("Sales by Plan"), "commissions": _("Commissions by State"), "todo": _("To Do"),
+            "distributor": _("Distributor"), "plan": _("Plan"), "cards": _("Cards"), "sales": _("Sales"),
+            "commission": _("Commission"), "state": _("State"), "lines": _("Lines"), "amount": _("Amount"),
+            "rate": _("Of Ordered"), "empty": _("Nothing in this period."),
+            "earned": _("Commission Earned"), "upline_commission": _("Uplines' Commission"),
+            "earned_help": _("Commission the distributor earns on the period's sales: its own sales and its "
+                             "downline's."),
+            "upline_help": _("Commission the distributor's uplines earn on its own sales."),
+            "funnel_help": _("Cards of the period's orders. Each step is a subset of the previous one: shipped "
+                             "(refunded ones included), received, activated, first top-up reported, settled "
+                             "(topped-up cards of an order line whose commission is settled)."),
         }
 
     @api.model

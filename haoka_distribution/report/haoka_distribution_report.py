@@ -48,6 +48,9 @@ class HaokaDistributionReport(models.Model):
     commission_settled = fields.Monetary(string="Commission Settled", readonly=True, groups=COMMISSION_GROUPS)
 
     def init(self):
+        """The view: one row per SIM order line with its cards at each step and its commissions.
+
+        Long because it is one SQL statement, read as a whole."""
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(f"""
             CREATE OR REPLACE VIEW {self._table} AS (

@@ -17,6 +17,7 @@ from . import (
     test_grade,
     test_i18n,
     test_migrations,
+    test_multi_company,
     test_number_race,
     test_pgcopy,
     test_sale_cards,

@@ -9,6 +9,10 @@ from .common import activate_chinese, adult_id, make_iccid, make_sim_plan
 @tagged("post_install", "-at_install")
 class TestCardsListInBrowser(HttpCase):
     def test_staff_opens_cards_list(self):
+        """SIM staff open the cards list in a real browser: the card is listed with its number, without its
+        PUK, and the breadcrumb and headers are in Chinese.
+
+        Long because the check runs in the browser: its JavaScript is most of the lines."""
         activate_chinese(self.env)
         new_test_user(
             self.env,

@@ -441,26 +441,45 @@ class TestCardImport(HaokaCase):
         self.assertEqual(self.product.qty_available, 9)
 
     def test_existing_card_of_another_company_is_reported(self):
-        """The unique indexes are per company: with cards of another company in the database, the file is
-        checked as a whole, and an ICCID known there is reported."""
+        """A card exists once, in every company (the unique indexes are across companies): a file with an ICCID
+        known in another company starts in one pass, is undone when the index meets the card, and the
+        card is reported with its company."""
         other = self.env["res.company"].create({"name": "Other SIM Company"})
         iccid = make_iccid("898600", 1305)
         self.env["stock.lot"].create({"name": iccid, "product_id": self.product.id, "company_id": other.id})
+        lots_before = self.env["stock.lot"].search_count([])
         result, paths = self.import_paths(xlsx_bytes([HEADER] + self.card_rows(1300, 8)))
-        self.assertEqual(paths, ["check"])
+        self.assertEqual(paths, ["write", "check"])
         self.assertEqual((result["imported"], result["errors"]), (0, 1))
         self.assertEqual(result["error_lines"][0][0], 7)
         self.assertIn(iccid, result["error_lines"][0][3])
+        self.assertIn("Other SIM Company", result["error_lines"][0][3])
+        self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
 
     def test_existing_card_of_no_company_is_reported_for_a_company_plan(self):
-        """A plan of a company beside cards of no company: the file is checked as a whole as well."""
+        """A plan of a company beside cards of no company: the card is found and reported as well."""
         self.product.product_tmpl_id.company_id = self.env.company
         iccid = make_iccid("898600", 1402)
         self.env["stock.lot"].create({"name": iccid, "product_id": self.product_b.id, "company_id": False})
-        result, paths = self.import_paths(xlsx_bytes([HEADER] + self.card_rows(1400, 4)))
-        self.assertEqual(paths, ["check"])
+        result, _paths = self.import_paths(xlsx_bytes([HEADER] + self.card_rows(1400, 4)))
         self.assertEqual((result["imported"], result["errors"]), (0, 1))
         self.assertIn(iccid, result["error_lines"][0][3])
+
+    def test_update_mode_leaves_cards_of_another_company(self):
+        """Update mode updates the cards of the receiving company; a card of another company is reported,
+        not changed."""
+        other = self.env["res.company"].create({"name": "Other SIM Company"})
+        rows = self.card_rows(1500, 2)
+        theirs = self.env["stock.lot"].create({"name": rows[0][0], "product_id": self.product.id,
+                                                "company_id": other.id, "puk": "99999999"})
+        ours = self.env["stock.lot"].create({"name": rows[1][0], "product_id": self.product.id,
+                                              "company_id": self.env.company.id, "puk": "99999999"})
+        _wizard, result = self.run_import(xlsx_bytes([HEADER] + rows), update_existing=True, mode="valid_only")
+        self.assertEqual((result["imported"], result["updated"], result["errors"]), (0, 1, 1))
+        self.assertEqual(result["error_lines"][0][0], 2)
+        self.assertIn("Other SIM Company", result["error_lines"][0][3])
+        secrets = (theirs | ours).sudo()._haoka_read_secrets()
+        self.assertEqual((secrets[theirs.id]["puk"], secrets[ours.id]["puk"]), ("99999999", rows[1][2]))
 
     def test_staff_can_import_through_the_form(self):
         content = xlsx_bytes([HEADER] + self.card_rows(1000, 2))

@@ -101,7 +101,7 @@ class TestCarrierEvents(CommissionCase):
         self.assertEqual(self.line(on_time, "activated").state, "eligible")
         self.assertEqual(self.line(on_time, "first_topup").reason_code, "topup_too_low", "no top-up in time")
         self.assertEqual(self.line(on_time, "in_service").state, "expected")
-        self.env["ir.config_parameter"].sudo().set_param("haoka_distribution.activation_days", "60")
+        self.env.company.haoka_activation_days = 60
         fresh = self.shipped_order()
         fresh.haoka_shipped_date = fields.Datetime.now() - relativedelta(days=31)
         self.env["haoka.commission.line"]._cron_carrier_deadlines()

@@ -119,6 +119,16 @@ class TestCompliance(HaokaCase):
         sixth.action_confirm()
         self.assertEqual(sixth.state, "sale")
 
+    def test_limit_per_id_without_its_setting(self):
+        """A database without the setting (or with a wrong one) applies the national rule: 5 cards."""
+        Param = self.env["ir.config_parameter"]
+        Param.search([("key", "=", "haoka_distribution.max_cards_per_id")]).unlink()
+        self.assertEqual(self.env["sale.order"]._haoka_max_cards_per_id(), 5)
+        Param.set_param("haoka_distribution.max_cards_per_id", "five")
+        self.assertEqual(self.env["sale.order"]._haoka_max_cards_per_id(), 5)
+        Param.set_param("haoka_distribution.max_cards_per_id", "0")
+        self.assertEqual(self.env["sale.order"]._haoka_max_cards_per_id(), 1)
+
     def test_shipping_prohibited_region(self):
         china = self.env.ref("base.cn")
         xinjiang = self.env["res.country.state"].search([("country_id", "=", china.id)], limit=1)

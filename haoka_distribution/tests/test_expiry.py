@@ -43,11 +43,11 @@ class TestExpiry(HaokaCase):
 
     def test_warning_days_setting(self):
         self.create_card(20, expiration_date=self.days(50))
-        self.env["ir.config_parameter"].set_param("haoka_distribution.expiry_warning_days", "60")
+        self.env.company.haoka_expiry_warning_days = 60
         Lot = self.env["stock.lot"]
         self.assertEqual(Lot.search_count([("expiring_soon", "=", True), ("product_id", "=", self.product.id)]), 1)
-        self.env["ir.config_parameter"].set_param("haoka_distribution.expiry_warning_days", "30")
+        self.env.company.haoka_expiry_warning_days = 30
         self.assertEqual(Lot.search_count([("expiring_soon", "=", True), ("product_id", "=", self.product.id)]), 0)
         settings = self.env["res.config.settings"].create({"haoka_expiry_warning_days": 45})
         settings.execute()
-        self.assertEqual(Lot._haoka_expiry_warning_days(), 45)
+        self.assertEqual(self.env.company.haoka_expiry_warning_days, 45)

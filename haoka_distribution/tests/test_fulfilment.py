@@ -46,6 +46,9 @@ class TestFulfilment(HaokaCase):
         wizard.action_ship()
 
     def test_whole_flow_with_partial_refund(self):
+        """An order from confirmation through payment, shipping, receipt and a partial refund.
+
+        Long because it is one story: each step starts from the state the previous step left."""
         order = self.confirmed_order(qty=3, cards=self.premium)
         self.assertEqual(order.haoka_fulfilment_state, "to_ship")
         cards = order.order_line.haoka_lot_ids
@@ -130,7 +133,7 @@ class TestFulfilment(HaokaCase):
         self.env["sale.order"]._cron_haoka_auto_receipt()
         self.assertEqual(old.haoka_fulfilment_state, "received")
         self.assertEqual(recent.haoka_fulfilment_state, "shipped")
-        self.env["ir.config_parameter"].set_param("haoka_distribution.auto_receipt_days", "30")
+        self.env.company.haoka_auto_receipt_days = 30
         old.haoka_fulfilment_state = "shipped"
         self.env["sale.order"]._cron_haoka_auto_receipt()
         self.assertEqual(old.haoka_fulfilment_state, "shipped")

@@ -3,8 +3,11 @@ update's migration script (``migrations/``), not by ``init()``."""
 
 from pathlib import Path
 
+from odoo.exceptions import UserError
 from odoo.modules.migration import load_script
 from odoo.tests import TransactionCase, tagged
+
+from .common import make_sim_plan
 
 MIGRATIONS = Path(__file__).parents[1] / "migrations"
 
@@ -20,12 +23,15 @@ class TestIndexMigration(TransactionCase):
         return self.env.cr.fetchone()[0]
 
     def test_installed_schema(self):
-        """What init() and the fields give: per-company unique ICCID and number, a partial grade index,
+        """What init() and the fields give: ICCID and number unique across companies, a partial grade index,
         no index of the flag or the carrier."""
         indexes = self._indexes()
-        self.assertIn("UNIQUE INDEX", indexes["stock_lot_haoka_iccid_company_uniq"])
-        self.assertIn("WHERE is_sim_card", indexes["stock_lot_haoka_iccid_company_uniq"])
-        self.assertIn("UNIQUE INDEX", indexes["stock_lot_haoka_msisdn_company_uniq"])
+        self.assertIn("UNIQUE INDEX", indexes["stock_lot_haoka_iccid_global_uniq"])
+        self.assertIn("(name) WHERE is_sim_card", indexes["stock_lot_haoka_iccid_global_uniq"])
+        self.assertIn("UNIQUE INDEX", indexes["stock_lot_haoka_msisdn_global_uniq"])
+        self.assertIn("(msisdn) WHERE", indexes["stock_lot_haoka_msisdn_global_uniq"])
+        self.assertEqual({"stock_lot_haoka_iccid_company_uniq", "stock_lot_haoka_msisdn_company_uniq"} & set(indexes),
+                         set())
         self.assertIn("WHERE (grade_id IS NOT NULL)", indexes["stock_lot__grade_id_index"])
         self.assertEqual(
             {"stock_lot__is_sim_card_index", "stock_lot__haoka_carrier_id_index", "stock_lot_haoka_iccid_uniq",
@@ -60,3 +66,51 @@ class TestIndexMigration(TransactionCase):
         cr.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'haoka_card_import' "
                    "AND column_name = 'file'")
         self.assertEqual(cr.fetchall(), [])
+
+    def _migrate_18_0_1_2_0(self):
+        script = load_script(str(MIGRATIONS / "18.0.1.2.0" / "pre-migrate.py"), "haoka_pre_migrate_18_0_1_2_0")
+        script.migrate(self.env.cr, "18.0.1.1.0")
+        self.env["stock.lot"].init()
+
+    def test_update_makes_cards_unique_across_companies(self):
+        """A database of 18.0.1.1.0 with the per-company unique indexes: after the update the ICCID and the
+        number are unique across companies."""
+        cr = self.env.cr
+        cr.execute(
+            """
+            DROP INDEX stock_lot_haoka_iccid_global_uniq;
+            DROP INDEX stock_lot_haoka_msisdn_global_uniq;
+            CREATE UNIQUE INDEX stock_lot_haoka_iccid_company_uniq
+                ON stock_lot (name, COALESCE(company_id, 0)) WHERE is_sim_card;
+            CREATE UNIQUE INDEX stock_lot_haoka_msisdn_company_uniq
+                ON stock_lot (msisdn, COALESCE(company_id, 0)) WHERE is_sim_card AND msisdn IS NOT NULL;
+            """
+        )
+        self._migrate_18_0_1_2_0()
+        indexes = self._indexes()
+        self.assertEqual({"stock_lot_haoka_iccid_company_uniq", "stock_lot_haoka_msisdn_company_uniq"} & set(indexes),
+                         set())
+        self.assertIn("(name) WHERE is_sim_card", indexes["stock_lot_haoka_iccid_global_uniq"])
+        self.assertIn("(msisdn) WHERE", indexes["stock_lot_haoka_msisdn_global_uniq"])
+
+    def test_update_names_cards_held_in_two_companies(self):
+        """One ICCID in two companies (allowed by the per-company indexes): the update stops and names both
+        cards, before dropping anything."""
+        cr = self.env.cr
+        cr.execute("DROP INDEX stock_lot_haoka_iccid_global_uniq")
+        product = make_sim_plan(self.env, "Migration Plan").product_variant_id
+        other = self.env["res.company"].create({"name": "Migration Other Company"})
+        iccid = "89860000000000000017"
+        cr.execute(
+            """INSERT INTO stock_lot (name, product_id, company_id, is_sim_card, card_state)
+               VALUES (%(iccid)s, %(product)s, %(main)s, true, 'available'),
+                      (%(iccid)s, %(product)s, %(other)s, true, 'available') RETURNING id""",
+            {"iccid": iccid, "product": product.id, "main": self.env.company.id, "other": other.id},
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        with self.assertRaises(UserError) as error:
+            self._migrate_18_0_1_2_0()
+        message = str(error.exception)
+        self.assertIn(iccid, message)
+        self.assertIn("%s (company %s)" % (ids[0], self.env.company.id), message)
+        self.assertIn("%s (company %s)" % (ids[1], other.id), message)

@@ -153,6 +153,9 @@ class TestNoDoubleSale(SaleCardsCase):
     connection: exactly one succeeds, the other is told which number was taken."""
 
     def test_parallel_confirmations(self):
+        """Two orders choosing the same number are confirmed at the same moment on their own connections.
+
+        Long because a race is one story: committed set-up, two connections, the outcome, the clean-up."""
         registry = self.env.registry
         tag = uuid.uuid4().hex[:8]
         serial = int(uuid.uuid4().int % 10**9)

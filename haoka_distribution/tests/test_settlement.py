@@ -111,7 +111,9 @@ class TestSettlement(SettlementCase):
 
     def test_parallel_settlement_runs(self):
         """Two finance users prepare settlements at the same moment on their own connections: every
-        line ends up in exactly one settlement."""
+        line ends up in exactly one settlement.
+
+        Long because a race is one story: committed set-up, two connections, the outcome, the clean-up."""
         registry = self.env.registry
         tag = uuid.uuid4().hex[:8]
         rows_before = committed_row_counts(registry)
@@ -270,7 +272,9 @@ class TestSettlementRace(TransactionCase):
     def test_refund_racing_the_confirmation(self):
         """A refund and the confirmation of the draft holding its line, at the same moment on their own
         connections: whichever commits first wins, the other fails (and would be retried); the line is
-        never both reversed and billed."""
+        never both reversed and billed.
+
+        Long because a race is one story: committed set-up, two connections, the outcome, the clean-up."""
         registry = self.env.registry
         tag = uuid.uuid4().hex[:8]
         rows_before = committed_row_counts(registry)

@@ -344,6 +344,10 @@ class TestWarehouse(ShippingCase):
                          ["773000000001", "773000000002", "773000000003"])
 
     def test_bad_rows_are_reported_and_nothing_is_filled(self):
+        """A tracking file with every kind of bad row: each is reported by row, column and value and nothing is
+        filled; then the valid row alone is filled on request.
+
+        Long because each bad row needs its order set up, and the point is that one file reports them all."""
         first, second, third = self.orders
         outsider = self.confirmed_order(self.customer("外人", "13900000009"), sequence="529")
         shipped = self.confirmed_order(self.customer("已发", "13900000008"), sequence="528")

@@ -14,14 +14,37 @@ from .xlsx_stream import StreamingXlsx
 BATCH = 20000
 
 
-def build_cards_xlsx(env, lot_ids, with_secrets):
-    """Bytes of the workbook for ``lot_ids`` (already filtered by the caller's access rights)."""
+CARDS_QUERY = """
+    SELECT l.name, l.msisdn, l.puk_cipher, l.pin_cipher,
+           COALESCE(t.name->>%(lang)s, t.name->>'en_US'),
+           COALESCE(c.name->>%(lang)s, c.name->>'en_US'),
+           l.expiration_date, l.card_state,
+           COALESCE(g.name->>%(lang)s, g.name->>'en_US'), loc.complete_name
+      FROM stock_lot l
+      JOIN product_product p ON p.id = l.product_id
+      JOIN product_template t ON t.id = p.product_tmpl_id
+ LEFT JOIN haoka_carrier c ON c.id = l.haoka_carrier_id
+ LEFT JOIN haoka_number_grade g ON g.id = l.grade_id
+ LEFT JOIN stock_location loc ON loc.id = l.location_id
+     WHERE l.id = ANY(%(ids)s)
+  ORDER BY l.name
+"""
+
+
+def columns(env, with_secrets):
+    """``(headers, widths)`` of the workbook, PUK and PIN only ``with_secrets``."""
     _ = env._
     headers = [_("ICCID"), _("Phone Number")]
     if with_secrets:
         headers += ["PUK", "PIN"]
     headers += [_("Plan"), _("Carrier"), _("Expiry Date"), _("Card State"), _("Number Grade"), _("Location")]
     widths = [24, 14] + ([12, 8] if with_secrets else []) + [30, 14, 12, 10, 16, 24]
+    return headers, widths
+
+
+def build_cards_xlsx(env, lot_ids, with_secrets):
+    """Bytes of the workbook for ``lot_ids`` (already filtered by the caller's access rights)."""
+    headers, widths = columns(env, with_secrets)
     state_labels = dict(env["stock.lot"]._fields["card_state"]._description_selection(env))
     lang = env.lang or "en_US"
     local = pytz.timezone(env.context.get("tz") or env.user.tz or "UTC")
@@ -37,27 +60,10 @@ def build_cards_xlsx(env, lot_ids, with_secrets):
 
     env.flush_all()  # the cards are read with SQL
     buffer = io.BytesIO()
-    with StreamingXlsx(buffer, _("SIM Cards"), widths) as book:
+    with StreamingXlsx(buffer, env._("SIM Cards"), widths) as book:
         book.header(headers)
         for start in range(0, len(lot_ids), BATCH):
-            env.cr.execute(
-                """
-                SELECT l.name, l.msisdn, l.puk_cipher, l.pin_cipher,
-                       COALESCE(t.name->>%(lang)s, t.name->>'en_US'),
-                       COALESCE(c.name->>%(lang)s, c.name->>'en_US'),
-                       l.expiration_date, l.card_state,
-                       COALESCE(g.name->>%(lang)s, g.name->>'en_US'), loc.complete_name
-                  FROM stock_lot l
-                  JOIN product_product p ON p.id = l.product_id
-                  JOIN product_template t ON t.id = p.product_tmpl_id
-             LEFT JOIN haoka_carrier c ON c.id = l.haoka_carrier_id
-             LEFT JOIN haoka_number_grade g ON g.id = l.grade_id
-             LEFT JOIN stock_location loc ON loc.id = l.location_id
-                 WHERE l.id = ANY(%(ids)s)
-              ORDER BY l.name
-                """,
-                {"lang": lang, "ids": lot_ids[start:start + BATCH]},
-            )
+            env.cr.execute(CARDS_QUERY, {"lang": lang, "ids": lot_ids[start:start + BATCH]})
             for name, msisdn, puk, pin, plan, carrier, expiry, state, grade, location in env.cr.fetchall():
                 values = [name, msisdn]
                 if with_secrets:

@@ -3,6 +3,7 @@ from . import (
     haoka_card_export,
     haoka_card_import,
     haoka_card_transfer,
+    haoka_card_void,
     haoka_commission_simulation,
     haoka_kyc_reject_wizard,
     haoka_refund_wizard,

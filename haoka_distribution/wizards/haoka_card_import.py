@@ -271,12 +271,12 @@ class HaokaCardImport(models.TransientModel):
     def _import_in_one_pass(self, rows, header_index, context):
         """The import of a file whose rows are all valid and new, in one pass: the rows are checked chunk by
         chunk while the previous chunk is written; a card that exists already breaks the database's unique
-        indexes. Returns the result, or None when a row is invalid or a card exists already (or may exist in
-        another company): then nothing is left written and the rows are checked first
+        indexes (unique across companies, as a card exists once). Returns the result, or None when a row is
+        invalid or a card exists already: then nothing is left written and the rows are checked first
         (:meth:`_check_then_import`), to report every problem."""
         counts = self._plan_counts(rows, header_index, context)
-        if not counts or self.env["stock.lot"]._haoka_cards_outside(list(counts)):
-            return None  # existing cards are found by the unique indexes, which are per company
+        if not counts:
+            return None
         if not self.env["haoka.stock.bulk"]._use_fast_path(list(counts)):
             return None  # Odoo's standard path: existing cards are found before, by the check
         records = []
@@ -501,39 +501,50 @@ class HaokaCardImport(models.TransientModel):
         }
 
     def _check_against_database(self, records, context):
-        """Cards already in the database: an error naming the existing card, or (update mode) an update."""
-        _ = self.env._
+        """Cards already in the database (of any company: a card exists once): an error naming the existing
+        card, or (update mode) an update of a card of the receiving company or of no company."""
         if not records:
             return records, []
-        headers, column_of = context["headers"], context["column_of"]
         iccids = [r["iccid"] for r in records]
         numbers = [r["msisdn"] for r in records if r["msisdn"]]
         existing = self.env["stock.lot"]._haoka_existing_cards(iccids, numbers)
         iccids, numbers = set(iccids), set(numbers)
-        by_iccid = {name: (lot_id, msisdn, plan) for name, lot_id, msisdn, plan in existing if name in iccids}
-        by_msisdn = {msisdn: name for name, _lot_id, msisdn, _plan in existing if msisdn in numbers}
+        by_iccid = {row[0]: row[1:] for row in existing if row[0] in iccids}
+        by_msisdn = {row[2]: row[0] for row in existing if row[2] in numbers}
         kept, errors = [], []
         for record in records:
-            existing = by_iccid.get(record["iccid"])
-            if existing and self.update_existing:
-                record["update_lot_id"] = existing[0]
-                if record["msisdn"] and by_msisdn.get(record["msisdn"], record["iccid"]) != record["iccid"]:
-                    errors.append((record["row"], headers.get(column_of.get("msisdn")), record["msisdn"],
-                                   _("Number already used by card %(card)s.", card=by_msisdn[record["msisdn"]])))
-                    continue
+            error = self._existing_card_error(record, by_iccid.get(record["iccid"]), by_msisdn, context)
+            if error:
+                errors.append(error)
+            else:
                 kept.append(record)
-                continue
-            if existing:
-                errors.append((record["row"], headers.get(column_of.get("iccid")), record["iccid"],
-                               _("Duplicate ICCID: card %(card)s already exists (plan %(plan)s).",
-                                 card=record["iccid"], plan=existing[2])))
-                continue
-            if record["msisdn"] and record["msisdn"] in by_msisdn:
-                errors.append((record["row"], headers.get(column_of.get("msisdn")), record["msisdn"],
-                               _("Number already used by card %(card)s.", card=by_msisdn[record["msisdn"]])))
-                continue
-            kept.append(record)
         return kept, errors
+
+    def _existing_card_error(self, record, existing, by_msisdn, context):
+        """The error of ``record`` against the cards in the database (``existing``: the card of its ICCID as
+        ``(lot id, number, plan, company id)``, ``by_msisdn``: the ICCID of each number); None when it is
+        new or (update mode) updates ``existing``, then noted in ``record["update_lot_id"]``."""
+        _ = self.env._
+        headers, column_of = context["headers"], context["column_of"]
+        iccid_error = (record["row"], headers.get(column_of.get("iccid")), record["iccid"])
+        number_error = (record["row"], headers.get(column_of.get("msisdn")), record["msisdn"])
+        number_owner = record["msisdn"] and by_msisdn.get(record["msisdn"], record["iccid"])
+        if existing and existing[3] and existing[3] != self._receiving_company().id:
+            company = self.env["res.company"].sudo().browse(existing[3])
+            return iccid_error + (_("Duplicate ICCID: card %(card)s already exists in company %(company)s "
+                                    "(plan %(plan)s); a card exists once, in every company.",
+                                    card=record["iccid"], company=company.name, plan=existing[2]),)
+        if existing and not self.update_existing:
+            return iccid_error + (_("Duplicate ICCID: card %(card)s already exists (plan %(plan)s).",
+                                    card=record["iccid"], plan=existing[2]),)
+        if number_owner and number_owner != record["iccid"]:
+            return number_error + (_("Number already used by card %(card)s.", card=number_owner),)
+        if existing:
+            record["update_lot_id"] = existing[0]
+        return None
+
+    def _receiving_company(self):
+        return self.location_id.company_id or self.env.company
 
     def _write(self, records):
         """Import checked records: new cards into stock, existing ones (update mode) updated."""

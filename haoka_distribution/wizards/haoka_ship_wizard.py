@@ -171,60 +171,71 @@ class HaokaShipWizard(models.TransientModel):
 
     def _tracking_assignments(self, rows, header_index, columns):
         """``([(wizard line, tracking number)], [(row, column, value, reason)])`` for the file's data rows."""
-        _ = self.env._
         lines_by_order = {line.order_id: line for line in self.line_ids}
-        lines_by_phone = {}
-        for line in self.line_ids:
-            for phone in line.order_id._haoka_recipient_phones():
-                lines_by_phone.setdefault(phone, self.env["haoka.ship.wizard.line"])
-                lines_by_phone[phone] |= line
-        assignments, errors = [], []
-        row_of_line, row_of_ref = {}, {}
-
-        def label(target):
-            if target not in columns:
-                target = "phone" if "phone" in columns else "order"
-            column, header = columns[target]
-            return "%s (%s)" % (column_letter(column), header)
+        lines_by_phone = self._tracking_lines_by_phone()
 
         def cell(row, target):
             column = columns.get(target, (None,))[0]
             return row[column] if column is not None and column < len(row) else None
 
+        data_rows = [
+            (index + 1, rows[index]) for index in range(header_index + 1, len(rows))
+            if not all(spreadsheet.is_blank(value) for value in rows[index]) and not spreadsheet.is_footer(rows[index])
+        ]
         used_elsewhere = self._tracking_refs_in_use(
-            {spreadsheet.cell_text(cell(row, "tracking")) for row in rows[header_index + 1:]} - {""}
+            {spreadsheet.cell_text(cell(row, "tracking")) for _row_no, row in data_rows} - {""}
         )
-
-        for index in range(header_index + 1, len(rows)):
-            row, row_no = rows[index], index + 1
-            if all(spreadsheet.is_blank(value) for value in row) or spreadsheet.is_footer(row):
-                continue
-            raw_order, raw_phone, raw_ref = cell(row, "order"), cell(row, "phone"), cell(row, "tracking")
+        assignments, errors, seen = [], [], {"line": {}, "ref": {}}
+        for row_no, row in data_rows:
+            raw_ref = cell(row, "tracking")
             ref = spreadsheet.cell_text(raw_ref)
-            line, error = self._tracking_line(raw_order, raw_phone, lines_by_order, lines_by_phone)
+            line, error = self._tracking_line(cell(row, "order"), cell(row, "phone"), lines_by_order, lines_by_phone)
+            error = error or self._tracking_row_error(line, raw_ref, ref, seen, used_elsewhere, columns)
             if error:
-                errors.append((row_no, label(error[0]), error[1], error[2]))
+                errors.append((row_no, self._tracking_column_label(columns, error[0]), error[1], error[2]))
                 continue
-            if not ref:
-                errors.append((row_no, label("tracking"), "", _("The tracking number is empty.")))
-            elif isinstance(raw_ref, (int, float)) and not isinstance(raw_ref, bool) and abs(raw_ref) >= EXCEL_DIGITS:
-                errors.append((row_no, label("tracking"), ref, _(
-                    "The tracking number is stored as a number and Excel kept only 15 digits: format the column "
-                    "as text in the courier's file.")))
-            elif line in row_of_line:
-                errors.append((row_no, label("order" if "order" in columns else "phone"),
-                               line.order_id.name, _("Order %(order)s is also on row %(row)s of the file.",
-                                                     order=line.order_id.name, row=row_of_line[line])))
-            elif ref in row_of_ref:
-                errors.append((row_no, label("tracking"), ref, _(
-                    "Duplicate tracking number: also on row %(row)s of the file.", row=row_of_ref[ref])))
-            elif ref in used_elsewhere:
-                errors.append((row_no, label("tracking"), ref, _(
-                    "Duplicate tracking number: already used by order %(order)s.", order=used_elsewhere[ref])))
-            else:
-                row_of_line[line], row_of_ref[ref] = row_no, row_no
-                assignments.append((line, ref))
+            seen["line"][line], seen["ref"][ref] = row_no, row_no
+            assignments.append((line, ref))
         return assignments, errors
+
+    def _tracking_lines_by_phone(self):
+        """``{recipient phone: wizard lines}`` of the orders to ship."""
+        lines_by_phone = {}
+        for line in self.line_ids:
+            for phone in line.order_id._haoka_recipient_phones():
+                lines_by_phone.setdefault(phone, self.env["haoka.ship.wizard.line"])
+                lines_by_phone[phone] |= line
+        return lines_by_phone
+
+    @api.model
+    def _tracking_column_label(self, columns, target):
+        """The column of ``target`` (tracking, order or phone) as a row error names it: ``B (运单号)``."""
+        if target not in columns:
+            target = "phone" if "phone" in columns else "order"
+        column, header = columns[target]
+        return "%s (%s)" % (column_letter(column), header)
+
+    def _tracking_row_error(self, line, raw_ref, ref, seen, used_elsewhere, columns):
+        """``(target, value, reason)`` when the tracking number ``ref`` of the row of ``line`` cannot be used
+        (empty, cut by Excel, or its order or number already on an earlier row or on another order), else
+        None. ``seen`` holds the rows of the lines and numbers already assigned."""
+        _ = self.env._
+        if not ref:
+            return "tracking", "", _("The tracking number is empty.")
+        if isinstance(raw_ref, (int, float)) and not isinstance(raw_ref, bool) and abs(raw_ref) >= EXCEL_DIGITS:
+            return "tracking", ref, _(
+                "The tracking number is stored as a number and Excel kept only 15 digits: format the column "
+                "as text in the courier's file.")
+        if line in seen["line"]:
+            return ("order" if "order" in columns else "phone"), line.order_id.name, _(
+                "Order %(order)s is also on row %(row)s of the file.", order=line.order_id.name, row=seen["line"][line])
+        if ref in seen["ref"]:
+            return "tracking", ref, _(
+                "Duplicate tracking number: also on row %(row)s of the file.", row=seen["ref"][ref])
+        if ref in used_elsewhere:
+            return "tracking", ref, _(
+                "Duplicate tracking number: already used by order %(order)s.", order=used_elsewhere[ref])
+        return None
 
     def _tracking_line(self, raw_order, raw_phone, lines_by_order, lines_by_phone):
         """``(wizard line, None)`` for a row's order reference, else its recipient phone, or
