@@ -18,6 +18,7 @@ import secrets as _secrets
 import threading
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _lock = threading.Lock()
@@ -58,7 +59,7 @@ def _keys():
     if keys is None:
         enc = hashlib.sha256(b"haoka-encryption:" + secret).digest()
         mac = hashlib.sha256(b"haoka-search-hash:" + secret).digest()
-        keys = _cache[secret] = (AESGCM(enc), mac)
+        keys = _cache[secret] = (AESGCM(enc), mac, enc)
     return keys
 
 
@@ -80,7 +81,7 @@ def encrypt(value):
 def encryptor():
     """``(encrypt, search_hash)`` bound to the current key, for many values in a row (a bulk import):
     the key is looked up once instead of once per value."""
-    aead, mac_key = _keys()
+    aead, mac_key, _enc = _keys()
     return (
         lambda value: _encrypt_with(aead, value) if value else False,
         lambda value: _hash_with(mac_key, value) if value else False,
@@ -96,6 +97,43 @@ def decrypt(token):
         return _keys()[0].decrypt(raw[:12], raw[12:], None).decode()
     except InvalidTag:
         return False
+
+
+#: size of the GCM nonce and tag in a token's raw bytes
+_NONCE, _TAG = 12, 16
+
+
+def decrypt_digits(tokens):
+    """``[decrypt(token) for token in tokens]`` for secrets made of ASCII digits (PUK, PIN), about ten times
+    faster for many tokens (a card export of 100,000 cards decrypts 200,000).
+
+    GCM is counter mode plus a tag: the key stream of every token is made by ONE AES call over all their
+    counter blocks (``nonce || 2``, ``nonce || 3``...), instead of an OpenSSL context per token. The tag is
+    not checked for a clear text made of digits only (what every PUK and PIN stored is); anything else
+    (a token of another key or altered: random bytes, all digits with odds below 1e-11) goes through
+    :func:`decrypt`, whose tag check gives False, as before."""
+    raws = [base64.b64decode(token[3:]) if token and token.startswith("g1:") else None for token in tokens]
+    counters = bytearray()
+    for raw in raws:
+        if raw is not None:
+            nonce = raw[:_NONCE]
+            for block in range(-(-(len(raw) - _NONCE - _TAG) // 16)):
+                counters += nonce + (block + 2).to_bytes(4, "big")
+    if not counters:
+        return [False] * len(tokens)
+    stream = Cipher(algorithms.AES(_keys()[2]), modes.ECB()).encryptor().update(bytes(counters))
+    clears, offset = [], 0
+    for token, raw in zip(tokens, raws, strict=True):
+        if raw is None:
+            clears.append(False)
+            continue
+        size = len(raw) - _NONCE - _TAG
+        clear = (
+            int.from_bytes(raw[_NONCE:_NONCE + size], "big") ^ int.from_bytes(stream[offset:offset + size], "big")
+        ).to_bytes(size, "big")
+        offset += -(-size // 16) * 16
+        clears.append(clear.decode() if clear.isdigit() else decrypt(token))
+    return clears
 
 
 def search_hash(value):
