@@ -9,7 +9,9 @@
     "website": "https://github.com/haoka-distribution/haoka_distribution",
     "application": True,
     "installable": True,
-    "depends": ["sale_management", "sale_stock", "account", "product_expiry", "portal", "mail"],
+    "depends": [
+        "sale_management", "sale_stock", "account", "account_payment", "l10n_cn", "product_expiry", "portal", "mail",
+    ],
     "external_dependencies": {"python": ["cryptography", "openpyxl", "xlrd"]},
     "data": [
         "security/haoka_security.xml",
@@ -49,7 +51,20 @@
         "report/haoka_distribution_report_views.xml",
         "report/haoka_distribution_funnel_views.xml",
         "report/haoka_distribution_dashboard_views.xml",
+        "data/haoka_withholding_bracket_data.xml",
+        "views/haoka_withholding_bracket_views.xml",
+        "views/res_config_settings_withdrawal_views.xml",
+        "views/haoka_wallet_views.xml",
+        "views/haoka_wallet_transaction_views.xml",
+        "views/res_partner_wallet_views.xml",
+        "data/haoka_withdrawal_data.xml",
+        "security/haoka_withdrawal_rules.xml",
+        "wizards/haoka_withdrawal_reason_views.xml",
+        "wizards/haoka_withdrawal_payout_views.xml",
+        "wizards/haoka_withholding_ledger_views.xml",
+        "views/haoka_withdrawal_views.xml",
     ],
+    "post_init_hook": "_haoka_post_init",
     "assets": {
         "web.assets_backend": [
             "haoka_distribution/static/src/dashboard/*",

@@ -13,3 +13,5 @@ odoo_run -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --no-http --
     < "$PROJECT_DIR/bench/bench_cards.py"
 "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
     < "$PROJECT_DIR/bench/bench_commissions.py"
+"$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+    < "$PROJECT_DIR/bench/bench_wallet.py"

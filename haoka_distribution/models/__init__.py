@@ -12,9 +12,12 @@ from . import (
     haoka_number_grade,
     haoka_order_chain,
     haoka_selected_cards,
+    haoka_withholding_bracket,
     product_template,
     res_company,
+    res_company_withdrawal,
     res_config_settings,
+    res_config_settings_withdrawal,
     res_partner,
     sale_order,
     sale_order_compliance,
@@ -31,4 +34,22 @@ from . import (
     stock_move_line,
     stock_picking,
     stock_quant,
+)
+
+# isort: split
+from . import (
+    account_chart_template,
+    account_move_wallet,
+    account_payment,
+    haoka_wallet,
+    haoka_wallet_transaction,
+    haoka_wallet_type,
+    haoka_withdrawal,
+    haoka_withdrawal_payment,
+    haoka_withdrawal_rules,
+    payment_transaction,
+    res_company_wallet,
+    res_config_settings_wallet,
+    res_partner_wallet,
+    sale_order_wallet,
 )

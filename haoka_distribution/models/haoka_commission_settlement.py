@@ -136,12 +136,35 @@ class HaokaCommissionSettlement(models.Model):
         bills.action_post()
         for settlement, bill in zip(to_bill, bills, strict=True):
             settlement.write({"move_id": bill.id, "state": "confirmed"})
-            if settlement.distributor_id.haoka_payout_method == "wallet":
-                settlement.message_post(body=self.env._(
-                    "The distributor prefers a wallet credit; wallets are not available yet, so the commission is "
-                    "paid by the vendor bill %(bill)s.", bill=bill.name,
-                ))
+        to_bill.filtered(lambda s: s.distributor_id.haoka_payout_method == "wallet")._haoka_credit_wallet()
         return True
+
+    def _haoka_credit_wallet(self):
+        """Pay the confirmed settlements' bills by their distributors' 佣金余额, all at once: one wallet entry
+        per company for the run (a thousand distributors), a movement per settlement whose line is reconciled
+        with the bill's payable (a vendor refund — clawbacks — debits the wallet, possibly below zero)."""
+        by_company, payables = {}, {}
+        wallet_types = {company: self.env["haoka.wallet.type"]._haoka_get("commission", company)
+                        for company in self.company_id}
+        for settlement in self:
+            bill = settlement.move_id
+            payable = bill.line_ids.filtered(lambda line: line.account_type == "liability_payable")
+            payables[settlement.id] = payable
+            by_company.setdefault(settlement.company_id, []).append({
+                "partner": settlement.distributor_id,
+                "wallet_type": wallet_types[settlement.company_id],
+                "amount": -sum(payable.mapped("amount_residual")),  # owed to the distributor: > 0 for a bill
+                "kind": "commission_credit", "counterpart_account": payable.account_id[:1],
+                "key": f"settlement:{settlement.id}", "source": settlement,
+                "ref": self.env._("Settlement %(name)s (%(bill)s)", name=settlement.name, bill=bill.name),
+            })
+        Transaction = self.env["haoka.wallet.transaction"]
+        for movements in by_company.values():
+            transactions = Transaction._haoka_post_movements(
+                movements, one_entry=self.env._("Commission settlements credited to wallets"))
+            self.env["account.move.line"]._reconcile_plan(
+                [tx._haoka_counterpart_line() | payables[tx.source_ref.id] for tx in transactions])
+        self.state = "paid"
 
     def _lock_lines(self):
         """Lock the settlements and their lines until the transaction ends, and read their state again:

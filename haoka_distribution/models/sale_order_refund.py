@@ -139,7 +139,9 @@ class SaleOrder(models.Model):
                 keep |= line  # the premium charged for a refunded number, as invoiced
         (credit_note.invoice_line_ids - keep).unlink()
         credit_note.action_post()
-        if invoice.payment_state in ("paid", "in_payment"):
+        invoice._haoka_wallet_refund(credit_note)  # what the wallets paid goes back to them
+        if invoice.payment_state in ("paid", "in_payment") and \
+                not credit_note.company_currency_id.is_zero(credit_note.amount_residual):
             self.env["account.payment.register"].with_context(
                 active_model="account.move", active_ids=credit_note.ids
             ).create({}).action_create_payments()

@@ -29,4 +29,8 @@ from . import (
     test_stock_bulk,
     test_suite_layout,
     test_text_language,
+    test_wallet,
+    test_withdrawal,
+    test_withdrawal_settings,
+    test_withholding_tools,
 )

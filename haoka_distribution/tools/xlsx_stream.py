@@ -2,6 +2,7 @@
 never a number), dates as date cells. About five times faster than xlsxwriter for a million cells."""
 
 import datetime
+import decimal
 import re
 import zipfile
 from xml.sax.saxutils import escape
@@ -34,7 +35,7 @@ _WORKBOOK_RELS = (
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
     'Target="styles.xml"/></Relationships>'
 )
-# style 0: default, 1: date (yyyy-mm-dd), 2: bold, 3: text (@)
+# style 0: default, 1: date (yyyy-mm-dd), 2: bold, 3: text (@), 4: amount (0.00)
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -45,10 +46,11 @@ _STYLES = (
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     "</styleSheet>"
 )
 
@@ -76,7 +78,8 @@ def _clean(text):
 class StreamingXlsx:
     """``with StreamingXlsx(fileobj, "Sheet") as book: book.header([...]); book.row([...])``.
 
-    A row holds ``str`` (a text cell), ``datetime``/``date`` (a date cell) or ``None`` (empty).
+    A row holds ``str`` (a text cell), ``datetime``/``date`` (a date cell), ``int``/``float``/``Decimal``
+    (an amount cell, shown with two decimals) or ``None`` (empty).
     """
 
     def __init__(self, fileobj, sheet_name, column_widths=None):
@@ -118,6 +121,8 @@ class StreamingXlsx:
                     value = datetime.datetime.combine(value, datetime.time())
                 serial = (value - _EPOCH).days + (value - _EPOCH).seconds / 86400
                 cells.append('<c r="%s" s="1"><v>%s</v></c>' % (ref, serial))
+            elif isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+                cells.append('<c r="%s" s="4"><v>%s</v></c>' % (ref, value))
             else:
                 style = ' s="%d"' % text_style if text_style else ' s="3"'
                 cells.append('<c r="%s"%s t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>'

@@ -1,0 +1,110 @@
+# Run through `odoo shell` by scripts/bench.sh: distributor balances in the general ledger (issue 13 §7).
+# - crediting 1,000 distributors from one monthly settlement (target <= 10 s)
+# - the ledger (statement) of a distributor with 10,000 movements (target <= 3 s)
+# - the balance of a distributor with 100,000 movements (target <= 50 ms)
+import os
+import statistics
+import time
+
+from odoo import Command, fields
+
+DISTRIBUTORS = int(os.environ.get("HAOKA_BENCH_WALLET_DISTRIBUTORS", "1000"))
+STATEMENT = int(os.environ.get("HAOKA_BENCH_WALLET_STATEMENT", "10000"))
+MOVEMENTS = int(os.environ.get("HAOKA_BENCH_WALLET_MOVEMENTS", "100000"))
+
+env = env(context=dict(env.context, tracking_disable=True))  # noqa: F821 (odoo shell)
+company = env.company
+commission = env["haoka.wallet.type"]._haoka_get("commission", company)
+product = env.ref("haoka_distribution.product_commission")
+agents = env["res.partner"].create([{"name": "Wallet bench agent %d" % i, "haoka_is_distributor": True,
+                                     "haoka_payout_method": "wallet"} for i in range(DISTRIBUTORS)])
+today = fields.Date.today()
+bills = env["account.move"].create([{
+    "move_type": "in_invoice", "partner_id": agent.id, "invoice_date": today, "ref": "bench %d" % agent.id,
+    "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 2, "price_unit": 40,
+                                         "tax_ids": [Command.clear()]})],
+} for agent in agents])
+bills.action_post()
+settlements = env["haoka.commission.settlement"].create([{
+    "distributor_id": agent.id, "date_to": today, "company_id": company.id,
+} for agent in agents])
+for settlement, bill in zip(settlements, bills, strict=True):
+    settlement.write({"move_id": bill.id, "state": "confirmed"})
+env.cr.commit()
+
+start = time.time()
+settlements._haoka_credit_wallet()
+env.flush_all()
+env.cr.commit()
+paid = sum(1 for bill in bills if bill.payment_state == "paid")
+print("credit %d distributors' 佣金余额 from one monthly settlement (bills paid: %d): %5.1f s (target <= 10 s)"
+      % (len(settlements), paid, time.time() - start))
+
+# One distributor with MOVEMENTS movements: the first ones posted through the API, the rest copied in SQL
+# from them (journal items and movements alike), so that the ledger holds as many rows as a busy wallet.
+agent = agents[0]
+account = env["account.account"].search([*env["account.account"]._check_company_domain(company),
+                                         ("account_type", "=", "expense")], limit=1)
+Tx = env["haoka.wallet.transaction"]
+Tx._haoka_post_movements([{"partner": agent, "wallet_type": commission, "amount": 1.0, "kind": "adjustment",
+                           "counterpart_account": account, "key": "bench-seed-%d" % i} for i in range(100)])
+env.flush_all()
+cr = env.cr
+cr.execute("SELECT id FROM haoka_wallet_transaction WHERE partner_id = %s", (agent.id,))
+seed = [row[0] for row in cr.fetchall()]
+copies = (MOVEMENTS - len(seed)) // len(seed) + 1
+cr.execute("""
+    WITH copies AS (SELECT generate_series(1, %s) AS n),
+    new_moves AS (
+        INSERT INTO account_move (journal_id, company_id, currency_id, date, state, move_type, name, ref,
+                                  auto_post, create_uid, create_date, write_uid, write_date)
+        SELECT m.journal_id, m.company_id, m.currency_id, m.date, 'posted', 'entry', m.name || '-' || copies.n,
+               'bench:' || m.id, 'no', m.create_uid, m.create_date, m.write_uid, m.write_date
+          FROM account_move m JOIN haoka_wallet_transaction t ON t.move_id = m.id, copies
+         WHERE t.id = ANY(%s)
+        RETURNING id, name)
+    SELECT count(*) FROM new_moves""", (copies, seed))
+cr.execute("ANALYZE account_move")
+cr.execute("""
+    INSERT INTO account_move_line (move_id, journal_id, company_id, company_currency_id, currency_id, account_id,
+                                   partner_id, date, parent_state, display_type, name, debit, credit, balance,
+                                   amount_currency, amount_residual, amount_residual_currency, create_uid,
+                                   create_date, write_uid, write_date)
+    SELECT nm.id, l.journal_id, l.company_id, l.company_currency_id, l.currency_id, l.account_id, l.partner_id,
+           l.date, 'posted', l.display_type, l.name, l.debit, l.credit, l.balance, l.amount_currency,
+           l.amount_residual, l.amount_residual_currency, l.create_uid, l.create_date, l.write_uid, l.write_date
+      FROM account_move nm
+      JOIN account_move m ON nm.ref = 'bench:' || m.id AND m.id IN (
+           SELECT move_id FROM haoka_wallet_transaction WHERE id = ANY(%s))
+      JOIN account_move_line l ON l.move_id = m.id""", (seed,))
+cr.execute("""
+    INSERT INTO haoka_wallet_transaction (kind, amount, partner_id, wallet_type_id, company_id, state, date,
+                                          move_id, idempotency_key, reason, counterpart_account_id, balance_after,
+                                          create_uid, create_date, write_uid, write_date)
+    SELECT 'adjustment', 1.0, %s, %s, %s, 'posted', nm.date, nm.id, 'bench-copy-' || nm.id, 'bench', %s,
+           0, 1, now(), 1, now()
+      FROM account_move nm WHERE nm.ref LIKE 'bench:%%'""",
+           (agent.id, commission.id, company.id, account.id))
+cr.execute("ANALYZE account_move_line")
+cr.execute("ANALYZE haoka_wallet_transaction")
+env.cr.commit()
+env.invalidate_all()
+cr.execute("SELECT count(*) FROM account_move_line WHERE partner_id = %s AND account_id = %s",
+           (agent.id, commission.account_id.id))
+items = cr.fetchone()[0]
+
+timings = []
+for _run in range(7):
+    start = time.perf_counter()
+    balance = agent._haoka_wallet_balance(commission)
+    timings.append(time.perf_counter() - start)
+print("balance of a distributor with %d journal items on its wallet account (%s): %5.1f ms median of 7 "
+      "(target <= 50 ms)" % (items, balance["balance"], statistics.median(timings) * 1000))
+
+start = time.time()
+ledger = Tx.search_read([("partner_id", "=", agent.id), ("wallet_type_id", "=", commission.id)],
+                        ["date", "kind", "amount", "balance_after", "move_id", "source_ref"],
+                        limit=STATEMENT, order="id")
+print("ledger of %d movements with running balance read: %5.2f s (target <= 3 s)"
+      % (len(ledger), time.time() - start))
+env.cr.rollback()

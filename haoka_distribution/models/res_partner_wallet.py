@@ -1,0 +1,72 @@
+from odoo import fields, models
+
+from ..tools.groups import COMMISSION_GROUPS
+
+
+class ResPartner(models.Model):
+    """A distributor's wallets: the lock around a balance's read-check-write, and its balances read from
+    the general ledger."""
+
+    _inherit = "res.partner"
+
+    haoka_wallet_ids = fields.One2many("haoka.wallet", "partner_id", string="Wallets", groups=COMMISSION_GROUPS)
+    haoka_wallet_total = fields.Monetary(compute="_compute_haoka_wallet_total", string="Wallet Balance",
+                                         currency_field="haoka_currency_id", groups=COMMISSION_GROUPS)
+
+    def _compute_haoka_wallet_total(self):
+        types = self.env["haoka.wallet.type"].search([("company_id", "=", self.env.company.id)])
+        for partner in self:
+            partner.haoka_wallet_total = sum(
+                partner._haoka_wallet_balance(wallet_type)["balance"] for wallet_type in types
+            ) if partner.haoka_is_distributor and partner.id else 0.0
+
+    def _haoka_wallet_lock(self, wallet_type):
+        """Lock this distributor's wallet of ``wallet_type`` until the transaction ends (every
+        read-check-write of a balance takes it first); returns the ``haoka.wallet`` row."""
+        self.ensure_one()
+        wallet = self.env["haoka.wallet"].sudo()._haoka_row(self.commercial_partner_id, wallet_type)
+        wallet._haoka_lock()
+        return wallet
+
+    def _haoka_wallet_balance(self, wallet_type):
+        """``dict(balance=, held=, available=, total=)`` of this distributor's ``wallet_type``, from the
+        posted journal items:
+
+        - ``balance``: -sum of the items on the type's account for the distributor (a withdrawal's hold has
+          already moved its amount out of it); negative after a clawback larger than the balance;
+        - ``held``: withdrawals in flight, -sum of the items on the company's hold account (提现中) for the
+          distributor in entries of this type's movements;
+        - ``available``: what may be spent or withdrawn now (= ``balance``; negative blocks withdrawals);
+        - ``total``: ``balance + held``, what the company owes the distributor on this type.
+        Read under :meth:`_haoka_wallet_lock` when the figure decides a movement."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        self.env["account.move.line"].flush_model(["balance", "account_id", "partner_id", "parent_state"])
+        cr = self.env.cr
+        company = wallet_type.company_id
+        cr.execute("""SELECT COALESCE(-SUM(balance), 0) FROM account_move_line
+                       WHERE partner_id = %s AND account_id = %s AND company_id = %s AND parent_state = 'posted'""",
+                   (partner.id, wallet_type.account_id.id, company.id))
+        balance = cr.fetchone()[0]
+        held = 0.0
+        hold_account = company.sudo().haoka_withdrawal_hold_account_id
+        if hold_account:
+            self.env["haoka.wallet.transaction"].flush_model(["move_id", "wallet_type_id"])
+            cr.execute("""SELECT COALESCE(-SUM(l.balance), 0) FROM account_move_line l
+                           WHERE l.partner_id = %s AND l.account_id = %s AND l.company_id = %s
+                             AND l.parent_state = 'posted'
+                             AND EXISTS (SELECT 1 FROM haoka_wallet_transaction t
+                                          WHERE t.move_id = l.move_id AND t.wallet_type_id = %s)""",
+                       (partner.id, hold_account.id, company.id, wallet_type.id))
+            held = cr.fetchone()[0]
+        currency = company.currency_id
+        balance, held = currency.round(balance), currency.round(held)
+        return {"balance": balance, "held": held, "available": balance, "total": currency.round(balance + held)}
+
+    def action_haoka_open_wallets(self):
+        self.ensure_one()
+        for wallet_type in self.env["haoka.wallet.type"].search([("company_id", "=", self.env.company.id)]):
+            self.env["haoka.wallet"].sudo()._haoka_row(self.commercial_partner_id, wallet_type)
+        action = self.env["ir.actions.act_window"]._for_xml_id("haoka_distribution.action_haoka_wallet")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
