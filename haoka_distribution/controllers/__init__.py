@@ -1,1 +1,11 @@
-from . import card_export
+from . import (
+    card_export,
+    portal,
+    portal_commissions,
+    portal_kyc,
+    portal_order_new,
+    portal_orders,
+    portal_signup,
+    portal_team,
+    upstream_webhook,
+)

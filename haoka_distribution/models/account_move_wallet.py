@@ -46,6 +46,13 @@ class AccountMove(models.Model):
         currency = self.company_currency_id
         if currency.is_zero(due):
             raise UserError(self.env._("Invoice %(invoice)s is already paid.", invoice=self.display_name))
+        plan = self._haoka_wallet_payment_plan(partner, wallet_types, due)
+        return self._haoka_post_wallet_payments(partner, plan, receivable)
+
+    def _haoka_wallet_payment_plan(self, partner, wallet_types, due):
+        """``[(wallet type, amount)]`` taking ``due`` from ``partner``'s wallets in their order; a UserError
+        with every balance when they do not cover it."""
+        currency = self.company_currency_id
         plan, remaining = [], due
         for wallet_type in wallet_types:
             available = partner._haoka_wallet_balance(wallet_type)["available"]
@@ -59,6 +66,11 @@ class AccountMove(models.Model):
                 partner=partner.display_name, due=currency.format(due), invoice=self.display_name,
                 balances=", ".join(f"{t.name} {currency.format(partner._haoka_wallet_balance(t)['available'])}"
                                    for t in wallet_types)))
+        return plan
+
+    def _haoka_post_wallet_payments(self, partner, plan, receivable):
+        """Post one wallet movement per ``(wallet type, amount)`` of ``plan`` and reconcile each with the
+        invoice's open receivable lines; returns the movements."""
         Transaction = self.env["haoka.wallet.transaction"]
         transactions = Transaction
         for wallet_type, take in plan:

@@ -58,14 +58,16 @@ class HaokaBlacklist(models.Model):
 
     @api.model
     def _matches(self, name=None, id_hash=None, phones=(), address=None):
-        """Active entries matching any of the order's data."""
+        """Active entries matching any of the order's data; ``id_hash``: a hash or the hashes of every key
+        of the ring (during a key rotation)."""
         entries = self.sudo().search([])
         hits = self.browse()
         phones = {sim.normalize_msisdn(p) for p in phones if p}
+        id_hashes = set(id_hash) if isinstance(id_hash, list | tuple) else {id_hash} - {None, False, ""}
         for entry in entries:
             if (
                 (entry.name and name and entry.name.strip() == name.strip())
-                or (entry.id_hash and id_hash and entry.id_hash == id_hash)
+                or (entry.id_hash and entry.id_hash in id_hashes)
                 or (entry.phone and entry.phone in phones)
                 or (entry.address_fragment and address and entry.address_fragment.strip() in address)
             ):

@@ -151,7 +151,7 @@ class HaokaSecretMixin(models.AbstractModel):
             raise UserError(self.env._(
                 "%(secret)s can only be searched by its exact value.", secret=self._haoka_secret_labels([name]),
             ))
-        return [(secret.hash, "=", secrets.search_hash(secret.normalize(value)))]
+        return [(secret.hash, "in", secrets.search_hashes(secret.normalize(value)))]  # both keys during a rotation
 
     def _haoka_read_secrets(self, names=None):
         """Clear values ``{record id: {name: value or False}}``, for managers (and superuser code) only.

@@ -104,7 +104,7 @@ class SaleOrder(models.Model):
             shipping.street, shipping.street2, shipping.city, shipping.state_id.name, shipping.zip,
         ]))
         hits = self.env["haoka.blacklist"]._matches(
-            name=self.haoka_holder_name, id_hash=number and secrets.search_hash(number),
+            name=self.haoka_holder_name, id_hash=number and secrets.search_hashes(number),
             phones=(self.haoka_holder_phone, self.partner_id.phone, self.partner_id.mobile, shipping.phone),
             address=address,
         )
@@ -138,10 +138,10 @@ class SaleOrder(models.Model):
               JOIN sale_order_line sol ON sol.order_id = so.id
               JOIN sale_order_line_haoka_lot_rel rel ON rel.line_id = sol.id
               JOIN stock_lot lot ON lot.id = rel.lot_id
-             WHERE so.haoka_id_hash = %s AND so.state = 'sale' AND so.id != %s AND lot.card_state = ANY(%s)
+             WHERE so.haoka_id_hash = ANY(%s) AND so.state = 'sale' AND so.id != %s AND lot.card_state = ANY(%s)
           GROUP BY lot.haoka_carrier_id
             """,
-            (secrets.search_hash(number), self.id or 0, list(COUNTED_STATES)),
+            (secrets.search_hashes(number), self.id or 0, list(COUNTED_STATES)),
         )
         return dict(self.env.cr.fetchall())
 

@@ -35,8 +35,12 @@ class TestSecretMixin(HaokaCase):
     def test_every_secret_keeper_uses_the_mixin(self):
         self.assertEqual(
             set(self.env["haoka.secret.mixin"]._inherit_children),
-            {"stock.lot", "sale.order", "res.partner", "haoka.blacklist"},
+            {"stock.lot", "sale.order", "res.partner", "haoka.blacklist", "haoka.upstream"},
         )
+        # the upstream's signing secret is never searched: a cipher column only, managers only
+        upstream = self.env["haoka.upstream"]
+        self.assertEqual((upstream._haoka_secrets["secret"].hash, upstream._fields["secret_cipher"].groups),
+                         (None, MANAGER_GROUP))
         for record, name, *_ in self.cases:
             with self.subTest(model=record._name):
                 secret = record._haoka_secrets[name]

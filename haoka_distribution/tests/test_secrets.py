@@ -96,9 +96,9 @@ class TestSecrets(HaokaCase):
             self.card.pin = "12"
 
     def test_batch_decryption_gives_what_decrypt_gives(self):
-        """decrypt_digits (the export's batch) returns decrypt's result for every token: digits of one or
-        several AES blocks, no token, another scheme, another key's or an altered token (False) and text
-        that is not digits (through decrypt)."""
+        """decrypt_many (the export's batch, the key ring read once) returns decrypt's result for every
+        token: digits of one or several AES blocks, no token, another scheme, another key's or an altered
+        token (False) and text that is not digits."""
         nonce = os.urandom(12)
         foreign = "g1:" + base64.b64encode(nonce + AESGCM(os.urandom(32)).encrypt(nonce, b"12345678", None)).decode()
         raw = bytearray(base64.b64decode(secrets.encrypt("83726154")[3:]))
@@ -114,6 +114,6 @@ class TestSecrets(HaokaCase):
             "83726154", "4096", False, False, False, False, "0123456789012345678901234567890123", False, False,
             "PUK 1", "00000000",
         ])
-        self.assertEqual(secrets.decrypt_digits(tokens), expected)
-        self.assertEqual(secrets.decrypt_digits([]), [])
-        self.assertEqual(secrets.decrypt_digits([False, "x1:abc"]), [False, False])
+        self.assertEqual(secrets.decrypt_many(tokens), expected)
+        self.assertEqual(secrets.decrypt_many([]), [])
+        self.assertEqual(secrets.decrypt_many([False, "x1:abc"]), [False, False])

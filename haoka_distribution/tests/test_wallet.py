@@ -290,7 +290,9 @@ class TestWalletPayments(WalletCase):
 
     def test_parallel_payments_never_overdraw(self):
         """20 invoices of 10 paid at once, each in its own transaction, from a balance of 100: exactly 10
-        are paid; the others fail with the balance's figures (after Odoo's retry on a serialization error)."""
+        are paid; the others fail with the balance's figures (after Odoo's retry on a serialization error).
+
+        Long because the race is one story: committed set-up, 20 threads, the check, the clean-up."""
         registry = self.env.registry
         rows_before = committed_row_counts(registry)
         with separate_env(registry) as env:

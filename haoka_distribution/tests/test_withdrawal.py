@@ -74,6 +74,9 @@ class WithdrawalCase(HaokaCase):
 class TestWithdrawalFlow(WithdrawalCase):
 
     def test_submit_holds_then_pay_posts_payment_fee_and_tax(self):
+        """Submit holds the amount; paying posts the outbound payment of the net, the fee and the tax.
+
+        Long because every journal line of the whole withdrawal is checked by account in one flow."""
         activate_chinese(self.env)
         self.credit(10000)
         self.company.write({"haoka_withdrawal_fee_percent": 1, "haoka_withdrawal_fee_min": 2,

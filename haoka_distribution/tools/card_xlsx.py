@@ -44,7 +44,7 @@ def columns(env, with_secrets):
 
 def _clear_secrets(rows):
     """``(PUK, PIN)`` in clear (None when empty) of each row of CARDS_QUERY, decrypted in one batch."""
-    clears = secrets.decrypt_digits([row[2] for row in rows] + [row[3] for row in rows])
+    clears = secrets.decrypt_many([row[2] for row in rows] + [row[3] for row in rows])
     return [(puk or None, pin or None) for puk, pin in zip(clears[:len(rows)], clears[len(rows):], strict=True)]
 
 

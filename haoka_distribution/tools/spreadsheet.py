@@ -121,16 +121,19 @@ def is_blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def find_header(rows):
+def find_header(rows, aliases=None, required="iccid"):
     """``(row_index, {column_index: target})`` of the first row, among the first rows, that names the
-    ICCID column and at least one other known column; ``(None, {})`` when there is none."""
+    ``required`` column and at least one other known column; ``(None, {})`` when there is none.
+    ``aliases`` (target -> header aliases) replaces the card file's :data:`COLUMN_ALIASES`."""
+    index_of = _ALIAS_INDEX if aliases is None else {
+        header_key(alias): target for target, names in aliases.items() for alias in names}
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         mapping = {}
         for column, value in enumerate(row):
-            target = _ALIAS_INDEX.get(header_key(value))
+            target = index_of.get(header_key(value))
             if target and target not in mapping.values():
                 mapping[column] = target
-        if "iccid" in mapping.values() and len(mapping) >= 2:
+        if required in mapping.values() and len(mapping) >= 2:
             return index, mapping
     return None, {}
 

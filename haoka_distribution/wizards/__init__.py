@@ -9,6 +9,7 @@ from . import (
     haoka_refund_wizard,
     haoka_settlement_wizard,
     haoka_ship_wizard,
+    haoka_upstream_report_import,
     haoka_withdrawal_payout,
     haoka_withdrawal_reason,
     haoka_withholding_ledger,

@@ -160,6 +160,9 @@ class HaokaCardImport(models.TransientModel):
 
     def action_start_import(self):
         self.ensure_one()
+        background = self.env["haoka.card.import.job"]._start_if_large(self)  # a large file: a background job
+        if background:
+            return background
         self.action_import()
         if self.import_blocked:
             return {
@@ -577,6 +580,9 @@ class HaokaCardImport(models.TransientModel):
     def _notify_progress(self, done, total, every=1):
         """Progress of a large import, sent on its own cursor so the user sees it before the import's
         transaction commits; only when ``done`` passes a multiple of ``every``."""
+        if self.env.context.get("haoka_import_job_id"):  # a background job: its progress, its cancel request
+            self.env["haoka.card.import.job"].browse(self.env.context["haoka_import_job_id"])._report_progress(
+                done, total)
         if total <= PROGRESS_EVERY or (done < total and done % every >= STREAM_CHUNK):
             return
         with self.env.registry.cursor() as cr:

@@ -1,0 +1,181 @@
+# Run through `odoo shell` by scripts/bench.sh: upstream intake figures (issue 15 §5).
+#  1. an activation report of HAOKA_BENCH_UPSTREAM_ROWS rows (default 50,000) with commission triggers (target <= 30 s);
+#  2. the webhook on a server started with --workers=2: events/s and p99 from a load generator on loopback
+#     (targets >= 300/s, p99 <= 200 ms), the server killed mid-load and restarted; acknowledged vs stored vs
+#     processed events are counted and printed (target: no acknowledged event lost).
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import requests
+
+from odoo import fields
+from odoo.addons.haoka_distribution.tools import sim, upstream_signature
+
+ROWS = int(os.environ.get("HAOKA_BENCH_UPSTREAM_ROWS", "50000"))
+EVENTS = int(os.environ.get("HAOKA_BENCH_WEBHOOK_EVENTS", "6000"))
+CONCURRENCY = int(os.environ.get("HAOKA_BENCH_WEBHOOK_CONCURRENCY", "16"))
+PORT = int(os.environ.get("HAOKA_BENCH_WEBHOOK_PORT", "8179"))
+tag = uuid.uuid4().hex[:6]
+
+# ---------------------------------------------------------------- 1. the activation report
+carrier = env["haoka.carrier"].search([("code", "=", "CMCC")])
+plan = env["product.template"].create({"name": "Upstream bench plan %s" % tag, "is_sim_card": True,
+                                       "haoka_carrier_id": carrier.id, "list_price": 59})
+product = plan.product_variant_id
+seller = env["res.partner"].create({"name": "Upstream bench seller", "haoka_is_distributor": True,
+                                    "haoka_kyc_state": "approved"})
+env["haoka.commission.rule"].create({"name": "bench activation %s" % tag, "tier": 0, "amount": 20,
+                                     "trigger": "activated", "payout_timing": "instant",
+                                     "product_tmpl_id": plan.id})
+customer = env["res.partner"].create({"name": "Upstream bench customer"})
+prefix = "898600%s" % str(int(time.time()))[-5:]
+iccids = []
+for start in range(0, ROWS, 5000):
+    batch = []
+    for i in range(start, min(start + 5000, ROWS)):
+        body = prefix + str(i).rjust(8, "0")
+        batch.append({"name": body + sim.luhn_check_digit(body), "product_id": product.id,
+                      "msisdn": "19%02d%07d" % (int(time.time()) % 100, i), "card_state": "available"})
+    iccids += env["stock.lot"].create(batch).mapped("name")
+orders = env["sale.order"].create([{
+    "partner_id": customer.id, "haoka_distributor_id": seller.id,
+    "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1}) for _ in range(10)],
+} for _ in range(ROWS // 10)])
+env.flush_all()
+lines = orders.order_line
+env.cr.execute("SELECT id FROM stock_lot WHERE name = ANY(%s) ORDER BY name", (iccids,))
+lot_ids = [r[0] for r in env.cr.fetchall()]
+env.cr.execute("INSERT INTO sale_order_line_haoka_lot_rel (line_id, lot_id) "
+               "SELECT unnest(%s::int[]), unnest(%s::int[])", (lines.ids[:len(lot_ids)], lot_ids))
+env.cr.execute("UPDATE stock_lot SET card_state = 'shipped' WHERE id = ANY(%s)", (lot_ids,))
+env.cr.execute("UPDATE sale_order SET state = 'sale', haoka_fulfilment_state = 'shipped', "
+               "haoka_shipped_date = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)", (orders.ids,))
+env.invalidate_all()
+orders._haoka_snapshot_chain()
+orders._haoka_compute_commissions()
+source = env["haoka.upstream"].create({
+    "name": "Bench upstream %s" % tag, "code": "bench-%s" % tag, "secret": "bench-secret",
+    "status_map_ids": [(0, 0, {"code": "已激活", "event": "activated"})]})
+env.cr.commit()
+today = fields.Date.context_today(source)
+csv = "\n".join(["ICCID,状态,激活日期"] + ["%s,已激活,%s" % (iccid, today) for iccid in iccids]).encode()
+start = time.time()
+wizard = env["haoka.upstream.report.import"].create({"source_id": source.id, "file": base64.b64encode(csv),
+                                                     "filename": "bench.csv"})
+wizard.action_import()
+env.flush_all()
+env.cr.commit()
+elapsed = time.time() - start
+eligible = env["haoka.commission.line"].search_count([("order_id", "in", orders.ids), ("trigger", "=", "activated"),
+                                                      ("state", "=", "eligible")])
+print("activation report of %d rows: %d events processed, %d failed, %d activation commissions reached: %5.1f s "
+      "(target <= 30 s)" % (ROWS, wizard.processed_count, wizard.failed_count, eligible, elapsed))
+wizard = env["haoka.upstream.report.import"].create({"source_id": source.id, "file": base64.b64encode(csv),
+                                                     "filename": "bench.csv"})
+start = time.time()
+wizard.action_import()
+env.cr.commit()
+print("the same report again: %d new events, %d already there: %5.1f s" % (wizard.new_count, wizard.duplicate_count,
+                                                                          time.time() - start))
+
+# ---------------------------------------------------------------- 2. the webhook under load
+server_cmd = [sys.executable, os.path.join(os.environ.get("HAOKA_PROJECT_DIR", os.getcwd()), "scripts", "odoo"),
+              "--addons-path=%s" % os.environ.get("HAOKA_ADDONS_PATH", ""), "-d", env.cr.dbname,
+              "--db-filter=^%s$" % env.cr.dbname, "--workers=2", "--http-port=%d" % PORT, "--log-level=warn",
+              "--max-cron-threads=1"]
+
+
+def start_server():
+    process = subprocess.Popen(server_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    for _attempt in range(120):
+        try:
+            requests.get("http://127.0.0.1:%d/web/health" % PORT, timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise RuntimeError("the server did not start")
+
+
+url = "http://127.0.0.1:%d/haoka/upstream/%s/event" % (PORT, source.code)
+acknowledged, latencies, errors = set(), [], [0]
+lock = threading.Lock()
+queue = list(range(EVENTS))
+
+
+def send(number, session):
+    body = json.dumps({"event_id": "W%d" % number, "iccid": iccids[number % len(iccids)], "status": "已激活"}).encode()
+    timestamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-Timestamp": timestamp,
+               "X-Signature": upstream_signature.hmac_sha256_sign("bench-secret", timestamp, body)}
+    began = time.time()
+    response = session.post(url, data=body, headers=headers, timeout=10)
+    if response.status_code == 200:
+        with lock:
+            acknowledged.add("W%d" % number)
+            latencies.append(time.time() - began)
+
+
+def worker():
+    session = requests.Session()
+    while True:
+        with lock:
+            if not queue:
+                return
+            number = queue.pop(0)
+        try:
+            send(number, session)
+        except requests.RequestException:  # no answer (the server is down): sent again, as an upstream would
+            with lock:
+                errors[0] += 1
+                queue.append(number)
+            time.sleep(0.2)
+
+
+server = start_server()
+for number in range(EVENTS, EVENTS + 4 * CONCURRENCY):  # warm every worker up (registry loaded on first request)
+    send(number, requests.Session())
+acknowledged.clear()
+latencies.clear()
+start = time.time()
+threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+for thread in threads:
+    thread.start()
+while len(queue) > EVENTS // 2:
+    time.sleep(0.05)
+with lock:
+    elapsed, measured = time.time() - start, sorted(latencies)
+os.killpg(server.pid, signal.SIGKILL)  # killed mid-load: requests in flight get no answer (not acknowledged)
+killed_at = time.time()
+server = start_server()
+restart = time.time() - killed_at
+for thread in threads:
+    thread.join()
+latencies = measured  # throughput and p99 of the first half, before the kill
+p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0
+for _attempt in range(120):  # the cron worker processes in the background
+    env.cr.execute("SELECT count(*) FILTER (WHERE state <> 'received') FROM haoka_upstream_event "
+                   "WHERE source_id = %s AND external_id = ANY(%s)", (source.id, ["W%d" % n for n in range(EVENTS)]))
+    if env.cr.fetchone()[0] >= len(acknowledged):
+        break
+    env.cr.commit()
+    time.sleep(1)
+env.cr.execute("SELECT external_id, state FROM haoka_upstream_event WHERE source_id = %s AND external_id LIKE 'W%%' "
+               "AND external_id = ANY(%s)", (source.id, ["W%d" % n for n in range(EVENTS)]))
+stored = dict(env.cr.fetchall())
+print("webhook, --workers=2, %d clients: %d events sent, %d acknowledged, %d sends unanswered (sent again); "
+      "%5.0f events/s (target >= 300), p99 %4.0f ms (target <= 200 ms)"
+      % (CONCURRENCY, EVENTS, len(acknowledged), errors[0], len(latencies) / elapsed if elapsed else 0, p99))
+print("server killed mid-load and restarted in %.1f s: acknowledged %d, stored %d, processed %d, acknowledged but "
+      "lost %d (target 0)" % (restart, len(acknowledged), len(stored),
+                             sum(1 for s in stored.values() if s in ("processed", "ignored")),
+                             len(acknowledged - set(stored))))
+os.killpg(server.pid, signal.SIGTERM)
+server.wait(timeout=30)

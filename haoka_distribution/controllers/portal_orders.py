@@ -1,0 +1,132 @@
+"""我的订单: the orders a distributor sold, with their fulfilment, courier and tracking number, search,
+filters and pages; an order's detail with its state history and the commission it earned, per tier."""
+
+from werkzeug.urls import url_encode
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request, route
+
+from .portal import current_distributor, kyc_gate
+
+SEARCH_MAX = 64
+
+
+class HaokaPortalOrders(CustomerPortal):
+    def _haoka_order_filters(self):
+        env = request.env
+        return {
+            "all": {"label": env._("All"), "domain": []},
+            "to_ship": {"label": env._("To Ship"), "domain": [("haoka_fulfilment_state", "=", "to_ship")]},
+            "shipped": {"label": env._("Shipped"), "domain": [("haoka_fulfilment_state", "=", "shipped")]},
+            "received": {"label": env._("Received"),
+                         "domain": [("haoka_fulfilment_state", "in", ("received", "activated"))]},
+            "refunded": {"label": env._("Refunded"), "domain": [
+                ("haoka_fulfilment_state", "in", ("refunded", "partially_refunded", "cancelled"))]},
+        }
+
+    @staticmethod
+    def _haoka_order_search_domain(search):
+        """Search by order reference, holder name or tracking number (the text is capped)."""
+        search = (search or "").strip()[:SEARCH_MAX]
+        if not search:
+            return []
+        return ["|", "|", ("name", "ilike", search), ("haoka_holder_name", "ilike", search),
+                ("haoka_tracking_ref", "ilike", search)]
+
+    @route(["/my/sim-orders", "/my/sim-orders/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_haoka_orders(self, page=1, filterby="all", search="", **kw):
+        gate = kyc_gate()
+        distributor = current_distributor()
+        if gate or not distributor:
+            return gate or request.redirect("/my")
+        filters = self._haoka_order_filters()
+        filterby = filterby if filterby in filters else "all"
+        domain = ([("haoka_distributor_id", "=", distributor.id), ("state", "in", ("sale", "done", "cancel"))]
+                  + filters[filterby]["domain"] + self._haoka_order_search_domain(search))
+        Order = request.env["sale.order"]
+        pager = portal_pager(url="/my/sim-orders", total=Order.search_count(domain), page=page,
+                             step=self._items_per_page, url_args={"filterby": filterby, "search": search})
+        orders = Order.search(domain, order="date_order desc, id desc", limit=self._items_per_page,
+                              offset=pager["offset"])
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "orders": orders.sudo(), "pager": pager, "page_name": "haoka_orders", "default_url": "/my/sim-orders",
+            "searchbar_filters": {key: {"label": f["label"], "domain": []} for key, f in filters.items()},
+            "filterby": filterby, "search": search, "search_in": "all",
+            "searchbar_inputs": {"all": {"input": "all", "label": request.env._("Order, holder or tracking")}},
+        })
+        return request.render("haoka_distribution.portal_my_haoka_orders", values)
+
+    @route(["/my/sim-orders/<int:order_id>"], type="http", auth="user", website=True)
+    def portal_haoka_order(self, order_id, **kw):
+        gate = kyc_gate()
+        if gate:
+            return gate
+        distributor = current_distributor()
+        try:
+            order_sudo = self._document_check_access("sale.order", order_id)
+        except (AccessError, MissingError):
+            return request.not_found()
+        if not distributor or order_sudo.haoka_distributor_id != distributor:
+            return request.not_found()
+        lines = request.env["haoka.commission.line"].search([("order_id", "=", order_sudo.id)],
+                                                            order="tier, trigger, id")
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "order": order_sudo, "page_name": "haoka_order", "history": self._haoka_order_history(order_sudo),
+            "commission_lines": lines,
+            "numbers": order_sudo.haoka_card_numbers,
+            "pay_url": self._haoka_pay_url(order_sudo, distributor),
+        })
+        return request.render("haoka_distribution.portal_my_haoka_order", values)
+
+    @staticmethod
+    def _haoka_pay_url(order, distributor):
+        """Online payment through Odoo's payment providers (/payment/pay) for an order the distributor
+        bought and has not paid; paying from the balance comes with the wallet (override this)."""
+        if order.partner_id.commercial_partner_id != distributor or order.state != "sale":
+            return False
+        paid = sum(order.invoice_ids.filtered(lambda m: m.state == "posted").mapped(
+            lambda m: m.amount_total - m.amount_residual))
+        amount = order.amount_total - paid
+        if amount <= 0:
+            return False
+        token = payment_utils.generate_access_token(distributor.id, amount, order.currency_id.id)
+        return "/payment/pay?" + url_encode({
+            "reference": order.name, "amount": amount, "currency_id": order.currency_id.id,
+            "partner_id": distributor.id, "company_id": order.company_id.id, "access_token": token,
+        })
+
+    @staticmethod
+    def _haoka_order_history(order):
+        """The order's steps with their dates, in their order: each change of its fulfilment state as the
+        chatter tracked it, else (tracking off) the dates stored on the order."""
+        env = request.env
+        steps = [(env._("Ordered"), order.date_order)]
+        trackings = env["mail.tracking.value"].sudo().search([
+            ("mail_message_id.model", "=", "sale.order"), ("mail_message_id.res_id", "=", order.id),
+            ("field_id.name", "=", "haoka_fulfilment_state"),
+        ], order="id")
+        if trackings:
+            field = order._fields["haoka_fulfilment_state"]
+            labels = dict(field._description_selection(env))
+            keys = {}  # a tracked label, in the language of whoever made the change, back to its state
+            for code, __ in env["res.lang"].get_installed():
+                keys.update({label: key for key, label in
+                             field._description_selection(env(context=dict(env.context, lang=code)))})
+            for tracking in trackings:
+                label = labels.get(keys.get(tracking.new_value_char), tracking.new_value_char)
+                steps.append((label, tracking.create_date))
+        else:
+            if order.haoka_shipped_date:
+                steps.append((env._("Shipped"), order.haoka_shipped_date))
+            if order.haoka_received_date:
+                steps.append((env._("Received"), order.haoka_received_date))
+        if order.haoka_tracking_ref:
+            steps.append((env._("Courier %(courier)s, tracking number %(tracking)s",
+                                courier=order.haoka_courier_id.name or "", tracking=order.haoka_tracking_ref),
+                          order.haoka_shipped_date))
+        return steps

@@ -1,0 +1,367 @@
+"""The inbox of what upstream sources report (webhook callbacks and report-file rows).
+
+Each event is stored raw before anything else, once per ``(source, external id)`` (a unique constraint and
+``INSERT ... ON CONFLICT DO NOTHING``), then processed in the background by a cron woken with ``_trigger()``:
+one savepoint per event, so a failing event leaves the others alone. A failure that may pass (the card is not
+shipped yet, a closure before the activation arrives) is retried with back-off; one that cannot (unmapped
+status, unknown card, unreadable payload) or that kept failing becomes a dead letter: ``failed`` with no next
+retry, listed for 号卡主管, who may map the status and replay it.
+"""
+
+import json
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from urllib.parse import parse_qsl
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools import sim, spreadsheet, upstream_signature
+from .haoka_upstream_status_map import UPSTREAM_EVENTS
+
+_logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH_SIZE = 1000
+#: from this many events, they are first tried all at once
+BATCH_MIN = 20
+#: the order events of one batch are applied in (an activation before the top-up or closure of the same cards)
+EVENT_ORDER = ["activated", "in_service", "first_topup", "suspended", "closed", "rejected"]
+
+
+class NotPlain(Exception):
+    """An event the batch path leaves to the one-by-one path."""
+
+
+class PermanentError(Exception):
+    """An event that retrying will not fix: it becomes a dead letter at once."""
+
+
+class HaokaUpstreamEvent(models.Model):
+    _name = "haoka.upstream.event"
+    _description = "Upstream Event (raw, idempotent inbox)"
+    _inherit = ["mail.thread"]
+    _order = "received_at desc, id desc"
+    _rec_name = "external_id"
+
+    source_id = fields.Many2one("haoka.upstream", string="Source", required=True, ondelete="cascade", index=True,
+                                readonly=True)
+    external_id = fields.Char(string="Event Id", readonly=True, index=True,
+                              help="The source's id of the event; empty for a refused request.")
+    origin = fields.Selection([("webhook", "Webhook"), ("file", "Report File")], default="webhook", readonly=True)
+    payload = fields.Text(readonly=True, help="The request body as received.")
+    headers = fields.Text(readonly=True)
+    signature_verdict = fields.Selection(
+        [(v, v.capitalize()) for v in upstream_signature.VERDICTS] + [("file", "Imported File")],
+        readonly=True, string="Signature")
+    signature_digest = fields.Char(readonly=True, index="btree_not_null", copy=False)
+    received_at = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    state = fields.Selection(
+        [("received", "Received"), ("processed", "Processed"), ("failed", "Failed"), ("ignored", "Ignored")],
+        default="received", required=True, index=True, readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_retry_at = fields.Datetime(string="Next Retry", readonly=True, index="btree_not_null")
+    processed_at = fields.Datetime(readonly=True)
+    error = fields.Text(readonly=True)
+    status_code = fields.Char(string="Their Status", readonly=True)
+    event = fields.Selection(UPSTREAM_EVENTS, string="Our Event", readonly=True)
+    lot_ids = fields.Many2many("stock.lot", string="Cards", readonly=True)
+    is_dead_letter = fields.Boolean(compute="_compute_is_dead_letter", search="_search_is_dead_letter")
+
+    _sql_constraints = [
+        ("external_id_unique", "unique(source_id, external_id)", "This event was already received from this source."),
+    ]
+
+    @api.depends("state", "next_retry_at")
+    def _compute_is_dead_letter(self):
+        for event in self:
+            event.is_dead_letter = event.state == "failed" and not event.next_retry_at
+
+    def _search_is_dead_letter(self, operator, value):
+        domain = self._dead_letter_domain()
+        return domain if (operator == "=") == bool(value) else ["!", *domain]
+
+    @api.model
+    def _dead_letter_domain(self):
+        return ["&", ("state", "=", "failed"), ("next_retry_at", "=", False)]
+
+    # ------------------------------------------------------------------ intake
+
+    @api.model
+    def _store_raw(self, source, external_id, payload, headers=None, verdict="valid", digest=None, origin="webhook",
+                   state="received", error=None):
+        """Insert one event as received, unless ``(source, external_id)`` is already there; the new id or None.
+
+        Plain SQL with ``ON CONFLICT DO NOTHING``: two deliveries of one event racing each other store it once.
+        The second, whose snapshot missed the first one's commit, gets a serialization failure (repeatable read),
+        and Odoo retries its request, which then finds the event stored."""
+        self.env.cr.execute(SQL(
+            """INSERT INTO haoka_upstream_event (source_id, external_id, origin, payload, headers, signature_verdict,
+                   signature_digest, received_at, next_retry_at, state, error, attempts,
+                   create_uid, write_uid, create_date, write_date)
+               VALUES (%(source)s, %(external)s, %(origin)s, %(payload)s, %(headers)s, %(verdict)s, %(digest)s,
+                   %(now)s, CASE WHEN %(state)s = 'received' THEN %(now)s END,
+                   %(state)s, %(error)s, 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC')
+               ON CONFLICT (source_id, external_id) DO NOTHING
+               RETURNING id""",
+            source=source.id, external=external_id or None, origin=origin, payload=payload,
+            headers=json.dumps(headers or {}, ensure_ascii=False), verdict=verdict, digest=digest, state=state,
+            error=error, uid=self.env.uid or 1, now=fields.Datetime.now(),
+        ), log_exceptions=False)  # a delivery racing another one is retried by Odoo, not an error
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
+    def _wake_processor(self):
+        self.env.ref("haoka_distribution.ir_cron_haoka_upstream_process").sudo()._trigger()
+
+    # ------------------------------------------------------------------ processing
+
+    @api.model
+    def _cron_process(self, limit=BATCH_SIZE):
+        """Process the events due (new ones and retries), one savepoint each, in batches."""
+        now = fields.Datetime.now()
+        domain = [("state", "in", ("received", "failed")), ("next_retry_at", "<=", now)]
+        events = self._claim_due(now, limit)
+        events._process()
+        remaining = self.sudo().search_count(domain) if len(events) == limit else 0
+        self.env["ir.cron"]._notify_progress(done=len(events), remaining=remaining)  # a backlog: run again soon
+        return len(events)
+
+    @api.model
+    def _claim_due(self, now, limit):
+        """The events due, locked for this transaction; those another worker is processing are skipped."""
+        self.flush_model(["state", "next_retry_at"])
+        self.env.cr.execute(SQL(
+            """SELECT id FROM haoka_upstream_event WHERE state IN ('received', 'failed') AND next_retry_at <= %s
+               ORDER BY received_at, id LIMIT %s FOR UPDATE SKIP LOCKED""", now, limit))
+        return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+
+    def _process(self):
+        """Process the events: many plain ones at once (:meth:`_process_batch`), else (or when the batch meets an
+        event that is not plain) each in a savepoint of its own, a failure recorded on the event."""
+        if len(self) >= self.env.context.get("haoka_upstream_batch_min", BATCH_MIN):
+            try:
+                with self.env.cr.savepoint():
+                    self._process_batch()
+                return
+            except Exception as error:  # noqa: BLE001 - one by one below, each event recording its own error
+                _logger.info("upstream events %s processed one by one: %r", self.ids[:5], error)
+        for event in self:
+            event.status_code = event._status_in_payload()
+            try:
+                with self.env.cr.savepoint():
+                    event._process_one()
+            except PermanentError as error:
+                event._fail(str(error), permanent=True)
+            except (UserError, ValidationError) as error:
+                event._fail(error.args[0] if error.args else str(error), permanent=False)
+            except Exception as error:  # noqa: BLE001 - recorded on the event, the batch goes on
+                _logger.exception("upstream event %s failed", event.id)
+                event._fail(repr(error), permanent=False)
+
+    def _fail(self, message, permanent):
+        attempts = self.attempts + 1
+        dead = permanent or attempts >= MAX_ATTEMPTS
+        self.write({
+            "state": "failed", "attempts": attempts, "error": message,
+            "next_retry_at": False if dead else fields.Datetime.now() + timedelta(
+                minutes=upstream_signature.backoff_minutes(attempts)),
+        })
+        if dead:
+            self.source_id._raise_activity(self.env._("Dead letters to look at"))
+
+    def _values(self):
+        """The payload as a flat dict."""
+        return self._parse_payload(self.payload)
+
+    @api.model
+    def _parse_payload(self, text):
+        """A JSON object or form parameters as a flat dict (a nested ``data`` object is merged in)."""
+        text = (text or "").strip()
+        try:
+            values = json.loads(text) if text[:1] in "{[" else dict(parse_qsl(text, keep_blank_values=True))
+        except ValueError as error:
+            raise PermanentError(self.env._("The payload is not readable: %(error)s", error=error)) from error
+        if isinstance(values, dict) and isinstance(values.get("data"), dict):
+            values = {**values, **values["data"]}
+        if not isinstance(values, dict):
+            raise PermanentError(self.env._("The payload is not an object."))
+        return values
+
+    def _pick(self, values, field):
+        return self.source_id._pick_value(values, field)
+
+    def _process_batch(self):
+        """Apply many events with one search per kind of card reference and one call per (event, date, amount),
+        the same result as one by one (a test compares them). Raises :class:`NotPlain` on the first event that
+        is not plain: unmapped, shipped, an unknown card, a number other than the card's, a bad value."""
+        now = fields.Datetime.now()
+        plans, ignored = [], self.browse()
+        for event in self:
+            values = event._values()
+            event.status_code = event._status_in_payload()
+            mapping = event.source_id._status_event(event.status_code)
+            if not mapping or mapping.event == "shipped" or event.source_id.card_match == "order_ref":
+                raise NotPlain(event.id)
+            if mapping.event == "ignored":
+                ignored |= event
+                continue
+            reference = event._pick(values, "key_card")
+            number = event._pick(values, "key_number")
+            plans.append((event, mapping.event, event.source_id.card_match, spreadsheet.cell_text(reference or ""),
+                          event._event_date(event._pick(values, "key_date")),
+                          event._amount(event._pick(values, "key_amount")),
+                          sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
+        cards = self._batch_cards(plans)
+        groups, links = defaultdict(lambda: self.env["stock.lot"]), []
+        for event, kind, match, reference, date, amount, number in plans:
+            card = cards.get((match, reference))
+            if not card or (kind == "activated" and number and card.msisdn and card.msisdn != number):
+                raise NotPlain(event.id)
+            groups[(EVENT_ORDER.index(kind), date, amount)] |= card
+            links.append((event.id, card.id))
+        for (kind, date, amount), group in sorted(groups.items(), key=lambda item: item[0]):
+            group._haoka_apply_upstream_event(EVENT_ORDER[kind], date, amount=amount)
+        self._write_last_statuses(plans, cards)
+        self._link_cards(links)
+        ignored.write({"state": "ignored", "processed_at": now, "error": False, "next_retry_at": False})
+        (self - ignored).write({"state": "processed", "processed_at": now, "error": False, "next_retry_at": False})
+        for event, kind, *_rest in plans:
+            event.event = kind
+        ignored.event = "ignored"
+
+    def _write_last_statuses(self, plans, cards):
+        """Each card's upstream status is the last one received for it, as one by one."""
+        last = {}
+        for _event, kind, match, reference, date, *_rest in plans:
+            last[cards[(match, reference)]] = (kind, date)
+        statuses = defaultdict(lambda: self.env["stock.lot"])
+        for card, status in last.items():
+            statuses[status] |= card
+        for (kind, date), group in statuses.items():
+            group.write({"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
+
+    def _batch_cards(self, plans):
+        """``{(match, reference): card}`` for the references of ``plans``, one search per kind of reference."""
+        Lot = self.env["stock.lot"].sudo()
+        cards = {}
+        for match, field, normalize in (("iccid", "name", sim.normalize_iccid),
+                                        ("msisdn", "msisdn", sim.normalize_msisdn)):
+            references = {plan[3]: normalize(plan[3]) for plan in plans if plan[2] == match}
+            if not references:
+                continue
+            found = {card[field]: card for card in Lot.search(
+                [("is_sim_card", "=", True), (field, "in", list(set(references.values())))])}
+            cards.update({(match, raw): found[clean] for raw, clean in references.items() if clean in found})
+        return cards
+
+    def _link_cards(self, links):
+        """The events' cards, written in one statement (a many2many write per event is slow for big files)."""
+        if not links:
+            return
+        field = self._fields["lot_ids"]
+        self.env.cr.execute(SQL(
+            "INSERT INTO %s (%s, %s) VALUES %s ON CONFLICT DO NOTHING",
+            SQL.identifier(field.relation), SQL.identifier(field.column1), SQL.identifier(field.column2),
+            SQL(", ").join(SQL("(%s, %s)", event_id, card_id) for event_id, card_id in links)))
+        self.invalidate_recordset(["lot_ids"])
+
+    def _status_in_payload(self):
+        """The source's status code in the payload, as text; False when there is none or it is unreadable."""
+        try:
+            code = self._pick(self._values(), "key_status")
+        except PermanentError:
+            return False
+        return spreadsheet.cell_text(code) if code is not None else False
+
+    def _process_one(self):
+        """Map the status, find the cards, apply the event to them."""
+        _ = self.env._
+        values = self._values()
+        mapping = self.source_id._status_event(self.status_code)
+        if not mapping:
+            raise PermanentError(_("Status %(status)s of %(upstream)s is not mapped to an event.",
+                                   status=self.status_code or _("(empty)"), upstream=self.source_id.name))
+        self.event = mapping.event
+        if mapping.event == "ignored":
+            self.write({"state": "ignored", "processed_at": fields.Datetime.now(), "error": False,
+                        "next_retry_at": False})
+            return
+        date = self._event_date(self._pick(values, "key_date"))
+        if mapping.event == "shipped":
+            self._apply_upstream_shipping(values)
+            self.write({"state": "processed", "processed_at": fields.Datetime.now(), "error": False,
+                        "next_retry_at": False})
+            return
+        cards = self._find_cards(self._pick(values, "key_card"))
+        self.lot_ids = cards
+        cards._haoka_apply_upstream_event(mapping.event, date, amount=self._amount(self._pick(values, "key_amount")),
+                                          number=self._pick(values, "key_number"), source=self.source_id)
+        self.write({"state": "processed", "processed_at": fields.Datetime.now(), "error": False,
+                    "next_retry_at": False})
+
+    def _apply_upstream_shipping(self, values):
+        """The upstream shipped a card of one of its orders: the card joins the order (上游代发)."""
+        _ = self.env._
+        reference = self._pick(values, "key_card")
+        order = self.env["sale.order"]._haoka_find_upstream_order(spreadsheet.cell_text(reference or ""))
+        if not order:
+            raise PermanentError(_("No order %(order)s fulfilled by %(upstream)s is known.",
+                                   order=reference or _("(empty)"), upstream=self.source_id.name))
+        iccid = self._pick(values, "key_iccid")
+        if not iccid:
+            raise PermanentError(_("The shipping of order %(order)s names no ICCID.", order=order.name))
+        self.lot_ids = order._haoka_upstream_card_shipped(
+            spreadsheet.cell_text(iccid), self._pick(values, "key_number"), self._pick(values, "key_tracking"))
+
+    def _find_cards(self, reference):
+        _ = self.env._
+        if reference in (None, ""):
+            raise PermanentError(_("The event names no card."))
+        reference = spreadsheet.cell_text(reference)
+        cards = self.env["stock.lot"]._haoka_find_upstream_cards(self.source_id.card_match, reference)
+        if not cards and self.source_id.card_match == "order_ref" and \
+                self.env["sale.order"]._haoka_find_upstream_order(reference):
+            raise UserError(_("Order %(order)s has no card yet (its shipping has not arrived).", order=reference))
+        if not cards:
+            raise PermanentError(_("No card %(card)s is known (cards named by %(match)s).", card=reference,
+                                   match=dict(self.source_id._fields["card_match"]._description_selection(
+                                       self.env))[self.source_id.card_match]))
+        return cards
+
+    def _event_date(self, value):
+        if value in (None, ""):
+            return fields.Date.context_today(self, self.received_at)
+        date = spreadsheet.parse_date(value)
+        if not date:
+            raise PermanentError(self.env._("The date %(date)s is not readable.", date=value))
+        return date
+
+    def _amount(self, value):
+        if value in (None, ""):
+            return 0.0
+        try:
+            return float(str(value).replace(",", "").replace("¥", "").replace("元", "").strip())
+        except ValueError as error:
+            raise PermanentError(self.env._("The amount %(amount)s is not a number.", amount=value)) from error
+
+    # ------------------------------------------------------------------ dead letters
+
+    def action_replay(self):
+        """Process these events again now (after the status was mapped or the card fixed)."""
+        events = self.filtered(lambda e: e.state in ("failed", "ignored", "received") and e.external_id)
+        events.write({"state": "received", "attempts": 0, "error": False, "next_retry_at": fields.Datetime.now()})
+        events._process()
+        return True
+
+    def action_map_status(self):
+        """Open a new status mapping of this event's status for its source."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window", "name": self.env._("Map Status"), "res_model": "haoka.upstream.status.map",
+            "view_mode": "form", "target": "new",
+            "context": {"default_source_id": self.source_id.id, "default_code": self.status_code},
+        }

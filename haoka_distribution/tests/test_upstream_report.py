@@ -1,0 +1,100 @@
+"""Upstream report files (Excel/CSV): the card import's file quality (title and total rows, header aliases,
+dry run, an error report naming row, column, value and reason); the same file twice changes nothing."""
+
+import base64
+import io
+
+import openpyxl
+from dateutil.relativedelta import relativedelta
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .test_upstream_events import UpstreamCase
+
+
+@tagged("post_install", "-at_install")
+class TestUpstreamReport(UpstreamCase):
+    def xlsx(self, rows):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    def wizard(self, content, filename="激活报表.xlsx"):
+        return self.env["haoka.upstream.report.import"].create({
+            "source_id": self.source.id, "file": base64.b64encode(content), "filename": filename})
+
+    def report_rows(self):
+        first, second = (self.shipped_order(), self.shipped_order())
+        self.card_a = first.order_line.haoka_lot_ids
+        self.card_b = second.order_line.haoka_lot_ids
+        self.orders = first | second
+        day = str(self.today - relativedelta(days=1))
+        return [
+            ["号易 2026年11月 激活报表"],  # a title row
+            [],
+            ["序号", "ICCID(卡号)", "状态", "激活日期", "首充金额"],
+            [1, self.card_a.name, "8", day, None],
+            [2, self.card_b.name, "FC", day, 100],
+            [3, "89860000000000000001", "8", day, None],  # unknown card
+            [4, self.card_a.name, "3001", day, None],  # unmapped status
+            [5, self.card_b.name, "8", "明天", None],  # unreadable date
+            [6, self.card_a.name, "FC", day, None],  # a top-up without its amount
+            ["合计", 6],  # the total row
+        ]
+
+    def test_dry_run_lists_each_bad_row_and_writes_nothing(self):
+        wizard = self.wizard(self.xlsx(self.report_rows()))
+        wizard.action_check()
+        self.assertEqual((wizard.state, wizard.row_count, wizard.valid_count, wizard.error_count), ("checked", 6, 2, 4))
+        self.assertFalse(self.env["haoka.upstream.event"].search([("source_id", "=", self.source.id)]))
+        self.assertEqual(self.card_a.card_state, "shipped")
+        report = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.error_report)))
+        lines = [list(row) for row in report.active.iter_rows(values_only=True)]
+        self.assertEqual(lines[0], ["Row", "Column", "Value", "Reason", "Kind"])
+        self.assertEqual(lines[1:], [
+            [6, "B (ICCID(卡号))", "89860000000000000001", "No such card is known.", "Error"],
+            [7, "C (状态)", "3001", "This status is not mapped to an event for 号易.", "Error"],
+            [8, "D (激活日期)", "明天", "The date is not readable.", "Error"],
+            [9, "E (首充金额)", None, "A first top-up needs its amount.", "Error"],
+        ])
+
+    def test_import_applies_valid_rows_and_the_same_file_twice_changes_nothing(self):
+        content = self.xlsx(self.report_rows())
+        wizard = self.wizard(content)
+        wizard.action_import()
+        self.assertEqual((wizard.new_count, wizard.duplicate_count, wizard.processed_count, wizard.failed_count),
+                         (2, 0, 2, 0))
+        yesterday = self.today - relativedelta(days=1)
+        self.assertEqual((self.card_a.haoka_activated_date, self.card_b.haoka_first_topup_amount), (yesterday, 100))
+        self.assertEqual(self.orders.mapped("haoka_fulfilment_state"), ["activated", "activated"])
+        events = self.env["haoka.upstream.event"].search([("source_id", "=", self.source.id)])
+        self.assertEqual((events.mapped("origin"), events.mapped("state")), (["file"] * 2, ["processed"] * 2))
+        lines = self.orders.haoka_commission_line_ids.filtered(lambda l: l.trigger in ("activated", "first_topup"))
+        states = sorted(lines.mapped("state"))
+        again = self.wizard(content, filename="激活报表 (1).xlsx")
+        again.action_import()
+        self.assertEqual((again.new_count, again.duplicate_count, again.processed_count), (0, 2, 0))
+        self.assertEqual(self.env["haoka.upstream.event"].search_count([("source_id", "=", self.source.id)]), 2)
+        self.assertEqual(sorted(lines.mapped("state")), states)
+
+    def test_csv_in_gbk_with_the_sources_own_column_names(self):
+        order = self.shipped_order()
+        card = order.order_line.haoka_lot_ids
+        self.source.write({"card_match": "msisdn", "key_card": "用户号码", "key_status": "订单状态"})
+        text = "用户号码,订单状态,日期\n%s,已激活,%s\n" % (card.msisdn, self.today.strftime("%Y/%m/%d"))
+        wizard = self.wizard(text.encode("gbk"), filename="report.csv")
+        wizard.action_import()
+        self.assertEqual((wizard.error_count, wizard.new_count, wizard.processed_count), (0, 1, 1))
+        self.assertEqual(card.haoka_activated_date, self.today)
+
+    def test_file_without_the_card_or_status_column(self):
+        wizard = self.wizard(self.xlsx([["号码", "金额"], ["13800000000", 5]]))
+        with self.assertRaisesRegex(UserError, "No header row naming the card"):
+            wizard.action_check()
+        with self.assertRaisesRegex(UserError, "is not a spreadsheet"):
+            self.wizard(b"\x00\x01binary").action_check()
