@@ -78,6 +78,7 @@
         "views/portal_kyc.xml",
         "views/portal_signup.xml",
         "views/portal_order_new.xml",
+        "views/portal_wallet.xml",
         "views/haoka_key_rotation_views.xml",
         "views/haoka_backup_run_views.xml",
         "views/haoka_card_import_job_views.xml",

@@ -7,5 +7,6 @@ from . import (
     portal_orders,
     portal_signup,
     portal_team,
+    portal_wallet,
     upstream_webhook,
 )
