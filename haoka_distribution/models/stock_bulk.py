@@ -76,7 +76,7 @@ REPLACED_METHODS = {
     "stock.lot": ("create",),
     "stock.move.line": ("create", "_action_done"),
     "stock.quant": ("create", "_update_available_quantity"),
-    "stock.move": ("_check_quantity", "_get_in_move_lines", "_get_out_move_lines"),
+    "stock.move": ("_check_quantity", "_get_in_move_lines", "_get_out_move_lines", "_get_in_svl_vals"),
 }
 #: the methods a bulk reservation of chosen cards (:meth:`HaokaStockBulk._reserve_chosen_cards`) replaces: the
 #: quants are reserved by one statement, the move lines created by the ORM with Odoo's own values

@@ -41,5 +41,27 @@ class StockMove(models.Model):
             lines |= self.env["haoka.stock.bulk"]._valued_lines(move, incoming=False)
         return lines
 
+    def _get_in_svl_vals(self, forced_quantity):
+        """Odoo's values of the incoming valuation layers. A bulk receipt's move of a plan valued per product
+        (the fast path's only case) gets one layer for its lines' total quantity, read from the cache in one
+        call (stock_account adds each card's quantity per lot, record by record, then sums them)."""
+        if forced_quantity or not self._haoka_is_bulk():
+            return super()._get_in_svl_vals(forced_quantity)
+        vals_list = []
+        for move in self:
+            if move.product_id.lot_valuated:
+                vals_list += super(StockMove, move)._get_in_svl_vals(forced_quantity)
+                continue
+            move = move.with_company(move.company_id)
+            no_lot = self.env["stock.lot"]
+            unit_cost = {no_lot: move.product_id.standard_price}
+            if move.product_id.cost_method != "standard":
+                unit_cost = move._get_price_unit()  # {lot: price}
+            quantity = sum(move._get_in_move_lines().mapped("quantity_product_uom"))
+            vals = move.product_id._prepare_in_svl_vals(quantity, abs(unit_cost[no_lot]))
+            vals.update(move._prepare_common_svl_vals())
+            vals_list.append(vals)
+        return vals_list
+
     def _haoka_is_bulk(self):
         return bool(self.env["haoka.stock.bulk"]._bulk_moves())

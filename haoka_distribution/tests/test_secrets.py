@@ -1,7 +1,13 @@
 """PUK/PIN: encrypted at rest, masked, revealed only to managers, every reveal logged."""
 
+import base64
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from odoo.exceptions import AccessError, ValidationError
 
+from ..tools import secrets
 from .common import HaokaCase
 
 
@@ -88,3 +94,26 @@ class TestSecrets(HaokaCase):
             self.card.puk = "1234"
         with self.assertRaisesRegex(ValidationError, "PIN"):
             self.card.pin = "12"
+
+    def test_batch_decryption_gives_what_decrypt_gives(self):
+        """decrypt_many (the export's batch, the key ring read once) returns decrypt's result for every
+        token: digits of one or several AES blocks, no token, another scheme, another key's or an altered
+        token (False) and text that is not digits."""
+        nonce = os.urandom(12)
+        foreign = "g1:" + base64.b64encode(nonce + AESGCM(os.urandom(32)).encrypt(nonce, b"12345678", None)).decode()
+        raw = bytearray(base64.b64decode(secrets.encrypt("83726154")[3:]))
+        raw[12] ^= 0x7F  # the first byte of the clear text becomes a non-digit
+        altered = "g1:" + base64.b64encode(bytes(raw)).decode()
+        tokens = [
+            secrets.encrypt("83726154"), secrets.encrypt("4096"), False, None, "", "x1:abc",
+            secrets.encrypt("0123456789012345678901234567890123"), foreign, altered, secrets.encrypt("PUK 1"),
+            secrets.encrypt("00000000"),
+        ]
+        expected = [secrets.decrypt(token) for token in tokens]
+        self.assertEqual(expected, [
+            "83726154", "4096", False, False, False, False, "0123456789012345678901234567890123", False, False,
+            "PUK 1", "00000000",
+        ])
+        self.assertEqual(secrets.decrypt_many(tokens), expected)
+        self.assertEqual(secrets.decrypt_many([]), [])
+        self.assertEqual(secrets.decrypt_many([False, "x1:abc"]), [False, False])

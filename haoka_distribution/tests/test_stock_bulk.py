@@ -69,6 +69,25 @@ class TestBulkIds(HaokaCase):
                          (lot_before + 12, line_before + 12))
 
 
+
+    def test_receipt_valuation_layer_is_stock_accounts(self):
+        """The valuation of a bulk receipt's move (its lines' quantity summed at once) is what stock_account's
+        own _get_in_svl_vals gives for it, for a plan at standard price and one at average cost."""
+        from odoo.addons.stock_account.models.stock_move import StockMove as AccountStockMove
+
+        stock = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+        for start, cost_method in ((7300, "standard"), (7320, "average")):
+            self.product.categ_id = self.env["product.category"].create(
+                {"name": "Cards %s" % cost_method, "property_cost_method": cost_method}
+            )
+            self.product.standard_price = 4.25
+            pickings = self.env["haoka.stock.bulk"]._import_cards(
+                [self.cards(start, 7)], {self.product: 7}, stock, "valued %s" % cost_method
+            )
+            move = pickings.move_ids.with_context(**{stock_bulk.RECEIPT: tuple(pickings.move_ids.ids)})
+            ours = move._get_in_svl_vals(False)
+            self.assertEqual(ours, AccountStockMove._get_in_svl_vals(move, False))
+            self.assertEqual((ours[0]["quantity"], ours[0]["unit_cost"], ours[0]["value"]), (7.0, 4.25, 29.75))
 class TestBulkLeavesTheProcessAlone(HaokaCase):
     def test_import_changes_no_process_wide_state(self):
         """A threaded server's other requests see the garbage collector and the switch interval as they were."""

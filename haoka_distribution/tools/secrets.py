@@ -192,6 +192,28 @@ def decrypt(token):
     return False
 
 
+def decrypt_many(tokens):
+    """``[decrypt(token) for token in tokens]``, the key ring read once (not twice a token: the key files'
+    stat): a card export decrypts two tokens per card. Every token is authenticated by GCM's tag, as in
+    :func:`decrypt` (a counter-mode shortcut without the tag was tried and dropped: during a rotation a
+    4-digit PIN made by the other key would pass for digits once in ~400,000)."""
+    keys = ring()
+    clears = []
+    for token in tokens:
+        clear = False
+        if token and token.startswith("g1:"):
+            raw = base64.b64decode(token[3:])
+            nonce, body = raw[:12], raw[12:]
+            for key in keys:
+                try:
+                    clear = key.aead.decrypt(nonce, body, None).decode()
+                    break
+                except InvalidTag:
+                    continue
+        clears.append(clear)
+    return clears
+
+
 def search_hash(value):
     """Keyed hash for exact-match search; equal inputs give equal hashes."""
     if not value:

@@ -18,7 +18,7 @@ class HaokaCardExport(models.TransientModel):
     def _haoka_cards(self):
         self.ensure_one()
         ids = [int(lot_id) for lot_id in self.lot_ids_text.split(",") if lot_id]
-        return self.env["stock.lot"].browse(ids).exists().filtered("is_sim_card")
+        return self.env["stock.lot"].browse(ids)._haoka_sim_cards_only()
 
     def _haoka_download_url(self):
         self.ensure_one()
