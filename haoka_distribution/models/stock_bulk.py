@@ -200,7 +200,8 @@ class HaokaStockBulk(models.AbstractModel):
             lots = Lot.create([{
                 "name": card["iccid"], "product_id": card["product"].id, "msisdn": card["msisdn"] or False,
                 "puk": card["puk"] or False, "pin": card["pin"] or False,
-                "expiration_date": card["expiration_date"], "company_id": card["product"].company_id.id or False,
+                "expiration_date": card["expiration_date"],
+                "company_id": self._lot_company(card["product"], location).id or False,
             } for card in cards])
             for card, lot in zip(cards, lots, strict=True):
                 lot_ids_by_product[card["product"]].append(lot.id)
@@ -246,8 +247,9 @@ class HaokaStockBulk(models.AbstractModel):
 
         The lots, move lines and quants of each chunk are written by PostgreSQL while the next chunk is
         produced (see :class:`~..tools.pgcopy.Pipeline`); then Odoo validates the receipts. A card whose
-        ICCID or number exists in the same company breaks the database's unique indexes: the error
-        (``psycopg2.IntegrityError``) is raised and nothing is left written once the caller rolls back.
+        ICCID or number exists already (in any company: a card exists once) breaks the database's unique
+        indexes: the error (``psycopg2.IntegrityError``) is raised and nothing is left written once the
+        caller rolls back.
 
         :param card_chunks: iterable of lists of card dicts with ``iccid``, ``product`` (product.product),
             ``msisdn``, ``puk``, ``pin``, ``expiration_date`` (datetime), values already normalised and
@@ -309,7 +311,7 @@ class HaokaStockBulk(models.AbstractModel):
         Everything read from the database (plans, carriers, grade rules, the language, the encryption key)
         is read here: the rows are produced while the connection is busy writing the previous ones."""
         segments_cache = {}
-        plan_facts = {product: self._lot_plan_facts(product, segments_cache) for product in products}
+        plan_facts = {product: self._lot_plan_facts(product, segments_cache, location) for product in products}
         self.env.lang  # noqa: B018 - resolved here, before any COPY starts
         crypto = secrets.encryptor()  # (encrypt, search_hash)
         fixed = (location.id, self.env.uid, fields.Datetime.now())
@@ -323,15 +325,25 @@ class HaokaStockBulk(models.AbstractModel):
         return make_row
 
     @api.model
-    def _lot_plan_facts(self, product, segments_cache):
-        """What every card of ``product`` shares in its row: ids, carrier, grade rules, the expiry offsets of
-        product_expiry. Caches the carrier's warning rules in ``segments_cache``."""
+    def _lot_company(self, product, location):
+        """The company Odoo gives a lot received into ``location`` (``stock.move.line._prepare_new_lot_vals``):
+        the receiving company when it is the plan's company or one of its branches, else the plan's."""
+        company, receiving = product.company_id, location.company_id
+        if company and receiving in (company.all_child_ids | company):
+            return receiving
+        return company
+
+    @api.model
+    def _lot_plan_facts(self, product, segments_cache, location):
+        """What every card of ``product`` received into ``location`` shares in its row: ids, company,
+        carrier, grade rules, the expiry offsets of product_expiry. Caches the carrier's warning rules in
+        ``segments_cache``."""
         template = product.product_tmpl_id
         carrier = template.haoka_carrier_id
         self.env["stock.lot"]._haoka_card_warnings(None, None, carrier, segments_cache)
         return {
             "product_id": product.id, "carrier": carrier, "uom_id": product.uom_id.id,
-            "company_id": product.company_id.id or None,
+            "company_id": self._lot_company(product, location).id or None,
             "rules": self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
             "use": timedelta(days=template.use_time), "removal": timedelta(days=template.removal_time),
             "alert": timedelta(days=template.alert_time),

@@ -6,7 +6,7 @@ import re
 import polib
 
 from odoo.exceptions import ValidationError
-from odoo.tools.translate import TranslationModuleReader
+from odoo.tools.translate import PoFileReader, TranslationModuleReader
 
 from .common import HaokaCase, make_iccid
 
@@ -30,6 +30,16 @@ class TestChinese(HaokaCase):
         self.assertFalse(missing, "untranslated in zh_CN.po: %s" % missing[:20])
         fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
         self.assertFalse(fuzzy, "fuzzy entries in zh_CN.po: %s" % fuzzy[:20])
+
+    def test_translation_files_are_read_whole_by_odoo(self):
+        """Odoo's PO reader stops at the first entry without its ``#. module:`` line (as a merge that glues
+        two entries leaves it), and the language then loads nothing after it: every entry is read."""
+        for name in ("zh_CN.po", "haoka_distribution.pot"):
+            path = os.path.join(I18N, name)
+            with open(path, "rb") as handle:
+                read = {row["src"] for row in PoFileReader(handle)}
+            entries = {entry.msgid for entry in polib.pofile(path) if entry.msgid and not entry.obsolete}
+            self.assertEqual(sorted(entries - read), [], f"{name}: entries Odoo does not read")
 
     def test_po_file_covers_the_current_code(self):
         """Every term Odoo would export now (code, views, data, static files) is translated, even when the

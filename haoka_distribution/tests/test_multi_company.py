@@ -92,6 +92,24 @@ class TestCardsAcrossCompanies(MultiCompanyCase):
         self.assertEqual(card.quant_ids.filtered(lambda q: q.location_id.usage == "internal").mapped(
             "location_id.warehouse_id.company_id"), self.branch)
 
+    def test_cards_imported_into_a_branch_belong_to_the_branch(self):
+        """An import of a plan of the parent into the branch's warehouse gives the branch's cards, on the fast
+        path and on Odoo's standard path alike; into a company that is not a branch, the plan's company."""
+        plan_a = make_sim_plan(self.env, "Imported Plan of A", company_id=self.company_a.id).product_variant_id
+        Bulk = self.env["haoka.stock.bulk"].with_env(self.in_company(self.branch))
+        branch_stock = self.env["stock.warehouse"].search([("company_id", "=", self.branch.id)], limit=1).lot_stock_id
+        b_stock = self.env["stock.warehouse"].search([("company_id", "=", self.company_b.id)], limit=1).lot_stock_id
+
+        def cards(start):
+            return [{"iccid": make_iccid("898600", start + i), "product": plan_a, "msisdn": False, "puk": False,
+                     "pin": False, "expiration_date": False} for i in range(2)]
+
+        fast = Bulk._import_cards([cards(2400)], {plan_a: 2}, branch_stock, "fast").move_line_ids.lot_id
+        standard = Bulk._standard_import([cards(2410)], {plan_a: 2}, branch_stock, "standard").move_line_ids.lot_id
+        self.assertEqual((fast.company_id, standard.company_id), (self.branch, self.branch))
+        self.assertEqual(Bulk._lot_company(plan_a, b_stock), self.company_a)
+        self.assertEqual(Bulk._lot_company(plan_a, branch_stock), self.branch)
+
 
 @tagged("post_install", "-at_install")
 class TestSettingsPerCompany(MultiCompanyCase):
