@@ -101,8 +101,8 @@ class TestCardsAcrossCompanies(MultiCompanyCase):
         b_stock = self.env["stock.warehouse"].search([("company_id", "=", self.company_b.id)], limit=1).lot_stock_id
 
         def cards(start):
-            return [{"iccid": make_iccid("898600", start + i), "product": plan_a, "msisdn": False, "puk": False,
-                     "pin": False, "expiration_date": False} for i in range(2)]
+            return [{"iccid": make_iccid("898600", start + i), "product": plan_a, "msisdn": "1390024%04d" % (start + i),
+                     "puk": "12345678", "pin": "1234", "expiration_date": None} for i in range(2)]
 
         fast = Bulk._import_cards([cards(2400)], {plan_a: 2}, branch_stock, "fast").move_line_ids.lot_id
         standard = Bulk._standard_import([cards(2410)], {plan_a: 2}, branch_stock, "standard").move_line_ids.lot_id
