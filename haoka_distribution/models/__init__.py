@@ -68,3 +68,6 @@ from . import (
     res_partner_wallet,
     sale_order_wallet,
 )
+
+# isort: split
+from . import account_move_line  # the finance views: the plan of a commission bill's line

@@ -229,13 +229,14 @@ class HaokaCommissionSettlement(models.Model):
                     "quantity": quantity,
                     "price_unit": sign * price,
                     "tax_ids": [fields.Command.clear()],
+                    "haoka_plan_id": plan.product_tmpl_id.id,
                 })
-                for name, quantity, price in self._bill_lines()
+                for name, quantity, price, plan in self._bill_lines()
             ],
         }
 
     def _bill_lines(self):
-        """``(label, quantity, unit price)`` of the bill: the commissions by plan, trigger, tier and amount
+        """``(label, quantity, unit price, plan)`` of the bill: the commissions by plan, trigger, tier and amount
         per card (or rate), as cards × amount per card; each clawback group on its own negative line. A
         group whose amount is not a whole number of cards times a price is one line of its amount."""
         self.ensure_one()
@@ -257,7 +258,7 @@ class HaokaCommissionSettlement(models.Model):
             if not cards or self.currency_id.compare_amounts(price * cards, amount):
                 cards, price = 1, amount
             rows.append((self._bill_line_label(lines, plan, clawback, cause, trigger, tier, percent, unit),
-                         cards, price))
+                         cards, price, plan))
         return rows
 
     def _bill_line_label(self, lines, plan, clawback, cause, trigger, tier, percent, unit):
