@@ -3,3 +3,5 @@
 from . import haoka_distribution_report
 from . import haoka_distribution_funnel
 from . import haoka_distribution_dashboard
+from . import haoka_finance_analysis
+from . import haoka_business_report  # inherits the analysis

@@ -15,6 +15,7 @@ from . import (
     test_dashboard,
     test_demo_data,
     test_expiry,
+    test_finance_views,
     test_fulfilment,
     test_grade,
     test_i18n,
