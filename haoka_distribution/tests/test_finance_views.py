@@ -293,3 +293,36 @@ class TestBusinessReport(FinanceViewsCase):
         self.assertEqual(types, {"sale", "refund", "commission_wallet", "commission_bill", "cost"})
         cost_lines = self.env["haoka.business.report"].search([("line_type", "=", "cost")])
         self.assertEqual({line.document_ref for line in cost_lines}, {self.invoice_c, self.credit_c, self.cards_bill})
+
+    def test_continental_company_counts_the_deliveries_valuation(self):
+        """l10n_cn's chart keeps continental accounting: with automated valuation the cost of the cards is the
+        valuation entry of their delivery (the invoice has no COGS line)."""
+        company = self.env["res.company"].create({"name": "号卡经营公司", "country_id": self.env.ref("base.cn").id,
+                                                  "currency_id": self.env.ref("base.CNY").id})
+        self.env["account.chart.template"].try_loading("cn", company, install_demo=False)
+        self.assertFalse(company.anglo_saxon_accounting)
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        self.plan_v.categ_id.with_company(company).write(
+            {"property_valuation": "real_time", "property_cost_method": "standard"})
+        self.plan_v.product_variant_id.with_company(company).standard_price = COST_V
+        env["stock.lot"].with_context(haoka_manual_entry=True).create({
+            "name": make_iccid("898600", 730), "product_id": self.plan_v.product_variant_id.id,
+            "msisdn": "13800735821", "expiration_date": self.days(300), "company_id": company.id})
+        pricelist = env["product.pricelist"].create({"name": "CNY", "currency_id": company.currency_id.id,
+                                                     "company_id": company.id})
+        order = env["sale.order"].create({
+            "partner_id": self.customer.id, "haoka_holder_name": "吴", "haoka_id_number": adult_id(sequence="814"),
+            "pricelist_id": pricelist.id,
+            "order_line": [Command.create({"product_id": self.plan_v.product_variant_id.id, "product_uom_qty": 1})]})
+        order.action_confirm()
+        invoice = self._ship_and_invoice(order)
+        self.assertFalse(invoice.line_ids.filtered(lambda line: line.display_type == "cogs"))
+        Report = env["haoka.business.report"]
+        groups = Report._read_group([("company_id", "=", company.id)], ["line_type"],
+                                    ["revenue:sum", "cost:sum", "margin:sum"])
+        self.assertEqual({key: tuple(values) for key, *values in groups},
+                         {"sale": (PRICE_V, 0, PRICE_V), "cost": (0, COST_V, -COST_V)})
+        delivery = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        cost_line = Report.search([("line_type", "=", "cost"), ("company_id", "=", company.id)])
+        self.assertEqual(cost_line.move_id.stock_move_id, delivery.move_ids)
+        self.assertEqual(cost_line.document_ref, cost_line.move_id)
