@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from ..tools.groups import FINANCE_GROUP
-from .common import CommissionCase, adult_id, make_iccid, make_sim_plan
+from .common import CommissionCase, activate_chinese, adult_id, make_iccid, make_sim_plan
 from .test_withdrawal import make_bank_account
 
 #: the amounts the flow uses (each figure asserted below is computed from these)
@@ -240,6 +240,18 @@ class TestFinanceAnalysis(FinanceViewsCase):
                              self.env[model].search_count([]))
             menu = self.env.ref("haoka_distribution.menu_haoka_finance")
             self.assertFalse(menu.with_user(self.staff)._filter_visible_menus())
+
+    def test_shown_in_chinese(self):
+        activate_chinese(self.env)
+        zh = self.env(context=dict(self.env.context, lang="zh_CN"))
+        self.assertEqual([zh.ref(f"haoka_distribution.{menu}").name for menu in (
+            "menu_haoka_finance_analysis", "menu_haoka_business_report")], ["收支明细", "号卡经营报表"])
+        types = dict(zh["haoka.finance.analysis"]._fields["line_type"]._description_selection(zh))
+        self.assertEqual((types["sale"], types["commission_wallet"], types["cost"]),
+                         ("订单收入", "佣金（记入钱包）", "号卡成本"))
+        fields_ = zh["haoka.business.report"].fields_get(["revenue", "cost", "margin"], ["string"])
+        self.assertEqual([fields_[name]["string"] for name in ("revenue", "cost", "margin")],
+                         ["营业收入", "号卡成本", "毛利"])
 
     def test_another_company_is_not_seen(self):
         company_b = self.env["res.company"].create({"name": "SIM Finance Company B"})
