@@ -211,6 +211,16 @@ class TestFinanceAnalysis(FinanceViewsCase):
         self.assertEqual(set(wallet_lines.move_id), {self.settlements.filtered(
             lambda s: s.distributor_id == self.seller).move_id})
 
+    def test_an_invoice_paid_from_a_wallet_counts_once(self):
+        invoice = self._post_move("out_invoice", self.mid, self.product, 2, PRICE_29)
+        payments = invoice._haoka_pay_from_wallet()
+        self.assertEqual((payments.kind, payments.amount, invoice.payment_state), ("order_payment", -2 * PRICE_29, "paid"))
+        Analysis = self.env["haoka.finance.analysis"].with_user(self.finance)
+        self.assertFalse(Analysis.search([("move_id", "=", payments.move_id.id)]))
+        line = Analysis.search([("move_id", "=", invoice.id)])
+        self.assertEqual((line.line_type, line.income, line.distributor_id, line.product_tmpl_id, line.payment_state),
+                         ("sale", 2 * PRICE_29, self.mid, self.plan, "paid"))
+
     def test_each_line_opens_its_document(self):
         Analysis = self.env["haoka.finance.analysis"].with_user(self.finance)
         seller_bill, top_bill = (self.settlements.filtered(lambda s, d=d: s.distributor_id == d).move_id
