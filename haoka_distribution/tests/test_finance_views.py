@@ -214,7 +214,8 @@ class TestFinanceAnalysis(FinanceViewsCase):
     def test_an_invoice_paid_from_a_wallet_counts_once(self):
         invoice = self._post_move("out_invoice", self.mid, self.product, 2, PRICE_29)
         payments = invoice._haoka_pay_from_wallet()
-        self.assertEqual((payments.kind, payments.amount, invoice.payment_state), ("order_payment", -2 * PRICE_29, "paid"))
+        self.assertEqual((payments.kind, payments.amount, invoice.payment_state),
+                         ("order_payment", -2 * PRICE_29, "paid"))
         Analysis = self.env["haoka.finance.analysis"].with_user(self.finance)
         self.assertFalse(Analysis.search([("move_id", "=", payments.move_id.id)]))
         line = Analysis.search([("move_id", "=", invoice.id)])
