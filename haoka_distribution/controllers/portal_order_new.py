@@ -4,6 +4,7 @@ real-name data (checked as in the back office), and the order is created and con
 online through Odoo's payment providers (paying from the balance comes with the wallet)."""
 
 import re
+from urllib.parse import urlencode
 
 from odoo import fields
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -66,6 +67,9 @@ class HaokaPortalOrderNew(CustomerPortal):
         if plan and "search" in kw:
             if not request.env["haoka.number.search.log"]._haoka_allow(request.env.user):
                 values["error"] = request.env._("Too many searches: wait a minute and search again.")
+            elif plan.haoka_upstream_id.pool_search:  # the upstream's pool (上游号池), through its API
+                values["upstream_numbers"], values["error"] = plan.product_tmpl_id._haoka_pool_numbers(
+                    digits, mode, RESULTS_MAX)
             else:
                 values["cards"] = self._haoka_search_cards(plan, digits, grade.id, mode)
         return request.render("haoka_distribution.portal_haoka_order_new", values)
@@ -77,6 +81,8 @@ class HaokaPortalOrderNew(CustomerPortal):
         if redirect:
             return redirect
         plan = self._haoka_plans().filtered(lambda p: str(p.id) == plan_id)[:1]
+        if plan.haoka_upstream_id.pool_search and kw.get("number"):
+            return self._haoka_hold_upstream_number(distributor, plan, kw["number"])
         card = request.env["stock.lot"].sudo().browse(int(card_id) if card_id.isdigit() else []).exists()
         if not plan or not card or card.product_id != plan or card.card_state != "available":
             return request.redirect("/my/sim-order/new?error=%s" % request.env._("This number is no longer available."))
@@ -89,6 +95,19 @@ class HaokaPortalOrderNew(CustomerPortal):
                 })
         except UserError:
             return request.redirect("/my/sim-order/new?error=%s" % request.env._("This number is no longer available."))
+        return request.redirect("/my/sim-order/%s" % order.id)
+
+    def _haoka_hold_upstream_number(self, distributor, plan, number):
+        """Hold a number of the upstream's pool on a new quotation (the upstream holds it, or says why not)."""
+        try:
+            with request.env.cr.savepoint():
+                order = request.env["sale.order"].sudo().create({
+                    "partner_id": distributor.id, "haoka_distributor_id": distributor.id,
+                    "order_line": [Command.create({"product_id": plan.id, "product_uom_qty": 1,
+                                                   "haoka_upstream_number": re.sub(r"\D", "", number)[:11]})],
+                })
+        except UserError as error:
+            return request.redirect("/my/sim-order/new?" + urlencode({"error": error.args[0]}))
         return request.redirect("/my/sim-order/%s" % order.id)
 
     def _haoka_draft_order(self, distributor, order_id):

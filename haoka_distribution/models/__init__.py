@@ -68,3 +68,6 @@ from . import (
     res_partner_wallet,
     sale_order_wallet,
 )
+
+# isort: split
+from . import haoka_upstream_pool  # issue 15: the upstream's number pool
