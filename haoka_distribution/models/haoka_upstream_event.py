@@ -113,6 +113,24 @@ class HaokaUpstreamEvent(models.Model):
         row = self.env.cr.fetchone()
         return row[0] if row else None
 
+    @api.model
+    def _store_raw_many(self, source, rows, chunk=1000):
+        """Insert the rows of a report file (``[(external id, payload)]``) as received events of ``source``, those
+        already there skipped, with one statement per ``chunk`` rows; the new ids, in the file's order."""
+        new_ids = []
+        now = fields.Datetime.now()
+        for start in range(0, len(rows), chunk):
+            self.env.cr.execute(SQL(
+                """INSERT INTO haoka_upstream_event (source_id, external_id, origin, payload, headers,
+                       signature_verdict, received_at, next_retry_at, state, attempts, create_uid, write_uid,
+                       create_date, write_date)
+                   VALUES %s ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id""",
+                SQL(", ").join(SQL("(%s, %s, 'file', %s, '{}', 'file', %s, %s, 'received', 0, %s, %s, %s, %s)",
+                                   source.id, external_id, payload, now, now, self.env.uid or 1, self.env.uid or 1,
+                                   now, now) for external_id, payload in rows[start:start + chunk])))
+            new_ids += sorted(row[0] for row in self.env.cr.fetchall())
+        return new_ids
+
     def init(self):
         # the refused requests of a source in the last hour are counted at each refusal (their cap)
         self.env.cr.execute("""CREATE INDEX IF NOT EXISTS haoka_upstream_event_refused_idx
