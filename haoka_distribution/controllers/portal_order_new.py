@@ -12,7 +12,7 @@ from odoo.fields import Command
 from odoo.http import request, route
 
 from ..tools import idcard, sim
-from .portal import current_distributor, kyc_gate
+from .portal import distributor_or_redirect
 
 RESULTS_MAX = 20
 TEXT_MAX = 128
@@ -21,14 +21,7 @@ TEXT_MAX = 128
 class HaokaPortalOrderNew(CustomerPortal):
     def _haoka_ordering_distributor(self):
         """(distributor, redirect): the distributor allowed to order, or where to send the user."""
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return None, gate or request.redirect("/my")
-        if not distributor._haoka_portal_can_order():
-            return None, request.render("haoka_distribution.portal_haoka_cannot_order",
-                                        self._prepare_portal_layout_values())
-        return distributor, None
+        return distributor_or_redirect(self)
 
     @staticmethod
     def _haoka_plans():
@@ -107,7 +100,7 @@ class HaokaPortalOrderNew(CustomerPortal):
             return redirect
         order = self._haoka_draft_order(distributor, order_id)
         if not order:
-            return request.not_found()
+            raise request.not_found()
         return request.render("haoka_distribution.portal_haoka_order_holder", self._haoka_holder_values(order))
 
     def _haoka_holder_values(self, order, errors=None, form=None):
@@ -152,7 +145,7 @@ class HaokaPortalOrderNew(CustomerPortal):
             return redirect
         order = self._haoka_draft_order(distributor, order_id)
         if not order:
-            return request.not_found()
+            raise request.not_found()
         form = {key: (post.get(key) or "").strip() for key in (
             "holder_name", "id_type", "id_number", "phone", "recipient", "street", "city", "state_id")}
         errors = self._haoka_holder_form_errors(form)

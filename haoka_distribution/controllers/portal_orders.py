@@ -9,7 +9,7 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request, route
 
-from .portal import current_distributor, kyc_gate
+from .portal import current_distributor, distributor_or_redirect, kyc_gate
 
 SEARCH_MAX = 64
 
@@ -38,10 +38,9 @@ class HaokaPortalOrders(CustomerPortal):
 
     @route(["/my/sim-orders", "/my/sim-orders/page/<int:page>"], type="http", auth="user", website=True)
     def portal_haoka_orders(self, page=1, filterby="all", search="", **kw):
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return gate or request.redirect("/my")
+        distributor, redirect = distributor_or_redirect()
+        if redirect:
+            return redirect
         filters = self._haoka_order_filters()
         filterby = filterby if filterby in filters else "all"
         domain = ([("haoka_distributor_id", "=", distributor.id), ("state", "in", ("sale", "done", "cancel"))]
@@ -69,9 +68,9 @@ class HaokaPortalOrders(CustomerPortal):
         try:
             order_sudo = self._document_check_access("sale.order", order_id)
         except (AccessError, MissingError):
-            return request.not_found()
+            raise request.not_found() from None
         if not distributor or order_sudo.haoka_distributor_id != distributor:
-            return request.not_found()
+            raise request.not_found()
         lines = request.env["haoka.commission.line"].search([("order_id", "=", order_sudo.id)],
                                                             order="tier, trigger, id")
         values = self._prepare_portal_layout_values()
