@@ -82,6 +82,7 @@
         "views/haoka_key_rotation_views.xml",
         "views/haoka_backup_run_views.xml",
         "views/haoka_card_import_job_views.xml",
+        "views/portal_bank.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {

@@ -24,6 +24,7 @@ from . import (
     test_number_race,
     test_pgcopy,
     test_portal,
+    test_portal_bank,
     test_portal_images,
     test_portal_order_pay,
     test_portal_wallet,
