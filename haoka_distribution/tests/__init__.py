@@ -14,6 +14,7 @@ from . import (
     test_compliance,
     test_dashboard,
     test_demo_data,
+    test_distributor_review,
     test_expiry,
     test_fulfilment,
     test_grade,
