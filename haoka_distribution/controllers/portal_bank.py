@@ -18,7 +18,7 @@ class HaokaPortalBank(CustomerPortal):
     @staticmethod
     def _haoka_banks(distributor):
         return request.env["res.partner.bank"].sudo().search(
-            [("partner_id", "=", distributor.id)], order="allow_out_payment desc, id desc")
+            [("partner_id.commercial_partner_id", "=", distributor.id)], order="allow_out_payment desc, id desc")
 
     @route(["/my/bank-accounts"], type="http", auth="user", website=True, methods=["GET"])
     def portal_haoka_banks(self, **kw):
