@@ -83,6 +83,7 @@
         "views/haoka_backup_run_views.xml",
         "views/haoka_card_import_job_views.xml",
         "wizards/haoka_upstream_number_choose_views.xml",
+        "views/portal_bank.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {

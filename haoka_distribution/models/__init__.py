@@ -65,6 +65,7 @@ from . import (
     payment_transaction,
     res_company_wallet,
     res_config_settings_wallet,
+    res_partner_bank,
     res_partner_wallet,
     sale_order_wallet,
 )
