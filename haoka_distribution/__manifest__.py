@@ -82,6 +82,8 @@
         "views/haoka_key_rotation_views.xml",
         "views/haoka_backup_run_views.xml",
         "views/haoka_card_import_job_views.xml",
+        "wizards/haoka_upstream_number_choose_views.xml",
+        "views/portal_bank.xml",
         "report/haoka_finance_analysis_views.xml",
         "report/haoka_business_report_views.xml",
         "security/haoka_finance_report_rules.xml",

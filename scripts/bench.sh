@@ -18,5 +18,8 @@ odoo_run -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --no-http --
 HAOKA_PROJECT_DIR="$PROJECT_DIR" HAOKA_ADDONS_PATH="$ADDONS_PATH" \
     "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
     < "$PROJECT_DIR/bench/bench_upstream.py"
+# where an upstream report's import spends its statements (SQL per row of each phase, cProfile; rolled back)
+"$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+    < "$PROJECT_DIR/bench/profile_upstream_report.py"
 # the deployment check (issue 16 §4): --workers=2 behind deploy/nginx.conf; says so and passes when nginx is absent
 bash "$PROJECT_DIR/deploy/check.sh" "$DB"

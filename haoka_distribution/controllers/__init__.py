@@ -1,6 +1,7 @@
 from . import (
     card_export,
     portal,
+    portal_bank,
     portal_commissions,
     portal_kyc,
     portal_order_new,

@@ -26,6 +26,21 @@ def kyc_gate():
     return None
 
 
+def distributor_or_redirect(controller=None):
+    """The prelude of every distributor page: ``(distributor, None)`` for a distributor whose real-name
+    verification is approved, else ``(None, response)`` (实名认证, or /my for a user who is no distributor).
+    With ``controller`` (the portal controller of a page that acts: orders, pays) a suspended or pending
+    distributor gets the "cannot order" page instead (it can read, not act)."""
+    gate = kyc_gate()
+    distributor = current_distributor()
+    if gate or not distributor:
+        return None, gate or request.redirect("/my")
+    if controller is not None and not distributor._haoka_portal_can_order():
+        return None, request.render("haoka_distribution.portal_haoka_cannot_order",
+                                    controller._prepare_portal_layout_values())
+    return distributor, None
+
+
 class HaokaPortalHome(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)

@@ -7,16 +7,15 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.http import request, route
 
 from ..models.haoka_commission_line import STATES
-from .portal import current_distributor, kyc_gate
+from .portal import current_distributor, distributor_or_redirect, kyc_gate
 
 
 class HaokaPortalCommissions(CustomerPortal):
     @route(["/my/commissions", "/my/commissions/page/<int:page>"], type="http", auth="user", website=True)
     def portal_haoka_commissions(self, page=1, filterby="all", **kw):
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return gate or request.redirect("/my")
+        distributor, redirect = distributor_or_redirect()
+        if redirect:
+            return redirect
         Line = request.env["haoka.commission.line"]
         labels = dict(Line._fields["state"]._description_selection(request.env))
         filters = {"all": {"label": request.env._("All"), "domain": []}}
@@ -50,9 +49,9 @@ class HaokaPortalCommissions(CustomerPortal):
         try:
             settlement = self._document_check_access("haoka.commission.settlement", settlement_id)
         except (AccessError, MissingError):
-            return request.not_found()
+            raise request.not_found() from None
         if settlement.distributor_id != current_distributor():
-            return request.not_found()
+            raise request.not_found()
         values = self._prepare_portal_layout_values()
         values.update({"settlement": settlement, "lines": settlement.line_ids, "page_name": "haoka_settlement"})
         return request.render("haoka_distribution.portal_my_haoka_settlement", values)

@@ -102,7 +102,7 @@ class HaokaPortalKyc(CustomerPortal):
             partner == current_distributor() or request.env.user.has_group(MANAGER_GROUP))
         data = allowed and partner.sudo().exists()["haoka_kyc_photo_" + side]
         if not data:
-            return request.not_found()
+            raise request.not_found()
         raw = base64.b64decode(data)
         return request.make_response(raw, [
             ("Content-Type", portal_images.mimetype(raw)), ("Cache-Control", "private, no-store"),

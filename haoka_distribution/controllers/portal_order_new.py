@@ -1,9 +1,12 @@
 """下单: a distributor orders a SIM card in the portal: chooses a plan, searches an available number by
 tail or substring and grade (results capped, searches rate-limited per user), holds it, enters the holder's
 real-name data (checked as in the back office), and the order is created and confirmed for it; then pays
-online through Odoo's payment providers (paying from the balance comes with the wallet)."""
+from its balances when they cover the order (invoiced, the invoice paid by wallet entries reconciled with it:
+``sale.order._haoka_pay_from_wallet``, under the wallets' row locks) or online through Odoo's payment
+providers."""
 
 import re
+from urllib.parse import urlencode
 
 from odoo import fields
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -12,7 +15,8 @@ from odoo.fields import Command
 from odoo.http import request, route
 
 from ..tools import idcard, sim
-from .portal import current_distributor, kyc_gate
+from .portal import distributor_or_redirect
+from .portal_orders import HaokaPortalOrders
 
 RESULTS_MAX = 20
 TEXT_MAX = 128
@@ -21,14 +25,7 @@ TEXT_MAX = 128
 class HaokaPortalOrderNew(CustomerPortal):
     def _haoka_ordering_distributor(self):
         """(distributor, redirect): the distributor allowed to order, or where to send the user."""
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return None, gate or request.redirect("/my")
-        if not distributor._haoka_portal_can_order():
-            return None, request.render("haoka_distribution.portal_haoka_cannot_order",
-                                        self._prepare_portal_layout_values())
-        return distributor, None
+        return distributor_or_redirect(self)
 
     @staticmethod
     def _haoka_plans():
@@ -66,6 +63,9 @@ class HaokaPortalOrderNew(CustomerPortal):
         if plan and "search" in kw:
             if not request.env["haoka.number.search.log"]._haoka_allow(request.env.user):
                 values["error"] = request.env._("Too many searches: wait a minute and search again.")
+            elif plan.haoka_upstream_id.pool_search:  # the upstream's pool (上游号池), through its API
+                values["upstream_numbers"], values["error"] = plan.product_tmpl_id._haoka_pool_numbers(
+                    digits, mode, RESULTS_MAX)
             else:
                 values["cards"] = self._haoka_search_cards(plan, digits, grade.id, mode)
         return request.render("haoka_distribution.portal_haoka_order_new", values)
@@ -77,6 +77,8 @@ class HaokaPortalOrderNew(CustomerPortal):
         if redirect:
             return redirect
         plan = self._haoka_plans().filtered(lambda p: str(p.id) == plan_id)[:1]
+        if plan.haoka_upstream_id.pool_search and kw.get("number"):
+            return self._haoka_hold_upstream_number(distributor, plan, kw["number"])
         card = request.env["stock.lot"].sudo().browse(int(card_id) if card_id.isdigit() else []).exists()
         if not plan or not card or card.product_id != plan or card.card_state != "available":
             return request.redirect("/my/sim-order/new?error=%s" % request.env._("This number is no longer available."))
@@ -89,6 +91,19 @@ class HaokaPortalOrderNew(CustomerPortal):
                 })
         except UserError:
             return request.redirect("/my/sim-order/new?error=%s" % request.env._("This number is no longer available."))
+        return request.redirect("/my/sim-order/%s" % order.id)
+
+    def _haoka_hold_upstream_number(self, distributor, plan, number):
+        """Hold a number of the upstream's pool on a new quotation (the upstream holds it, or says why not)."""
+        try:
+            with request.env.cr.savepoint():
+                order = request.env["sale.order"].sudo().create({
+                    "partner_id": distributor.id, "haoka_distributor_id": distributor.id,
+                    "order_line": [Command.create({"product_id": plan.id, "product_uom_qty": 1,
+                                                   "haoka_upstream_number": re.sub(r"\D", "", number)[:11]})],
+                })
+        except UserError as error:
+            return request.redirect("/my/sim-order/new?" + urlencode({"error": error.args[0]}))
         return request.redirect("/my/sim-order/%s" % order.id)
 
     def _haoka_draft_order(self, distributor, order_id):
@@ -107,7 +122,7 @@ class HaokaPortalOrderNew(CustomerPortal):
             return redirect
         order = self._haoka_draft_order(distributor, order_id)
         if not order:
-            return request.not_found()
+            raise request.not_found()
         return request.render("haoka_distribution.portal_haoka_order_holder", self._haoka_holder_values(order))
 
     def _haoka_holder_values(self, order, errors=None, form=None):
@@ -152,7 +167,7 @@ class HaokaPortalOrderNew(CustomerPortal):
             return redirect
         order = self._haoka_draft_order(distributor, order_id)
         if not order:
-            return request.not_found()
+            raise request.not_found()
         form = {key: (post.get(key) or "").strip() for key in (
             "holder_name", "id_type", "id_number", "phone", "recipient", "street", "city", "state_id")}
         errors = self._haoka_holder_form_errors(form)
@@ -185,3 +200,55 @@ class HaokaPortalOrderNew(CustomerPortal):
         except (UserError, ValidationError) as error:
             return [line.lstrip("- ") for line in str(error.args[0]).splitlines() if line.strip()]
         return []
+
+
+class HaokaPortalOrderPay(HaokaPortalOrders):
+    """Paying a confirmed order from the balance, on the order's page."""
+
+    @staticmethod
+    def _haoka_spendable_wallets():
+        return request.env["haoka.wallet.type"].sudo().search(
+            [("company_id", "=", request.env.company.id), ("spendable", "=", True)])
+
+    @staticmethod
+    def _haoka_wallets_in_order(wallets, first):
+        """The wallets in the order they pay: ``first`` (a wallet type id chosen on the form), then the
+        others in their own order (预存款, then 佣金余额)."""
+        chosen = wallets.filtered(lambda w: str(w.id) == str(first or ""))
+        return chosen + (wallets - chosen)
+
+    def _haoka_order_payment_values(self, order, distributor):
+        """The balances that may pay the order, and whether together they cover what is due."""
+        values = super()._haoka_order_payment_values(order, distributor)
+        due = self._haoka_amount_due(order, distributor)
+        if due <= 0:
+            return values
+        wallets = self._haoka_spendable_wallets()
+        available = [(wallet, distributor.sudo()._haoka_wallet_balance(wallet)["available"]) for wallet in wallets]
+        covered = sum(amount for __, amount in available if amount > 0)
+        values.update({"amount_due": due, "wallet_balances": available,
+                       "wallet_covers": order.currency_id.compare_amounts(covered, due) >= 0,
+                       "can_pay": distributor._haoka_portal_can_order()})
+        return values
+
+    @route(["/my/sim-orders/<int:order_id>/pay-balance"], type="http", auth="user", website=True,
+           methods=["POST"])
+    def portal_haoka_order_pay_balance(self, order_id, first=None, **kw):
+        """Pay the distributor's own confirmed order from its balances (CSRF checked by Odoo); refused with
+        the figures when they no longer cover it (read under the wallets' row locks)."""
+        distributor, redirect = distributor_or_redirect(self)
+        if redirect:
+            return redirect
+        try:
+            order = self._document_check_access("sale.order", order_id)
+        except (AccessError, MissingError):
+            raise request.not_found() from None
+        if order.haoka_distributor_id != distributor or self._haoka_amount_due(order, distributor) <= 0:
+            raise request.not_found()
+        wallets = self._haoka_wallets_in_order(self._haoka_spendable_wallets(), first)
+        try:
+            with request.env.cr.savepoint():
+                order.sudo()._haoka_pay_from_wallet(wallets, partner=distributor)
+        except UserError as error:
+            return self._haoka_render_order(order, distributor, pay_error=error.args[0])
+        return request.redirect(f"/my/sim-orders/{order.id}?paid=1")

@@ -9,7 +9,7 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request, route
 
-from .portal import current_distributor, kyc_gate
+from .portal import current_distributor, distributor_or_redirect, kyc_gate
 
 SEARCH_MAX = 64
 
@@ -38,10 +38,9 @@ class HaokaPortalOrders(CustomerPortal):
 
     @route(["/my/sim-orders", "/my/sim-orders/page/<int:page>"], type="http", auth="user", website=True)
     def portal_haoka_orders(self, page=1, filterby="all", search="", **kw):
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return gate or request.redirect("/my")
+        distributor, redirect = distributor_or_redirect()
+        if redirect:
+            return redirect
         filters = self._haoka_order_filters()
         filterby = filterby if filterby in filters else "all"
         domain = ([("haoka_distributor_id", "=", distributor.id), ("state", "in", ("sale", "done", "cancel"))]
@@ -69,9 +68,13 @@ class HaokaPortalOrders(CustomerPortal):
         try:
             order_sudo = self._document_check_access("sale.order", order_id)
         except (AccessError, MissingError):
-            return request.not_found()
+            raise request.not_found() from None
         if not distributor or order_sudo.haoka_distributor_id != distributor:
-            return request.not_found()
+            raise request.not_found()
+        return self._haoka_render_order(order_sudo, distributor)
+
+    def _haoka_render_order(self, order_sudo, distributor, pay_error=None):
+        """The order's page; ``pay_error``: why paying it from the balance was refused."""
         lines = request.env["haoka.commission.line"].search([("order_id", "=", order_sudo.id)],
                                                             order="tier, trigger, id")
         values = self._prepare_portal_layout_values()
@@ -79,19 +82,32 @@ class HaokaPortalOrders(CustomerPortal):
             "order": order_sudo, "page_name": "haoka_order", "history": self._haoka_order_history(order_sudo),
             "commission_lines": lines,
             "numbers": order_sudo.haoka_card_numbers,
-            "pay_url": self._haoka_pay_url(order_sudo, distributor),
+            "pay_error": pay_error,
         })
+        values.update(self._haoka_order_payment_values(order_sudo, distributor))
         return request.render("haoka_distribution.portal_my_haoka_order", values)
 
+    def _haoka_order_payment_values(self, order, distributor):
+        """How the distributor may pay the order: ``pay_url`` (online; extended by 下单 with the balance), and
+        ``paid`` once its invoices are paid."""
+        invoices = order.invoice_ids.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        return {"pay_url": self._haoka_pay_url(order, distributor),
+                "paid": bool(invoices) and all(m.payment_state in ("paid", "in_payment") for m in invoices)}
+
     @staticmethod
-    def _haoka_pay_url(order, distributor):
-        """Online payment through Odoo's payment providers (/payment/pay) for an order the distributor
-        bought and has not paid; paying from the balance comes with the wallet (override this)."""
+    def _haoka_amount_due(order, distributor):
+        """What is left to pay on an order the distributor bought and confirmed (0 for anything else)."""
         if order.partner_id.commercial_partner_id != distributor or order.state != "sale":
-            return False
+            return 0.0
         paid = sum(order.invoice_ids.filtered(lambda m: m.state == "posted").mapped(
             lambda m: m.amount_total - m.amount_residual))
-        amount = order.amount_total - paid
+        return order.currency_id.round(order.amount_total - paid)
+
+    @classmethod
+    def _haoka_pay_url(cls, order, distributor):
+        """Online payment through Odoo's payment providers (/payment/pay) for an order the distributor
+        bought and has not paid."""
+        amount = cls._haoka_amount_due(order, distributor)
         if amount <= 0:
             return False
         token = payment_utils.generate_access_token(distributor.id, amount, order.currency_id.id)

@@ -18,7 +18,7 @@ class HaokaReferralSignup(AuthSignupHome):
     def haoka_referral(self, code, **kw):
         referrer = request.env["res.partner"]._haoka_referrer_by_code(code)
         if not referrer:
-            return request.not_found()
+            raise request.not_found()
         user = request.env.user
         if user._is_public():
             request.session[SESSION_KEY] = referrer.haoka_referral_code

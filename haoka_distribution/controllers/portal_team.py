@@ -5,16 +5,15 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.http import request, route
 
 from ..tools import portal_images
-from .portal import current_distributor, kyc_gate
+from .portal import current_distributor, distributor_or_redirect
 
 
 class HaokaPortalTeam(CustomerPortal):
     @route(["/my/team"], type="http", auth="user", website=True)
     def portal_haoka_team(self, **kw):
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return gate or request.redirect("/my")
+        distributor, redirect = distributor_or_redirect()
+        if redirect:
+            return redirect
         values = self._prepare_portal_layout_values()
         values.update({"rows": distributor._haoka_team_rows(), "page_name": "haoka_team",
                        "currency": request.env.company.currency_id})
@@ -26,10 +25,9 @@ class HaokaPortalTeam(CustomerPortal):
 
     @route(["/my/promote"], type="http", auth="user", website=True)
     def portal_haoka_promote(self, **kw):
-        gate = kyc_gate()
-        distributor = current_distributor()
-        if gate or not distributor:
-            return gate or request.redirect("/my")
+        distributor, redirect = distributor_or_redirect()
+        if redirect:
+            return redirect
         Partner = request.env["res.partner"].sudo()
         signups = Partner.search([("haoka_signup_referrer_id", "=", distributor.id)], order="create_date desc")
         customers = Partner.search([("haoka_referrer_id", "=", distributor.id)])
@@ -50,6 +48,6 @@ class HaokaPortalTeam(CustomerPortal):
     def portal_haoka_promote_qr(self, **kw):
         distributor = current_distributor()
         if not distributor:
-            return request.not_found()
+            raise request.not_found()
         png = portal_images.qr_png(self._haoka_referral_link(distributor))
         return request.make_response(png, [("Content-Type", "image/png"), ("Cache-Control", "private, max-age=3600")])

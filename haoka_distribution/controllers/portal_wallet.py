@@ -14,7 +14,7 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request, route
 
-from .portal import HaokaPortalHome, current_distributor, kyc_gate
+from .portal import HaokaPortalHome, current_distributor, distributor_or_redirect
 
 AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
 
@@ -43,15 +43,6 @@ def wallet_types():
 def wallet_figures(distributor):
     """[(wallet type, {balance, held, available, total})] of the distributor's wallets."""
     return [(wallet_type, distributor.sudo()._haoka_wallet_balance(wallet_type)) for wallet_type in wallet_types()]
-
-
-def distributor_or_redirect():
-    """(distributor, None) for a verified distributor, else (None, the redirect)."""
-    gate = kyc_gate()
-    distributor = current_distributor()
-    if gate or not distributor:
-        return None, gate or request.redirect("/my")
-    return distributor, None
 
 
 class HaokaPortalWalletHome(HaokaPortalHome):
@@ -110,7 +101,7 @@ class HaokaPortalWallet(CustomerPortal):
             return redirect
         movement = self._haoka_own("haoka.wallet.transaction", movement_id, distributor)
         if movement is None:
-            return request.not_found()
+            raise request.not_found()
         values = self._prepare_portal_layout_values()
         values.update({"movement": movement, "page_name": "haoka_wallet_movement"})
         return request.render("haoka_distribution.portal_my_haoka_wallet_movement", values)
@@ -210,7 +201,7 @@ class HaokaPortalWallet(CustomerPortal):
             return redirect
         withdrawal = self._haoka_own("haoka.withdrawal", withdrawal_id, distributor)
         if withdrawal is None:
-            return request.not_found()
+            raise request.not_found()
         return self._haoka_render_withdrawal(withdrawal, error)
 
     def _haoka_render_withdrawal(self, withdrawal, error=None):
@@ -229,7 +220,7 @@ class HaokaPortalWallet(CustomerPortal):
             return redirect
         withdrawal = self._haoka_own("haoka.withdrawal", withdrawal_id, distributor)
         if withdrawal is None:
-            return request.not_found()
+            raise request.not_found()
         try:
             with request.env.cr.savepoint():
                 if action == "submit":

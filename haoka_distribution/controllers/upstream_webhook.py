@@ -46,13 +46,13 @@ class HaokaUpstreamWebhook(http.Controller):
             values = None
         verdict, digest = self._verify(source, body, values)
         if verdict != upstream_signature.VALID:
-            Event._store_raw(source, None, text, headers, verdict=verdict, state="ignored",
-                             error=env._("Refused: signature %(verdict)s.", verdict=verdict))
+            Event._store_refused(source, text, headers, verdict,
+                                 env._("Refused: signature %(verdict)s.", verdict=verdict))
             return self._answer(REFUSED[verdict], verdict)
         external_id = source._pick_value(values or {}, "key_external_id")
         if external_id in (None, ""):
-            Event._store_raw(source, None, text, headers, verdict=verdict, digest=digest, state="ignored",
-                             error=env._("Refused: the event has no id."))
+            Event._store_refused(source, text, headers, verdict, env._("Refused: the event has no id."),
+                                 digest=digest)
             return self._answer(400, "no_event_id")
         event_id = Event._store_raw(source, str(external_id).strip(), text, headers, verdict=verdict, digest=digest)
         if event_id:

@@ -65,9 +65,13 @@ from . import (
     payment_transaction,
     res_company_wallet,
     res_config_settings_wallet,
+    res_partner_bank,
     res_partner_wallet,
     sale_order_wallet,
 )
 
 # isort: split
-from . import account_move_line  # the finance views: the plan of a commission bill's line
+from . import (
+    account_move_line,  # the finance views: the plan of a commission bill's line
+    haoka_upstream_pool,  # issue 15: the upstream's number pool
+)

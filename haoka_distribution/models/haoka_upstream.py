@@ -19,6 +19,7 @@ DEFAULT_KEYS = {
     "key_number": "number,phone,号码,激活号码,手机号,msisdn,third_phone",
     "key_iccid": "iccid,卡号,sim卡号",
     "key_tracking": "tracking_no,express_no,tracking,运单号,快递单号,物流单号",
+    "key_courier": "courier,express_company,express,快递公司,物流公司",
 }
 
 
@@ -75,6 +76,8 @@ class HaokaUpstream(models.Model):
     key_iccid = fields.Char(string="Shipped ICCID Names", default=DEFAULT_KEYS["key_iccid"],
                             help="Upstream shipping (上游代发): where the ICCID of the card shipped is.")
     key_tracking = fields.Char(string="Tracking Number Names", default=DEFAULT_KEYS["key_tracking"])
+    key_courier = fields.Char(string="Courier Names", default=DEFAULT_KEYS["key_courier"],
+                              help="Upstream shipping: where the courier (its code or name) is.")
     status_map_ids = fields.One2many("haoka.upstream.status.map", "source_id", string="Status Mapping")
     event_ids = fields.One2many("haoka.upstream.event", "source_id", string="Events")
     api_url = fields.Char(
@@ -85,6 +88,13 @@ class HaokaUpstream(models.Model):
         string="Usual Interval (h)", default=24,
         help="An alert is raised when nothing has arrived from the source for longer than this.",
     )
+    refused_per_hour = fields.Integer(
+        string="Refused Requests Kept per Hour", default=100,
+        help="Requests refused by the webhook (bad or stale signature, no event id) are kept for inspection, at "
+        "most this many per hour for this source; the others are answered the same but not stored.")
+    refused_keep_days = fields.Integer(
+        string="Keep Refused Requests (days)", default=7,
+        help="Refused requests older than this are removed by a daily clean-up; accepted events are never removed.")
     last_event_at = fields.Datetime(compute="_compute_dashboard", string="Last Event")
     received_count = fields.Integer(compute="_compute_dashboard", string="Waiting")
     processed_count = fields.Integer(compute="_compute_dashboard", string="Processed")

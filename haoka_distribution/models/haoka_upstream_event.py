@@ -114,6 +114,60 @@ class HaokaUpstreamEvent(models.Model):
         return row[0] if row else None
 
     @api.model
+    def _store_raw_many(self, source, rows, chunk=1000):
+        """Insert the rows of a report file (``[(external id, payload)]``) as received events of ``source``, those
+        already there skipped, with one statement per ``chunk`` rows; the new ids, in the file's order."""
+        new_ids = []
+        now = fields.Datetime.now()
+        for start in range(0, len(rows), chunk):
+            self.env.cr.execute(SQL(
+                """INSERT INTO haoka_upstream_event (source_id, external_id, origin, payload, headers,
+                       signature_verdict, received_at, next_retry_at, state, attempts, create_uid, write_uid,
+                       create_date, write_date)
+                   VALUES %s ON CONFLICT (source_id, external_id) DO NOTHING RETURNING id""",
+                SQL(", ").join(SQL("(%s, %s, 'file', %s, '{}', 'file', %s, %s, 'received', 0, %s, %s, %s, %s)",
+                                   source.id, external_id, payload, now, now, self.env.uid or 1, self.env.uid or 1,
+                                   now, now) for external_id, payload in rows[start:start + chunk])))
+            new_ids += sorted(row[0] for row in self.env.cr.fetchall())
+        return new_ids
+
+    def init(self):
+        # the refused requests of a source in the last hour are counted at each refusal (their cap)
+        self.env.cr.execute("""CREATE INDEX IF NOT EXISTS haoka_upstream_event_refused_idx
+                               ON haoka_upstream_event (source_id, received_at) WHERE external_id IS NULL""")
+
+    @api.model
+    def _store_refused(self, source, payload, headers, verdict, error, digest=None):
+        """Store a refused request (no external id, ``ignored``) unless the source already has its
+        ``refused_per_hour`` of them in the last hour: a sender of bad requests cannot fill the table. The new id or
+        None. Count and insert are one statement; concurrent refusals may pass the cap by a few rows."""
+        self.env.cr.execute(SQL(
+            """INSERT INTO haoka_upstream_event (source_id, origin, payload, headers, signature_verdict,
+                   signature_digest, received_at, state, error, attempts, create_uid, write_uid, create_date,
+                   write_date)
+               SELECT %(source)s, 'webhook', %(payload)s, %(headers)s, %(verdict)s, %(digest)s, %(now)s, 'ignored',
+                   %(error)s, 0, %(uid)s, %(uid)s, %(now)s, %(now)s
+                WHERE (SELECT count(*) FROM haoka_upstream_event WHERE source_id = %(source)s
+                          AND external_id IS NULL AND received_at > %(since)s) < %(cap)s
+            RETURNING id""",
+            source=source.id, payload=payload, headers=json.dumps(headers or {}, ensure_ascii=False), verdict=verdict,
+            digest=digest, error=error, uid=self.env.uid or 1, now=fields.Datetime.now(),
+            since=fields.Datetime.now() - timedelta(hours=1), cap=max(source.refused_per_hour, 0)))
+        row = self.env.cr.fetchone()
+        if not row:
+            _logger.warning("upstream %s: refused request not stored (over %s per hour)", source.code,
+                            source.refused_per_hour)
+        return row[0] if row else None
+
+    @api.autovacuum
+    def _gc_refused_requests(self):
+        """Remove refused requests older than their source's ``refused_keep_days``; accepted events stay."""
+        for source in self.env["haoka.upstream"].with_context(active_test=False).search([]):
+            self.env.cr.execute(SQL(
+                "DELETE FROM haoka_upstream_event WHERE source_id = %s AND external_id IS NULL AND received_at < %s",
+                source.id, fields.Datetime.now() - timedelta(days=max(source.refused_keep_days, 1))))
+
+    @api.model
     def _wake_processor(self):
         self.env.ref("haoka_distribution.ir_cron_haoka_upstream_process").sudo()._trigger()
 
@@ -315,7 +369,8 @@ class HaokaUpstreamEvent(models.Model):
         if not iccid:
             raise PermanentError(_("The shipping of order %(order)s names no ICCID.", order=order.name))
         self.lot_ids = order._haoka_upstream_card_shipped(
-            spreadsheet.cell_text(iccid), self._pick(values, "key_number"), self._pick(values, "key_tracking"))
+            spreadsheet.cell_text(iccid), self._pick(values, "key_number"), self._pick(values, "key_tracking"),
+            courier=self._pick(values, "key_courier"))
 
     def _find_cards(self, reference):
         _ = self.env._

@@ -63,8 +63,11 @@ class ResPartner(models.Model):
     haoka_kyc_id_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted Distributor ID")
     haoka_kyc_id_hash = fields.Char(groups=MANAGER_GROUP, copy=False, index="btree_not_null",
                                     string="Distributor ID Hash")
+    # staff-collected KYC files: only 号卡主管 reads them; each file is stamped with this field (res_field) so
+    # that Odoo refuses the attachment itself (/web/content included) to whoever may not read the field
     haoka_kyc_attachment_ids = fields.Many2many(
         "ir.attachment", "res_partner_haoka_kyc_attachment_rel", "partner_id", "attachment_id", string="ID Photos",
+        groups=MANAGER_GROUP, domain=["|", ("res_field", "=", False), ("res_field", "!=", False)],
     )
     haoka_kyc_reject_reason = fields.Char(string="Rejection Reason", tracking=True, copy=False)
     haoka_kyc_reviewer_id = fields.Many2one("res.users", string="Reviewed By", readonly=True, copy=False)
@@ -110,14 +113,25 @@ class ResPartner(models.Model):
         for vals in vals_list:
             if vals.get("haoka_is_distributor") and not vals.get("haoka_referral_code"):
                 vals["haoka_referral_code"] = self._haoka_new_referral_code()
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        if any("haoka_kyc_attachment_ids" in vals for vals in vals_list):
+            partners._haoka_guard_kyc_attachments()
+        return partners
 
     def write(self, vals):
         result = super().write(vals)
         if vals.get("haoka_is_distributor"):
             for partner in self.filtered(lambda p: not p.haoka_referral_code):
                 partner.haoka_referral_code = self._haoka_new_referral_code()
+        if "haoka_kyc_attachment_ids" in vals:
+            self._haoka_guard_kyc_attachments()
         return result
+
+    def _haoka_guard_kyc_attachments(self):
+        """Stamp the KYC files with their partner and field: Odoo then checks the field's groups on them."""
+        for partner in self.sudo():
+            partner.haoka_kyc_attachment_ids.filtered(lambda a: a.res_field != "haoka_kyc_attachment_ids").write(
+                {"res_model": "res.partner", "res_id": partner.id, "res_field": "haoka_kyc_attachment_ids"})
 
     def _haoka_chain(self):
         """The distributor and its uplines: ``[self, upline, upline's upline, ...]``."""

@@ -143,10 +143,13 @@ class SaleOrder(models.Model):
         return received
 
     def _haoka_update_activation_state(self):
-        """已激活: every SIM card of a shipped or received order has been activated."""
+        """已激活: every SIM card of a shipped or received order has been activated. One write and one batch of
+        notes for all the orders (an activation report may activate thousands at once)."""
+        notes = {}
         for order in self.filtered(lambda o: o.haoka_fulfilment_state in ("shipped", "received")):
             cards = order._haoka_sim_lines().haoka_lot_ids
             if cards and all(card.haoka_activated_date for card in cards):
-                order.haoka_fulfilment_state = "activated"
-                order.message_post(body=self.env._("The carrier reports all %(count)s card(s) activated.",
-                                                   count=len(cards)))
+                notes[order.id] = self.env._("The carrier reports all %(count)s card(s) activated.", count=len(cards))
+        activated = self.browse(list(notes))
+        activated.write({"haoka_fulfilment_state": "activated"})
+        activated._message_log_batch(bodies=notes)

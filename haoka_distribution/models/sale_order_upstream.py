@@ -5,7 +5,6 @@ submission with the order it already has), retried with back-off on network erro
 outcome kept on the order: the upstream's order id, or the reason it refused the order (e.g. 一证五户 at the
 carrier, address not served), which is final and shown on the order."""
 
-import json
 import logging
 import time
 from datetime import timedelta
@@ -46,6 +45,33 @@ class SaleOrder(models.Model):
         if self.filtered("haoka_upstream_id"):
             self.env.ref("haoka_distribution.ir_cron_haoka_upstream_push").sudo()._trigger()
         return result
+
+    def _action_cancel(self):
+        """A cancelled quotation gives its upstream numbers back (a confirmed order's hold became the order)."""
+        quotations = self.filtered(lambda o: o.state in ("draft", "sent"))
+        result = super()._action_cancel()
+        quotations.order_line._haoka_upstream_release()
+        return result
+
+    @api.model
+    def _cron_haoka_release_holds(self):
+        result = super()._cron_haoka_release_holds()
+        self._haoka_release_expired_upstream_holds()
+        return result
+
+    @api.model
+    def _haoka_release_expired_upstream_holds(self):
+        """Numbers held upstream past their hold time are released and leave the quotation."""
+        lines = self.env["sale.order.line"].sudo().search([
+            ("haoka_upstream_hold_until", "<", fields.Datetime.now()),
+            ("order_id.state", "in", ("draft", "sent"))])
+        for line in lines:
+            number = line.haoka_upstream_number
+            line._haoka_upstream_release(clear=True)
+            line.order_id.message_post(body=self.env._(
+                "Hold expired: number %(number)s went back to %(upstream)s.", number=number,
+                upstream=line.product_id.product_tmpl_id.haoka_upstream_id.name))
+        return len(lines)
 
     @api.model
     def _cron_haoka_upstream_push(self, limit=50):
@@ -117,6 +143,7 @@ class SaleOrder(models.Model):
             "plan": line.product_id.default_code or line.product_id.name,
             "quantity": int(sum(self.order_line._haoka_upstream_lines().mapped("product_uom_qty"))),
             "number": line.haoka_upstream_number or "",
+            "hold_id": line.haoka_upstream_hold_ref or "",
             "holder_name": self.haoka_holder_name or "",
             "id_number": self._haoka_clear_id() or "",
             "phone": self.haoka_holder_phone or shipping.phone or shipping.mobile or "",
@@ -128,22 +155,28 @@ class SaleOrder(models.Model):
 
     def _haoka_upstream_post(self):
         source = self.haoka_upstream_id.sudo()
-        payload = self._haoka_upstream_payload()
-        secret = source._signing_secret()
-        if source.signature_scheme == upstream_signature.MD5_SORTED:
-            payload["sign"] = upstream_signature.md5_sorted_sign(payload, secret)
-            body, headers = json.dumps(payload, ensure_ascii=False).encode(), {}
-        else:
-            body = json.dumps(payload, ensure_ascii=False).encode()
-            headers = {source.timestamp_header or "X-Timestamp": payload["timestamp"],
-                       source.signature_header or "X-Signature": upstream_signature.hmac_sha256_sign(
-                           secret, payload["timestamp"], body)}
-        headers["Content-Type"] = "application/json"
+        body, headers = source._signed_request(self._haoka_upstream_payload())
         headers["Idempotency-Key"] = self.name
         return requests.post(source.api_url.rstrip("/") + "/order", data=body, headers=headers,
                              timeout=source.api_timeout or 10)
 
+    def _haoka_card_numbers_text(self, limit=10):
+        """Before the upstream ships, an order of its plans shows the numbers chosen in its pool."""
+        return super()._haoka_card_numbers_text(limit=limit) or ", ".join(
+            self.order_line._haoka_upstream_lines().filtered("haoka_upstream_number").mapped(
+                "haoka_upstream_number")[:limit])
+
     # ------------------------------------------------------------------ what the upstream reports back
+
+    @api.model
+    def _haoka_upstream_courier(self, name):
+        """The courier an upstream names by code (SF) or name (顺丰速运); an empty record when unknown."""
+        name = str(name or "").strip()
+        if not name:
+            return self.env["haoka.courier"]
+        Courier = self.env["haoka.courier"].sudo()
+        return Courier.search([("code", "=ilike", name)], limit=1) or Courier.search([("name", "=ilike", name)],
+                                                                                    limit=1)
 
     @api.model
     def _haoka_find_upstream_order(self, reference):
@@ -155,7 +188,7 @@ class SaleOrder(models.Model):
                                    ("client_order_ref", "=", reference), ("haoka_upstream_order_ref", "=", reference)],
                                   limit=1)
 
-    def _haoka_upstream_card_shipped(self, iccid, number=None, tracking=None):
+    def _haoka_upstream_card_shipped(self, iccid, number=None, tracking=None, courier=None):
         """The upstream shipped card ``iccid`` (number ``number``) of this order: the card is recorded on the first
         upstream line still missing one, shipped; once every line has its cards the order is shipped and its
         shipping commissions are reached. A card already recorded changes nothing."""
@@ -179,7 +212,8 @@ class SaleOrder(models.Model):
         if all(len(l.haoka_lot_ids) >= int(l.product_uom_qty) for l in lines) and \
                 order.haoka_fulfilment_state == "to_ship":
             order.write({"haoka_fulfilment_state": "shipped", "haoka_shipped_date": fields.Datetime.now(),
-                         "haoka_tracking_ref": tracking and str(tracking) or False})
+                         "haoka_tracking_ref": tracking and str(tracking) or False,
+                         "haoka_courier_id": self._haoka_upstream_courier(courier).id})
             order.message_post(body=_("%(upstream)s shipped the card(s), tracking number %(ref)s.",
                                       upstream=order.haoka_upstream_id.name, ref=tracking or "-"))
             order._haoka_commission_event("shipped")

@@ -14,6 +14,7 @@ from . import (
     test_compliance,
     test_dashboard,
     test_demo_data,
+    test_distributor_review,
     test_expiry,
     test_finance_views,
     test_fulfilment,
@@ -25,7 +26,9 @@ from . import (
     test_number_race,
     test_pgcopy,
     test_portal,
+    test_portal_bank,
     test_portal_images,
+    test_portal_order_pay,
     test_portal_wallet,
     test_sale_cards,
     test_secret_mixin,
@@ -47,3 +50,6 @@ from . import (
     test_withdrawal_settings,
     test_withholding_tools,
 )
+
+# isort: split
+from . import test_upstream_pool  # issue 15: the upstream's number pool

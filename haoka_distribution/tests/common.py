@@ -213,3 +213,42 @@ class CommissionCase(HaokaCase):
         return order.haoka_commission_line_ids.filtered(
             lambda l: l.distributor_id == distributor and not l.clawback_of_id
         )
+
+
+class CarrierEventCase(CommissionCase):
+    """Shared set-up of the carrier-event and upstream-event tests: the activation and first top-up rules, more
+    cards, and shipped orders each with an ID number of their own. Subclasses say how their cards, ID numbers and
+    tracking numbers are numbered, so that each test module keeps the values it had."""
+
+    topup_payout_timing = "instant"
+    card_serial = 700  # first serial of the extra cards
+    card_count = 6
+    msisdn_format = "1380060%04d"
+    id_prefix = "7"  # ID number sequences of the shipped orders: <prefix>01, <prefix>02, ...
+    tracking_prefix = "SF-C"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Rule = cls.env["haoka.commission.rule"]
+        cls.rule_activation = Rule.create({"name": "Seller 20/card on activation", "tier": 0, "amount": 20,
+                                           "trigger": "activated", "payout_timing": "instant"})
+        cls.rule_topup = Rule.create({"name": "Seller 15/card on first top-up ≥ 50", "tier": 0, "amount": 15,
+                                      "trigger": "first_topup", "first_topup_min": 50,
+                                      "payout_timing": cls.topup_payout_timing})
+        cls.cards |= cls.env["stock.lot"].with_context(haoka_manual_entry=True).create([
+            {"name": make_iccid("898600", cls.card_serial + i), "product_id": cls.product.id,
+             "msisdn": cls.msisdn_format % i, "expiration_date": cls.days(300)} for i in range(cls.card_count)])
+        cls.today = fields.Date.context_today(cls.rule_activation)
+        cls.sequence = 0
+
+    def shipped_order(self, qty=1, ship=True):
+        type(self).sequence += 1
+        order = self.order(qty=qty, haoka_id_number=adult_id(sequence="%s%02d" % (self.id_prefix, self.sequence)))
+        if ship:
+            order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"),
+                              "%s%s" % (self.tracking_prefix, self.sequence))
+        return order
+
+    def line(self, order, trigger):
+        return order.haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger and not l.clawback_of_id)

@@ -6,36 +6,18 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form
 
-from .common import CommissionCase, adult_id, make_iccid
+from .common import CarrierEventCase
 
 
-class TestCarrierEvents(CommissionCase):
+class TestCarrierEvents(CarrierEventCase):
+    topup_payout_timing = "monthly"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Rule = cls.env["haoka.commission.rule"]
-        cls.rule_activation = Rule.create({"name": "Seller 20/card on activation", "tier": 0, "amount": 20,
-                                           "trigger": "activated", "payout_timing": "instant"})
-        cls.rule_topup = Rule.create({"name": "Seller 15/card on first top-up ≥ 50", "tier": 0, "amount": 15,
-                                      "trigger": "first_topup", "first_topup_min": 50, "payout_timing": "monthly"})
-        cls.rule_service = Rule.create({"name": "Upline 5/card after 3 months", "tier": 1, "amount": 5,
-                                        "trigger": "in_service", "service_months": 3, "payout_timing": "instant"})
-        Lot = cls.env["stock.lot"].with_context(haoka_manual_entry=True)
-        cls.cards |= Lot.create([
-            {"name": make_iccid("898600", 700 + i), "product_id": cls.product.id, "msisdn": "1380060%04d" % i,
-             "expiration_date": cls.days(300)} for i in range(6)
-        ])
-        cls.today = fields.Date.context_today(cls.rule_activation)
-        cls.sequence = 0
-
-    def shipped_order(self, qty=1):
-        type(self).sequence += 1
-        order = self.order(qty=qty, haoka_id_number=adult_id(sequence="7%02d" % self.sequence))
-        order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-C%s" % self.sequence)
-        return order
-
-    def line(self, order, trigger):
-        return order.haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger and not l.clawback_of_id)
+        cls.rule_service = cls.env["haoka.commission.rule"].create({
+            "name": "Upline 5/card after 3 months", "tier": 1, "amount": 5, "trigger": "in_service",
+            "service_months": 3, "payout_timing": "instant"})
 
     def test_activation_reaches_the_activation_commission(self):
         order = self.shipped_order(qty=2)

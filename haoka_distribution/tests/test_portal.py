@@ -354,9 +354,18 @@ class TestPortalTours(PortalCase):
     def test_tour_order_a_chosen_number(self):
         card = self.cards[3]
         self.assertEqual(card.msisdn, "13800500003")
+        expense = self.env["account.account"].search(
+            [*self.env["account.account"]._check_company_domain(self.env.company), ("account_type", "=", "expense")],
+            limit=1)
+        prepaid = self.env["haoka.wallet.type"]._haoka_get("prepaid")
+        self.env["haoka.wallet.transaction"]._haoka_post_movement(
+            self.seller, prepaid, 1000, "commission_credit", expense, key="tour-order-prepaid", reason="test")
         self.start_tour("/my/sim-order/new", "haoka_portal_order_chosen_number", login="portal_a")
         order = card.sudo().haoka_hold_line_id.order_id or self.env["sale.order"].search(
             [("order_line.haoka_lot_ids", "in", card.ids)])
         self.assertEqual((order.state, order.haoka_distributor_id, order.haoka_holder_name),
                          ("sale", self.seller, "周"))
         self.assertEqual(card.card_state, "sold")
+        # paid from the balance: the invoice paid by the 预存款 wallet entry
+        self.assertEqual((order.invoice_ids.state, order.invoice_ids.payment_state), ("posted", "paid"))
+        self.assertEqual(self.seller._haoka_wallet_balance(prepaid)["available"], 1000 - order.amount_total)

@@ -134,8 +134,8 @@ class TestPortalWithdrawals(PortalWalletCase):
                                       holder=self.seller.haoka_kyc_name, trusted=False)
         self.authenticate("portal_a", "portal_a")
         form = self.url_open("/my/withdrawals/new").text
-        self.assertIn(self.bank_a.acc_number, form)
-        self.assertNotIn(untrusted.acc_number, form)
+        self.assertIn(self.bank_a.haoka_acc_number_masked, form)
+        self.assertNotIn(untrusted.haoka_acc_number_masked, form)
         for bank in (untrusted, self.bank_b):
             response = self.post("/my/withdrawals/new", {"amount": "10", "bank_id": bank.id}, "/my/withdrawals/new")
             self.assertIn("choose one of your verified bank accounts", response.text)

@@ -14,19 +14,20 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 
-from .common import CommissionCase, HaokaCase, adult_id, committed_row_counts, make_iccid, separate_env
+from .common import CarrierEventCase, HaokaCase, committed_row_counts, separate_env
 
 
 @tagged("post_install", "-at_install")
-class UpstreamCase(CommissionCase):
+class UpstreamCase(CarrierEventCase):
+    card_serial = 800
+    card_count = 8
+    msisdn_format = "1380070%04d"
+    id_prefix = "6"
+    tracking_prefix = "SF-U"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Rule = cls.env["haoka.commission.rule"]
-        cls.rule_activation = Rule.create({"name": "Seller 20/card on activation", "tier": 0, "amount": 20,
-                                           "trigger": "activated", "payout_timing": "instant"})
-        cls.rule_topup = Rule.create({"name": "Seller 15/card on first top-up ≥ 50", "tier": 0, "amount": 15,
-                                      "trigger": "first_topup", "first_topup_min": 50, "payout_timing": "instant"})
         cls.source = cls.env["haoka.upstream"].create({
             "name": "号易", "code": "haoy", "secret": "top-secret-key", "expected_interval_hours": 2,
             "status_map_ids": [fields.Command.create({"code": code, "event": event}) for code, event in [
@@ -34,18 +35,6 @@ class UpstreamCase(CommissionCase):
                 ("停机", "suspended"), ("销户", "closed"), ("6", "rejected"), ("3", "ignored")]],
         })
         cls.Event = cls.env["haoka.upstream.event"]
-        cls.cards |= cls.env["stock.lot"].with_context(haoka_manual_entry=True).create([
-            {"name": make_iccid("898600", 800 + i), "product_id": cls.product.id, "msisdn": "1380070%04d" % i,
-             "expiration_date": cls.days(300)} for i in range(8)])
-        cls.today = fields.Date.context_today(cls.source)
-        cls.sequence = 0
-
-    def shipped_order(self, qty=1, ship=True):
-        type(self).sequence += 1
-        order = self.order(qty=qty, haoka_id_number=adult_id(sequence="6%02d" % self.sequence))
-        if ship:
-            order._haoka_ship(self.env.ref("haoka_distribution.courier_sf"), "SF-U%s" % self.sequence)
-        return order
 
     def receive(self, external_id, source=None, **values):
         """Store one event as the webhook does; returns the event (or an empty record for a duplicate)."""
@@ -56,9 +45,6 @@ class UpstreamCase(CommissionCase):
     def process(self):
         self.Event.invalidate_model()
         return self.Event._cron_process()
-
-    def line(self, order, trigger):
-        return order.haoka_commission_line_ids.filtered(lambda l: l.trigger == trigger and not l.clawback_of_id)
 
 
 class TestUpstreamEvents(UpstreamCase):

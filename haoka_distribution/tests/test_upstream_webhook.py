@@ -5,10 +5,13 @@ import json
 import time
 from urllib.parse import urlencode
 
+from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
 from ..tools import upstream_signature as sig
+from .common import adult_id
 from .test_upstream_events import UpstreamCase
+from .upstream_server import FakeUpstream
 
 
 @tagged("post_install", "-at_install")
@@ -105,3 +108,70 @@ class TestUpstreamWebhook(UpstreamCase, HttpCase):
         event = self.events(self.md5_source).filtered("external_id")
         self.assertEqual((event.external_id, event.state, event.lot_ids), ("L1", "processed", card))
         self.assertEqual(order.haoka_fulfilment_state, "activated")
+
+    def test_refused_requests_are_capped_per_hour_and_cleaned_up(self):
+        """A sender of bad signatures cannot fill the inbox: refused requests are kept up to the source's cap per
+        hour (answered the same beyond it), and removed after the source's keep days; accepted events stay."""
+        self.source.refused_per_hour = 3
+        card = self.shipped_order().order_line.haoka_lot_ids
+        answers = [self.post_hmac({"event_id": "R%s" % i, "iccid": card.name, "status": "8"}, secret="guess")
+                   for i in range(5)]
+        self.assertEqual([r.status_code for r in answers], [401] * 5, "every refusal is answered as before")
+        self.assertEqual(len(self.events()), 3, "only the cap is stored")
+        accepted = self.post_hmac({"event_id": "R-ok", "iccid": card.name, "status": "8"})
+        self.assertEqual(accepted.status_code, 200, "the cap never refuses a signed event")
+        other = self.md5_source
+        params = {"notify_id": "L9", "phone": card.msisdn, "state": "-2000", "timestamp": str(int(time.time())),
+                  "sign": "0" * 32}
+        self.url_open("/haoka/upstream/lanchang/event", data=urlencode(params),
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(len(self.events(other)), 1, "the cap is per source")
+        old = self.events().filtered(lambda e: not e.external_id)[:2]
+        self.env.cr.execute("UPDATE haoka_upstream_event SET received_at = received_at - interval '8 days' "
+                            "WHERE id = ANY(%s) OR external_id = 'R-ok'", [old.ids])
+        self.Event._gc_refused_requests()
+        self.Event.invalidate_model()
+        self.assertEqual(self.events().mapped("external_id"), [False, "R-ok"],
+                         "the refused requests older than 7 days are removed, the accepted event stays")
+        self.assertEqual(len(self.events(other)), 1)
+
+    def test_upstream_callbacks_drive_the_order_and_each_commission_once(self):
+        """Our upstream server, once it accepted an order, calls our webhook over real HTTP, signed, as a real
+        platform does: shipped (courier, tracking number), activated and first top-up, the first two sent twice.
+        The order goes 已发货 then 已激活, and each commission is reached once."""
+        self.plan_b.write({"haoka_upstream_id": self.source.id, "default_code": "HY-59"})
+        self.source.write({"card_match": "order_ref", "key_card": "order_id,order_ref", "api_timeout": 5,
+                           "status_map_ids": [Command.create({"code": code, "event": event}) for code, event in [
+                               ("SHIPPED", "shipped"), ("ACTIVE", "activated"), ("RECHARGE", "first_topup")]]})
+        with FakeUpstream("top-secret-key") as server:
+            server.callback_url = self.base_url() + "/haoka/upstream/haoy/event"
+            server.callback_cookies = self.opener.cookies.get_dict()
+            self.source.api_url = server.url
+            order = self.env["sale.order"].create({
+                "partner_id": self.customer.id, "haoka_holder_name": "吴", "haoka_id_number": adult_id(sequence="591"),
+                "haoka_holder_phone": "13912345678",
+                "order_line": [Command.create({"product_id": self.product_b.id, "product_uom_qty": 1,
+                                               "haoka_upstream_number": "13800138000"})]})
+            order.action_confirm()
+            order.action_haoka_push_upstream()
+            self.assertEqual((order.haoka_upstream_state, order.haoka_upstream_order_ref), ("pushed", "UP0001"))
+            self.assertEqual([v["status"] for v in server.outbox], ["SHIPPED"] * 2 + ["ACTIVE"] * 2 + ["RECHARGE"])
+            self.assertEqual(server.deliver_callbacks(count=2), [200, 200])
+            self.process()
+            card = order.order_line.haoka_lot_ids
+            self.assertEqual((order.haoka_fulfilment_state, order.haoka_courier_id.code, order.haoka_tracking_ref),
+                             ("shipped", "SF", "SF900000001"))
+            self.assertEqual((card.name, card.msisdn, card.card_state), (server.iccid(1), "13800138000", "shipped"))
+            self.assertEqual(server.deliver_callbacks(), [200, 200, 200])
+            self.process()
+        self.assertEqual((order.haoka_fulfilment_state, card.card_state, card.haoka_first_topup_amount),
+                         ("activated", "activated", 100))
+        events = self.events().filtered("external_id")
+        self.assertEqual(sorted(events.mapped("external_id")), ["UP0001-activated", "UP0001-first_topup",
+                                                                "UP0001-shipped"], "a resent callback is stored once")
+        self.assertEqual(set(events.mapped("state")), {"processed"})
+        lines = order.haoka_commission_line_ids.filtered(lambda l: not l.clawback_of_id and l.distributor_id ==
+                                                         self.seller)
+        self.assertEqual(sorted((l.trigger, l.state, l.amount) for l in lines if l.trigger != "confirmed"),
+                         [("activated", "eligible", 20), ("first_topup", "eligible", 15), ("shipped", "eligible", 30)],
+                         "each trigger fired once")

@@ -66,5 +66,11 @@ registry.category("web_tour.tours").add("haoka_portal_order_chosen_number", {
         { trigger: "#haoka_street", run: "edit 人民路 1 号" },
         { content: "Confirm", trigger: ".o_haoka_holder_form button[type='submit']", run: "click" },
         { content: "The confirmed order offers online payment", trigger: ".o_haoka_order .o_haoka_pay" },
+        {
+            content: "Pay from the balance (预存款 first)",
+            trigger: ".o_haoka_order .o_haoka_pay_from_balance",
+            run: "click",
+        },
+        { content: "The order is paid", trigger: ".o_haoka_order .o_haoka_paid" },
     ],
 });
