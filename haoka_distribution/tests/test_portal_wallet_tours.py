@@ -21,6 +21,9 @@ class TestPortalWalletTours(PortalWalletCase):
         super().setUp()
         activate_chinese(self.env)
         self.user_a.lang = "zh_CN"
+        # the wallet types get their Chinese names when made with Chinese installed; the test database is English
+        for wallet_type, name in ((self.prepaid_wallet, "预存款"), (self.commission_wallet, "佣金余额")):
+            wallet_type.update_field_translations("name", {"zh_CN": name})
 
     def demo_provider(self):
         """Odoo's Demo provider, in test mode and published (as payment_demo installs it)."""
