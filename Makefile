@@ -1,5 +1,5 @@
 # haoka_distribution: contributor commands. Odoo 18.0 must be at $(ODOO_PATH) (default /opt/odoo).
-.PHONY: demo test lint i18n bench odoo-tests restore deploy-check
+.PHONY: demo test lint i18n bench odoo-tests restore deploy-check screenshots
 
 demo:  ## serve the addon with demo data on http://127.0.0.1:8069 (admin / admin)
 	bash scripts/demo.sh
@@ -24,3 +24,6 @@ restore:  ## restore a backup archive into a new database, key included: make re
 
 deploy-check:  ## odoo --workers=2 behind deploy/nginx.conf: a card import, a portal page, a webhook, the websocket (DB=an installed database)
 	HAOKA_DEPLOY_REQUIRED=1 bash deploy/check.sh "$(DB)"
+
+screenshots:  ## the README's screenshots (docs/screenshots/) in headless Chromium on the demo data (database haoka_screenshots)
+	bash scripts/screenshots.sh

@@ -103,5 +103,6 @@
         "demo/stock_lot_demo.xml",
         "demo/distribution_demo.xml",
         "demo/portal_demo.xml",
+        "demo/wallet_demo.xml",
     ],
 }

@@ -3,7 +3,8 @@
 # haoka_demo). A new database is made in steps so that Odoo installs the Chinese chart of accounts: base
 # (with zh_CN), the company set in China (Asia/Shanghai, users in zh_CN), accounting (Odoo picks l10n_cn
 # and CNY for a company in China), then the addon with its demo data. The addon itself does not depend
-# on l10n_cn.
+# on l10n_cn. Odoo's Demo payment provider (payment_demo) is installed next to the addon, not as its dependency,
+# so that distributors can top up online in the demo. HAOKA_DEMO_SERVE=0 builds or updates the database only.
 source "$(dirname "$0")/common.sh"
 check_odoo
 setup_venv
@@ -31,9 +32,17 @@ install() {  # install modules with progress
     odoo_run -d "$DB" "$@" --stop-after-init --no-http --log-level=info 2>&1 | progress
 }
 
+module_installed() {  # module_installed NAME: true when NAME is installed in $DB
+    psql -d "$DB" -qtAc "select 1 from ir_module_module where name='$1' and state='installed'" | grep -q 1
+}
+
 if db_exists "$DB"; then
     echo "== updating $MODULE in $DB"
     install -u "$MODULE"
+    if ! module_installed payment_demo; then
+        echo "== Odoo's Demo payment provider (online top-ups)"
+        install -i payment_demo
+    fi
 else
     echo "== [1/4] creating $DB: Odoo base with Chinese (zh_CN)"
     install -i base --load-language=zh_CN
@@ -41,8 +50,13 @@ else
     odoo_run shell -d "$DB" --no-http --log-level=warn < "$PROJECT_DIR/scripts/demo_company.py"
     echo "== [3/4] accounting: Odoo installs the Chinese chart (l10n_cn) in CNY"
     install -i account
-    echo "== [4/4] $MODULE with its demo data"
-    install -i "$MODULE"
+    echo "== [4/4] $MODULE with its demo data, and Odoo's Demo payment provider (online top-ups)"
+    install -i "$MODULE,payment_demo"
+fi
+odoo_run shell -d "$DB" --no-http --log-level=warn < "$PROJECT_DIR/scripts/demo_payment.py"
+
+if [ "${HAOKA_DEMO_SERVE:-1}" = "0" ]; then  # scripts/screenshots.sh: the database only, no server
+    exit 0
 fi
 
 echo "== starting the server on $URL"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make test: ruff; a fresh database haoka_test (no demo data, English only) on which the addon is installed
-# and its whole suite run by Odoo's own runner (odoo-bin -i … --test-enable, as OCA CI and hosted Odoo
-# run it); then the whole suite again with pytest-odoo on the same database. Both runs must pass and count
-# the same tests, and pytest must leave every table with the committed rows it had. pytest's closing line
-# stays the last summary line (CI reads it); the exit code covers both runs.
+# make test: ruff; a fresh database haoka_test (no demo data, English only) on which the addon (with Odoo's
+# Demo payment provider, for the online top-up tour) is installed and its whole suite run by Odoo's own runner
+# (odoo-bin -i … --test-enable, as OCA CI and hosted Odoo run it); then the whole suite again with pytest-odoo
+# on the same database. Both runs must pass and count the same tests, and pytest must leave every table with
+# the committed rows it had. pytest's closing line stays the last summary line (CI reads it); the exit code
+# covers both runs.
 source "$(dirname "$0")/common.sh"
 check_odoo
 setup_venv
@@ -25,10 +26,14 @@ ODOO_LOG="$(mktemp)"
 REPORT="$(mktemp)"
 trap 'rm -f "$ODOO_LOG" "$REPORT"' EXIT
 
-echo "== install $MODULE and run its tests with Odoo's runner (odoo-bin --test-enable, port $PORT)"
+# Odoo's Demo payment provider (payment_demo) is installed next to the addon, not as its dependency (it would
+# publish a fake test-mode payment option to every real company): the online top-up tour pays with it, under
+# both runners, since both use this database. Only the addon's tests run (--test-tags).
+MODULES="$MODULE,payment_demo"
+echo "== install $MODULES and run the tests of $MODULE with Odoo's runner (odoo-bin --test-enable, port $PORT)"
 set +e
 # The runner also pre-generates and commits the web assets before the browser tests (pytest reuses them).
-odoo_run -d "$DB" -i "$MODULE" --without-demo=all --test-enable --test-tags "/$MODULE" --stop-after-init \
+odoo_run -d "$DB" -i "$MODULES" --without-demo=all --test-enable --test-tags "/$MODULE" --stop-after-init \
     --http-port="$PORT" --log-level=warn --log-handler=odoo.tests.result:INFO 2>&1 | tee "$ODOO_LOG"
 odoo_rc=${PIPESTATUS[0]}
 set -e

@@ -243,8 +243,13 @@ class HaokaPortalTopupPayment(PaymentPortal):
         return values
 
     @route("/my/wallet/topup/transaction", type="json", auth="user")
-    def portal_haoka_topup_transaction(self, amount, currency_id, partner_id, access_token, **kwargs):
+    def portal_haoka_topup_transaction(self, amount, access_token, currency_id=None, partner_id=None, **kwargs):
+        """Odoo's payment form sends the currency, the partner and the reference prefix to its generic route
+        only: here they are the user's, in the company's currency (the access token was made for them)."""
         distributor = current_distributor()
+        currency_id = currency_id or request.env.company.currency_id.id
+        partner_id = partner_id or request.env.user.partner_id.id
+        kwargs.setdefault("reference_prefix", f"TOPUP-{distributor.id}" if distributor else None)
         amount = amount and float(amount)
         if not distributor or partner_id != request.env.user.partner_id.id or not amount or amount <= 0 or \
                 not payment_utils.check_access_token(access_token, partner_id, amount, currency_id):

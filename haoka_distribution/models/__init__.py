@@ -11,6 +11,7 @@ from . import (
     haoka_commission_settlement,
     haoka_courier,
     haoka_demo,
+    haoka_demo_wallet,
     haoka_key_rotation,
     haoka_number_grade,
     haoka_number_search_log,

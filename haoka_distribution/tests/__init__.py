@@ -30,6 +30,7 @@ from . import (
     test_portal_images,
     test_portal_order_pay,
     test_portal_wallet,
+    test_portal_wallet_tours,
     test_sale_cards,
     test_secret_mixin,
     test_secrets,
