@@ -82,6 +82,8 @@
         "views/haoka_key_rotation_views.xml",
         "views/haoka_backup_run_views.xml",
         "views/haoka_card_import_job_views.xml",
+        "wizards/haoka_wallet_statement_views.xml",
+        "report/haoka_wallet_statement_views.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {

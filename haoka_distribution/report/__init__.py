@@ -3,3 +3,4 @@
 from . import haoka_distribution_report
 from . import haoka_distribution_funnel
 from . import haoka_distribution_dashboard
+from . import haoka_wallet_statement

@@ -46,3 +46,6 @@ from . import (
     test_withdrawal_settings,
     test_withholding_tools,
 )
+
+# isort: split
+from . import test_wallet_statement

@@ -14,3 +14,6 @@ from . import (
     haoka_withdrawal_reason,
     haoka_withholding_ledger,
 )
+
+# isort: split
+from . import haoka_wallet_statement
