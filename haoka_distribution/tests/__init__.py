@@ -48,4 +48,4 @@ from . import (
 )
 
 # isort: split
-from . import test_wallet_statement
+from . import test_portal_wallet_statement, test_wallet_statement
