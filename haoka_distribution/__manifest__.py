@@ -87,6 +87,8 @@
         "report/haoka_finance_analysis_views.xml",
         "report/haoka_business_report_views.xml",
         "security/haoka_finance_report_rules.xml",
+        "wizards/haoka_wallet_statement_views.xml",
+        "report/haoka_wallet_statement_views.xml",
     ],
     "post_init_hook": "_haoka_post_init",
     "assets": {

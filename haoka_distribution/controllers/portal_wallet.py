@@ -6,13 +6,13 @@ import re
 
 from werkzeug.urls import url_encode
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers.portal import PaymentPortal
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request, route
+from odoo.http import content_disposition, request, route
 
 from .portal import HaokaPortalHome, current_distributor, distributor_or_redirect
 
@@ -259,3 +259,85 @@ class HaokaPortalTopupPayment(PaymentPortal):
             amount=amount, currency_id=currency_id, partner_id=distributor.id,
             custom_create_values={"haoka_wallet_topup": True}, **kwargs)
         return tx_sudo._get_processing_values()
+
+
+# ---------------------------------------------------------------------- 对账单 (statement download)
+
+STATEMENT_FORMATS = ("xlsx", "pdf")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text, label):
+    """The date typed in ``text`` (YYYY-MM-DD); ``UserError`` naming the field and the value otherwise."""
+    _ = request.env._
+    value = (text or "").strip()
+    if not value:
+        raise UserError(_("%(field)s: enter a date (YYYY-MM-DD).", field=label))
+    try:
+        if not DATE.match(value):
+            raise ValueError(value)
+        return fields.Date.to_date(value)
+    except ValueError:
+        raise UserError(_("%(field)s: %(value)s is not a date (YYYY-MM-DD).", field=label, value=value)) from None
+
+
+def parse_period(date_from, date_to):
+    """(date from, date to) of the statement form; ``UserError`` with a clear message when it is not a period."""
+    _ = request.env._
+    start, end = parse_date(date_from, _("Date From")), parse_date(date_to, _("Date To"))
+    if start > end:
+        raise UserError(_("The period starts on %(date_from)s, after its end on %(date_to)s.",
+                          date_from=start, date_to=end))
+    return start, end
+
+
+class HaokaPortalWalletStatement(HaokaPortalWallet):
+    """对账单: a distributor downloads the statement of its own wallets (or of one of them) for a period, as
+    .xlsx or PDF. Read-only, so a GET; another distributor's wallet id or partner id answers 404, and the
+    statement record is made as the portal user (its record rule allows only its own)."""
+
+    @route(["/my/wallet/statement", "/my/wallet/<int:wallet_id>/statement"], type="http", auth="user",
+           website=True, methods=["GET"])
+    def portal_haoka_wallet_statement(self, wallet_id=None, date_from=None, date_to=None, file_format=None,
+                                      partner_id=None, **kw):
+        distributor, redirect = distributor_or_redirect()
+        if redirect:
+            return redirect
+        if partner_id and partner_id != str(distributor.id):
+            return request.not_found()
+        wallet = self._haoka_own("haoka.wallet", wallet_id, distributor) if wallet_id else None
+        if wallet_id and wallet is None:
+            return request.not_found()
+        today = fields.Date.context_today(distributor)
+        values = self._prepare_portal_layout_values()
+        values.update({"page_name": "haoka_wallet_statement", "wallet": wallet, "error": None,
+                       "date_from": date_from or str(today.replace(day=1)), "date_to": date_to or str(today)})
+        if not file_format:
+            return request.render("haoka_distribution.portal_my_haoka_wallet_statement", values)
+        try:
+            if file_format not in STATEMENT_FORMATS:
+                raise UserError(request.env._("Format: choose Excel (xlsx) or PDF."))
+            start, end = parse_period(date_from, date_to)
+        except UserError as error:
+            values["error"] = error.args[0]
+            return request.render("haoka_distribution.portal_my_haoka_wallet_statement", values, status=400)
+        statement = request.env["haoka.wallet.statement"].create({
+            "partner_id": distributor.id, "date_from": start, "date_to": end,
+            "company_id": request.env.company.id,
+            "wallet_type_ids": [Command.set(wallet.sudo().wallet_type_id.ids)] if wallet else [],
+        })
+        return self._haoka_statement_response(statement, file_format)
+
+    def _haoka_statement_response(self, statement, file_format):
+        """The statement's file (PDF rendered by its QWeb report; HTML when Odoo runs its tests)."""
+        if file_format == "xlsx":
+            content = statement._haoka_xlsx()
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            content, kind = request.env["ir.actions.report"]._render_qweb_pdf(
+                "haoka_distribution.action_report_haoka_wallet_statement", statement.ids)
+            content_type = "application/pdf" if kind == "pdf" else "text/html; charset=utf-8"
+        return request.make_response(content, headers=[
+            ("Content-Type", content_type), ("Content-Length", len(content)),
+            ("Content-Disposition", content_disposition(statement._haoka_filename(file_format))),
+        ])

@@ -5,3 +5,4 @@ from . import haoka_distribution_funnel
 from . import haoka_distribution_dashboard
 from . import haoka_finance_analysis
 from . import haoka_business_report  # inherits the analysis
+from . import haoka_wallet_statement
