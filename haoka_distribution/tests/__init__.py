@@ -53,5 +53,8 @@ from . import (
 )
 
 # isort: split
-from . import test_upstream_pool  # issue 15: the upstream's number pool
-from . import test_portal_wallet_statement, test_wallet_statement
+from . import (
+    test_portal_wallet_statement,
+    test_upstream_pool,  # issue 15: the upstream's number pool
+    test_wallet_statement,
+)

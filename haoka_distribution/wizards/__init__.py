@@ -16,5 +16,7 @@ from . import (
 )
 
 # isort: split
-from . import haoka_upstream_number_choose  # issue 15: the upstream's number pool
-from . import haoka_wallet_statement
+from . import (
+    haoka_upstream_number_choose,  # issue 15: the upstream's number pool
+    haoka_wallet_statement,
+)
