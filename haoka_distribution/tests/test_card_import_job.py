@@ -7,7 +7,7 @@ import base64
 import datetime
 from unittest.mock import patch
 
-from ..models.haoka_card_import_job import HaokaCardImportJob
+from ..models.haoka_card_import_job import RUNNER_LOCK, HaokaCardImportJob
 from ..tools import import_size
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, committed_row_counts, make_iccid, make_sim_plan, remove_plan_stock, separate_env
@@ -153,6 +153,51 @@ class TestBackgroundCardImport(HaokaCase):
             self.assertEqual((job.state, job.date_started), ("cancelled", False))
             self.assertFalse(job.sudo().file_cipher)
             self.assertEqual(len(self._cards(env)), 0)
+
+    def test_the_cards_and_the_result_commit_together(self):
+        """A crash after the cards are written and before the job's result is committed (here: writing the
+        result fails) leaves no card; the job, left running by its dead runner, is failed by the next run."""
+        self._start(30)
+        original = HaokaCardImportJob.write
+
+        def crash_on_result(job, vals):
+            if "imported_count" in vals:
+                raise RuntimeError("injected crash before the result is committed")
+            return original(job, vals)
+
+        with patch.object(HaokaCardImportJob, "write", crash_on_result), \
+                self.assertRaisesRegex(RuntimeError, "injected crash"):
+            self._run_cron()
+        with separate_env(self.env.registry) as env:
+            job = self._job(env)
+            self.assertEqual((job.state, len(self._cards(env))), ("running", 0))
+            self.assertFalse(env["stock.picking"].search([("origin", "like", "big.xlsx")]))
+        self._run_cron()  # its runner is gone: nothing was imported, the job says so
+        with separate_env(self.env.registry) as env:
+            job = self._job(env)
+            self.assertEqual((job.state, job.imported_count, len(self._cards(env))), ("failed", 0, 0))
+            self.assertIn("Interrupted", job.message)
+            self.assertFalse(job.sudo().file_cipher)
+
+    def test_a_job_whose_runner_is_alive_stays_running(self):
+        """A running job whose runner holds its lock (another process, at work) is left to it."""
+        self._start(30)
+        with separate_env(self.env.registry) as env:
+            job = self._job(env)
+            job.write({"state": "running"})
+            job_id = job.id
+        runner = self.env.registry._db.cursor()  # the runner's connection, holding the job's lock
+        try:
+            runner.execute("SELECT pg_advisory_lock(%s, %s)", (RUNNER_LOCK, job_id))
+            self._run_cron()
+            with separate_env(self.env.registry) as env:
+                self.assertEqual(self._job(env).state, "running")
+        finally:
+            runner.execute("SELECT pg_advisory_unlock(%s, %s)", (RUNNER_LOCK, job_id))
+            runner.close()
+        self._run_cron()
+        with separate_env(self.env.registry) as env:
+            self.assertEqual(self._job(env).state, "failed")
 
 
 
