@@ -27,4 +27,12 @@ def estimate_rows(content, filename=""):
         rows = sheet.max_row  # the sheet's <dimension>, written by Excel, WPS and openpyxl
     except Exception:  # noqa: BLE001 - an unreadable file: the import itself reports it
         return 0
-    return rows if rows else len(spreadsheet.read_rows(content, filename))
+    if rows:
+        return rows
+    try:  # no <dimension> (e.g. a streamed export): the sheet's height, without making Python rows
+        from python_calamine import CalamineWorkbook
+
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+        return sheet.end[0] + 1 if sheet.height else 0
+    except ImportError:  # pragma: no cover - calamine is in requirements.txt
+        return len(spreadsheet.read_rows(content, filename))
