@@ -42,7 +42,9 @@ def plans():
 
 
 def write_file(path, plans, count):
-    """A card file as a distributor's supplier sends it: a title row, the header, the cards, a total row."""
+    """A card file as a distributor's supplier sends it: a title row, the header, the cards, a total row.
+    Cards of their own on each run (the bench can run again on the same database)."""
+    run = env["haoka.card.import.job"].search_count([])
     expiry = datetime.date.today() + datetime.timedelta(days=700)
     shapes = []
     for plan in plans:
@@ -54,9 +56,9 @@ def write_file(path, plans, count):
         book.header(["ICCID(卡号)", "号码", "PUK", "PIN", "套餐", "有效期"])
         for index in range(count):
             prefix, segment, plan_name = shapes[index % len(shapes)]
-            serial = SERIAL_BASE + index
+            serial = SERIAL_BASE + run * 10**7 + index
             body = prefix + str(serial).rjust(19 - len(prefix), "0")
-            book.row([body + sim.luhn_check_digit(body), segment + "%08d" % (index // len(shapes)),
+            book.row([body + sim.luhn_check_digit(body), segment + "%08d" % (run * 4 * 10**6 + index // len(shapes)),
                       "%08d" % (index * 7919 % 10**8), "1234", plan_name, expiry])
         book.row(["合计", str(count)])
 
@@ -84,10 +86,14 @@ def run_cron(job):
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     process.stdin.write(CRON_SCRIPT)
     process.stdin.close()
+    last_print = 0
     while process.poll() is None:
-        time.sleep(10)
-        env.cr.execute("SELECT state, progress_done, progress_total FROM haoka_card_import_job WHERE id = %s",
-                       (job.id,))
+        time.sleep(1)
+        if time.perf_counter() - last_print < 10:
+            continue
+        last_print = time.perf_counter()
+        env.cr.execute("SELECT state, coalesce(progress_done, 0), coalesce(progress_total, 0) "
+                       "FROM haoka_card_import_job WHERE id = %s", (job.id,))
         state, done, total = env.cr.fetchone()
         env.cr.commit()
         print("    %5.0f s: %s, %d of %d cards written" % (time.perf_counter() - start, state, done, total))
@@ -114,9 +120,11 @@ def main():
     seconds, peak_kb = run_cron(job)
     job.invalidate_recordset()
     assert job.state == "done" and job.imported_count == SIZE, (job.state, job.imported_count, job.message)
-    print("background import of %d cards: %6.1f s (target <= 240 s for 1,000,000), peak memory of the job's "
-          "process %4.0f MB (target <= 1536 MB); %d receipts; this process %4.0f MB"
-          % (SIZE, seconds, peak_kb / 1024, len(job.picking_ids),
+    ran = (job.date_done - job.date_started).total_seconds()
+    print("background import of %d cards: %6.1f s (target <= 240 s for 1,000,000; the job itself %.1f s, the "
+          "rest the cron process's start), peak memory of the job's process %4.0f MB (target <= 1536 MB); "
+          "%d receipts; this process %4.0f MB"
+          % (SIZE, seconds, ran, peak_kb / 1024, len(job.picking_ids),
              resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     os.remove(path)
 

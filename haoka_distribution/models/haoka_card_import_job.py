@@ -160,7 +160,7 @@ class HaokaCardImportJob(models.Model):
         self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         values = self._run_job()
         self.invalidate_recordset()
-        self.write(values)
+        self.write(dict(values, date_done=fields.Datetime.now()))
         self.env.cr.commit()
 
     @api.model
@@ -196,7 +196,7 @@ class HaokaCardImportJob(models.Model):
         job = self.sudo()
         Wizard = self.env["haoka.card.import"].with_user(job.user_id).with_company(job.company_id).with_context(
             haoka_import_job_id=job.id, allowed_company_ids=[job.company_id.id])
-        done = {"file_cipher": False, "date_done": fields.Datetime.now()}
+        done = {"file_cipher": False}
         try:
             with self.env.cr.savepoint():
                 wizard = Wizard.create({

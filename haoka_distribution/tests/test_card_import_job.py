@@ -5,10 +5,11 @@ job commits; every row is removed afterwards."""
 
 import base64
 import datetime
+import io
 from unittest.mock import patch
 
 from ..models.haoka_card_import_job import RUNNER_LOCK, HaokaCardImportJob
-from ..tools import import_size
+from ..tools import import_size, xlsx_stream
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, committed_row_counts, make_iccid, make_sim_plan, remove_plan_stock, separate_env
 from .test_card_import import xlsx_bytes
@@ -212,6 +213,11 @@ class TestBackgroundImportParts(HaokaCase):
         self.assertEqual(import_size.estimate_rows(b"ICCID\n1\n2\n", "cards.csv"), 3)
         self.assertEqual(import_size.estimate_rows(b"PK\x03\x04 not a workbook", "cards.xlsx"), 0)
         self.assertEqual(import_size.estimate_rows(b"", "cards.xlsx"), 0)
+        streamed = io.BytesIO()  # a sheet without <dimension> (e.g. the card export's)
+        with xlsx_stream.StreamingXlsx(streamed, "cards") as book:
+            for row in rows:
+                book.row(row)
+        self.assertEqual(import_size.estimate_rows(streamed.getvalue(), "cards.xlsx"), 26)
 
     def test_the_threshold_is_a_company_setting(self):
         settings = self.env["res.config.settings"].create({})
