@@ -21,5 +21,11 @@ HAOKA_PROJECT_DIR="$PROJECT_DIR" HAOKA_ADDONS_PATH="$ADDONS_PATH" \
 # where an upstream report's import spends its statements (SQL per row of each phase, cProfile; rolled back)
 "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
     < "$PROJECT_DIR/bench/profile_upstream_report.py"
+# one background import of a million cards through the job path (issue 16 §3); HAOKA_BENCH_MILLION=0 skips it
+if [ "${HAOKA_BENCH_MILLION:-1}" != "0" ]; then
+    HAOKA_PROJECT_DIR="$PROJECT_DIR" HAOKA_ADDONS_PATH="$ADDONS_PATH" \
+        "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+        < "$PROJECT_DIR/bench/bench_import_job.py"
+fi
 # the deployment check (issue 16 §4): --workers=2 behind deploy/nginx.conf; says so and passes when nginx is absent
 bash "$PROJECT_DIR/deploy/check.sh" "$DB"

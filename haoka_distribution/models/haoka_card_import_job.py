@@ -2,7 +2,14 @@
 (Settings, default 50,000) is not imported in the request (a worker's time limit would kill it): the import
 wizard queues a job and a cron job imports it with the wizard's own code, in one transaction (all or
 nothing), reporting its progress and reading a cancel request on connections of its own; the user finds the
-result (cards imported, the error report) on the job afterwards and is notified when it ends."""
+result (cards imported, the error report) on the job afterwards and is notified when it ends.
+
+The job's result is written in the import's own transaction: the cards and the result are committed together
+or not at all. A job left "running" by a process that died (killed by a time limit, a server stop) is
+found by the next run of the cron job (:meth:`HaokaCardImportJob._fail_interrupted`): its runner held a
+PostgreSQL advisory lock on the job, released when its connection closed; nothing of it was committed, and the
+job is marked failed with a message saying so. The file is kept encrypted through ``haoka.secret.mixin``, so
+that a key rotation re-encrypts the files of queued jobs too."""
 
 import base64
 import logging
@@ -11,9 +18,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import import_size
+from .haoka_secret_mixin import Secret
 
 _logger = logging.getLogger(__name__)
 DEFAULT_BACKGROUND_ROWS = 50_000
+#: first key of the PostgreSQL advisory lock a job's runner holds on the job (the second is the job's id)
+RUNNER_LOCK = 0x4B49  # "KI"
 
 
 class ImportCancelled(UserError):
@@ -31,8 +41,11 @@ class ResCompany(models.Model):
 
 class HaokaCardImportJob(models.Model):
     _name = "haoka.card.import.job"
+    _inherit = ["haoka.secret.mixin"]
     _description = "Background Card Import"
     _order = "id desc"
+    #: the queued file (it holds PUK/PIN codes): encrypted, and re-encrypted by a key rotation
+    _haoka_secrets = {"file": Secret(cipher="file_cipher")}
 
     name = fields.Char(string="File", readonly=True)
     user_id = fields.Many2one("res.users", string="Started By", required=True, readonly=True,
@@ -40,6 +53,7 @@ class HaokaCardImportJob(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
     # the file holds PUK/PIN codes: kept encrypted, as the wizard keeps it, and dropped once imported
     file_cipher = fields.Text(string="Encrypted File", copy=False, readonly=True, groups="base.group_system")
+    file = fields.Char(string="File Content", compute="_compute_haoka_secret_masks")
     plan_id = fields.Many2one("product.template", string="Default Plan", readonly=True)
     location_id = fields.Many2one("stock.location", string="Receive Into", required=True, readonly=True)
     mode = fields.Selection([("all_or_nothing", "All or nothing"), ("valid_only", "Import the valid rows")],
@@ -116,10 +130,8 @@ class HaokaCardImportJob(models.Model):
 
     @api.model
     def _cron_run(self):
-        """Run the queued jobs one after the other. The import commits (all its cards) or rolls back (none);
-        the job's result is then written in a transaction of its own: the job's row was updated meanwhile by
-        the progress reports and the cancel request (other connections), which the import's transaction
-        (repeatable read) cannot overwrite."""
+        """Fail the jobs left running by a dead process, then run the queued jobs one after the other."""
+        self._fail_interrupted()
         while True:
             self.env.cr.execute("SELECT id FROM haoka_card_import_job WHERE state = 'queued' ORDER BY id LIMIT 1 "
                                 "FOR UPDATE SKIP LOCKED")
@@ -127,15 +139,55 @@ class HaokaCardImportJob(models.Model):
             if not row:
                 return
             job = self.browse(row[0])
-            job.write({"state": "running", "date_started": fields.Datetime.now()})
-            self.env.cr.commit()
-            values = job._run_job()
-            self.env.cr.commit()
-            job.invalidate_recordset()
-            job.write(values)
-            self.env.cr.commit()
+            self.env.cr.execute("SELECT pg_advisory_lock(%s, %s)", (RUNNER_LOCK, job.id))
+            try:
+                job.write({"state": "running", "date_started": fields.Datetime.now()})
+                self.env.cr.commit()
+                job._run_and_commit()
+            except BaseException:
+                self.env.cr.rollback()  # the lock can be released, and nothing of the job stays written
+                raise
+            finally:
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (RUNNER_LOCK, job.id))
             job._notify_user()
             self.env.cr.commit()
+
+    def _run_and_commit(self):
+        """Import the job's file and write its result in one transaction, committed at once: the cards and
+        the result land together. The transaction reads committed rows (READ COMMITTED): the job's row was
+        updated meanwhile by the progress reports and a cancel request (other connections, committed),
+        which a repeatable-read transaction could not update after them."""
+        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        values = self._run_job()
+        self.invalidate_recordset()
+        self.write(dict(values, date_done=fields.Datetime.now()))
+        self.env.cr.commit()
+
+    @api.model
+    def _fail_interrupted(self):
+        """Jobs marked running whose runner is gone (its advisory lock is free: the process died, its
+        connection closed) imported nothing, as the cards and the result commit together: marked failed."""
+        self.env.cr.execute("SELECT id FROM haoka_card_import_job WHERE state = 'running' ORDER BY id")
+        orphans = []
+        for (job_id,) in self.env.cr.fetchall():
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (RUNNER_LOCK, job_id))
+            if self.env.cr.fetchone()[0]:
+                orphans.append(job_id)
+        if not orphans:
+            return
+        try:
+            self.env.cr.commit()  # read again after the locks: a job its runner finished meanwhile is done
+            jobs = self.browse(orphans).filtered(lambda job: job.state == "running")
+            jobs.write({
+                "state": "failed", "file_cipher": False, "date_done": fields.Datetime.now(),
+                "message": self.env._("Interrupted (the server stopped while it ran): nothing was imported. "
+                                      "Start the import again."),
+            })
+            self.env.cr.commit()
+            _logger.warning("background card imports %s were interrupted: marked failed", jobs.ids)
+        finally:
+            for job_id in orphans:
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (RUNNER_LOCK, job_id))
 
     def _run_job(self):
         """Import the file with the wizard's code under the job's user and company; everything it writes is
@@ -144,7 +196,7 @@ class HaokaCardImportJob(models.Model):
         job = self.sudo()
         Wizard = self.env["haoka.card.import"].with_user(job.user_id).with_company(job.company_id).with_context(
             haoka_import_job_id=job.id, allowed_company_ids=[job.company_id.id])
-        done = {"file_cipher": False, "date_done": fields.Datetime.now()}
+        done = {"file_cipher": False}
         try:
             with self.env.cr.savepoint():
                 wizard = Wizard.create({

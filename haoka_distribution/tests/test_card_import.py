@@ -415,6 +415,25 @@ class TestCardImport(HaokaCase):
         self.assertEqual(wizard.state, "done")
         self.assertIn(make_iccid("898600", 1100), wizard.preview_html)
 
+    def test_large_files_are_received_in_receipts_of_bounded_size(self):
+        """A receipt per plan for each ``RECEIPT_CARDS`` cards (ten receipts of 100,000 for a million cards,
+        each out of the ORM cache before the next), in one pass and after a check alike; every card once."""
+        content = xlsx_bytes([HEADER] + self.card_rows(1300, 7) + self.card_rows(1350, 4, plan="Test Plan 39"))
+        with patch.object(import_wizard, "STREAM_CHUNK", 3), patch.object(import_wizard, "RECEIPT_CARDS", 4):
+            _wizard, result = self.run_import(content)
+        self.assertEqual((result["imported"], result["errors"]), (11, 0))
+        pickings = self.env["stock.picking"].browse(result["picking_ids"])
+        # cards 1-4: plan A; 5-8: three of A, one of B; 9-11: B
+        self.assertEqual(sorted(len(p.move_line_ids) for p in pickings), [1, 3, 3, 4])
+        self.assertEqual(set(pickings.mapped("state")), {"done"})
+        self.assertEqual((self.product.qty_available, self.product_b.qty_available), (7, 4))
+        bad = self.card_rows(1400, 6)
+        bad[2][2] = "12"  # an invalid PUK: the file is checked first, then its valid rows written
+        with patch.object(import_wizard, "RECEIPT_CARDS", 2):
+            _wizard, result = self.run_import(xlsx_bytes([HEADER] + bad), mode="valid_only")
+        self.assertEqual((result["imported"], result["errors"], len(result["picking_ids"])), (5, 1, 3))
+        self.assertEqual(self.product.qty_available, 12)
+
     def test_one_pass_beside_cards_in_stock(self):
         """Cards already in the database (of no company, as their plans) do not send a file of new cards
         down the two-pass path."""

@@ -5,10 +5,11 @@ job commits; every row is removed afterwards."""
 
 import base64
 import datetime
+import io
 from unittest.mock import patch
 
-from ..models.haoka_card_import_job import HaokaCardImportJob
-from ..tools import import_size
+from ..models.haoka_card_import_job import RUNNER_LOCK, HaokaCardImportJob
+from ..tools import import_size, xlsx_stream
 from ..wizards import haoka_card_import as import_wizard
 from .common import HaokaCase, committed_row_counts, make_iccid, make_sim_plan, remove_plan_stock, separate_env
 from .test_card_import import xlsx_bytes
@@ -154,6 +155,51 @@ class TestBackgroundCardImport(HaokaCase):
             self.assertFalse(job.sudo().file_cipher)
             self.assertEqual(len(self._cards(env)), 0)
 
+    def test_the_cards_and_the_result_commit_together(self):
+        """A crash after the cards are written and before the job's result is committed (here: writing the
+        result fails) leaves no card; the job, left running by its dead runner, is failed by the next run."""
+        self._start(30)
+        original = HaokaCardImportJob.write
+
+        def crash_on_result(job, vals):
+            if "imported_count" in vals:
+                raise RuntimeError("injected crash before the result is committed")
+            return original(job, vals)
+
+        with patch.object(HaokaCardImportJob, "write", crash_on_result), \
+                self.assertRaisesRegex(RuntimeError, "injected crash"):
+            self._run_cron()
+        with separate_env(self.env.registry) as env:
+            job = self._job(env)
+            self.assertEqual((job.state, len(self._cards(env))), ("running", 0))
+            self.assertFalse(env["stock.picking"].search([("origin", "like", "big.xlsx")]))
+        self._run_cron()  # its runner is gone: nothing was imported, the job says so
+        with separate_env(self.env.registry) as env:
+            job = self._job(env)
+            self.assertEqual((job.state, job.imported_count, len(self._cards(env))), ("failed", 0, 0))
+            self.assertIn("Interrupted", job.message)
+            self.assertFalse(job.sudo().file_cipher)
+
+    def test_a_job_whose_runner_is_alive_stays_running(self):
+        """A running job whose runner holds its lock (another process, at work) is left to it."""
+        self._start(30)
+        with separate_env(self.env.registry) as env:
+            job = self._job(env)
+            job.write({"state": "running"})
+            job_id = job.id
+        runner = self.env.registry._db.cursor()  # the runner's connection, holding the job's lock
+        try:
+            runner.execute("SELECT pg_advisory_lock(%s, %s)", (RUNNER_LOCK, job_id))
+            self._run_cron()
+            with separate_env(self.env.registry) as env:
+                self.assertEqual(self._job(env).state, "running")
+        finally:
+            runner.execute("SELECT pg_advisory_unlock(%s, %s)", (RUNNER_LOCK, job_id))
+            runner.close()
+        self._run_cron()
+        with separate_env(self.env.registry) as env:
+            self.assertEqual(self._job(env).state, "failed")
+
 
 
 class TestBackgroundImportParts(HaokaCase):
@@ -167,6 +213,11 @@ class TestBackgroundImportParts(HaokaCase):
         self.assertEqual(import_size.estimate_rows(b"ICCID\n1\n2\n", "cards.csv"), 3)
         self.assertEqual(import_size.estimate_rows(b"PK\x03\x04 not a workbook", "cards.xlsx"), 0)
         self.assertEqual(import_size.estimate_rows(b"", "cards.xlsx"), 0)
+        streamed = io.BytesIO()  # a sheet without <dimension> (e.g. the card export's)
+        with xlsx_stream.StreamingXlsx(streamed, "cards") as book:
+            for row in rows:
+                book.row(row)
+        self.assertEqual(import_size.estimate_rows(streamed.getvalue(), "cards.xlsx"), 26)
 
     def test_the_threshold_is_a_company_setting(self):
         settings = self.env["res.config.settings"].create({})

@@ -226,3 +226,33 @@ class TestCardRows(BaseCase):
         codes = {value for name, value in vars(card_rows).items() if name.isupper() and isinstance(value, str)}
         self.assertEqual(codes, card_rows.ERROR_CODES | card_rows.WARNING_CODES)
         self.assertEqual(len(codes), 18)
+
+    def test_an_xlsx_is_streamed_as_read(self):
+        """An .xlsx's rows are produced again on each pass (not kept), from column A and row 1 as when read
+        whole; the first rows can be indexed (the header's search)."""
+        import io
+
+        import openpyxl
+        from python_calamine import CalamineWorkbook
+
+        from odoo.addons.haoka_distribution.tools import spreadsheet
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        for index in range(70):
+            sheet.cell(row=index + 3, column=2, value=iccid(index))
+            sheet.cell(row=index + 3, column=4, value=index)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+        whole = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python(
+            skip_empty_area=False)
+        rows = spreadsheet.stream_rows(content, "cards.xlsx")
+        self.assertIsInstance(rows, spreadsheet.SheetRows)
+        self.assertEqual((len(rows), list(rows), list(rows)), (72, whole, whole))  # two passes
+        self.assertEqual(rows[2], ["", iccid(0), "", 0.0])
+        self.assertEqual(rows[:3], whole[:3])
+        with self.assertRaises(IndexError):
+            rows[70]  # noqa: B018 - beyond the first rows: read by a pass
+        self.assertEqual(spreadsheet.read_rows(content, "cards.xlsx"), whole)
+

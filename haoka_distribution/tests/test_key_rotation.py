@@ -70,6 +70,7 @@ class TestKeyRotation(HaokaCase):
         self._rotate_back()
         with separate_env(self.env.registry, context=QUIET) as env:
             env["haoka.key.rotation"].search([]).unlink()
+            env["haoka.card.import.job"].browse(getattr(self, "job_id", [])).unlink()
             env["ir.cron.trigger"].search([("cron_id", "=", self._cron(env).id)]).unlink()
             ids = self.ids
             env["sale.order"].browse(ids["order"]).unlink()
@@ -188,6 +189,28 @@ class TestKeyRotation(HaokaCase):
         puk_before = old_tokens[("stock.lot", self.ids["cards"][0])]["puk"]
         self.assertEqual(secrets.decrypt_with(old_key, puk_before), "71000000")
         self.assertFalse(secrets.decrypt(puk_before))
+
+    def test_a_queued_import_file_is_rotated(self):
+        """A card file queued for a background import (its PUK/PIN inside) is re-encrypted with the new key:
+        once the old key is retired, the job still reads it."""
+        content = "a queued card file, PUK 71234567"
+        with separate_env(self.env.registry) as env:
+            job = env["haoka.card.import.job"].create({
+                "name": "queued.xlsx", "file_cipher": secrets.encrypt(content),
+                "location_id": env["stock.warehouse"].search([], limit=1).lot_stock_id.id,
+            })
+            self.job_id = job.id
+            old_token = job.file_cipher
+        old_key = secrets.writing_key()
+        with separate_env(self.env.registry) as env:
+            self.assertTrue(env["haoka.key.rotation"].action_start()._run())
+        self.assertNotIn(old_key.key_id, [key.key_id for key in secrets.ring()])
+        self.assertFalse(secrets.decrypt(old_token))  # the old key is retired
+        with separate_env(self.env.registry) as env:
+            token = env["haoka.card.import.job"].browse(self.job_id).file_cipher
+            self.assertEqual(secrets.decrypt_with(secrets.writing_key(), token), content)
+            self.assertEqual(env["haoka.key.rotation"].search([]).line_ids.filtered(
+                lambda line: line.model_name == "haoka.card.import.job").records_done, 1)
 
     def test_only_administrators_rotate(self):
         with self.assertRaisesRegex(UserError, "Only administrators"):

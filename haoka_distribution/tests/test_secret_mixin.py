@@ -35,7 +35,7 @@ class TestSecretMixin(HaokaCase):
     def test_every_secret_keeper_uses_the_mixin(self):
         self.assertEqual(
             set(self.env["haoka.secret.mixin"]._inherit_children),
-            {"stock.lot", "sale.order", "res.partner", "haoka.blacklist", "haoka.upstream"},
+            {"stock.lot", "sale.order", "res.partner", "haoka.blacklist", "haoka.upstream", "haoka.card.import.job"},
         )
         # the upstream's signing secret is never searched: a cipher column only, managers only
         upstream = self.env["haoka.upstream"]

@@ -9,6 +9,7 @@ no translation machinery.
 """
 
 import datetime
+import itertools
 from typing import NamedTuple
 
 from . import sim, spreadsheet
@@ -104,8 +105,7 @@ class CardRowChecker:
         total/footer row is counted (``self.footers``) and skipped."""
         self.footers = 0
         is_blank = spreadsheet.is_blank
-        for row_index in range(header_index + 1, len(rows)):
-            row = rows[row_index]
+        for row_index, row in itertools.islice(enumerate(rows), header_index + 1, None):
             if all(is_blank(v) for v in row):
                 continue
             if spreadsheet.is_footer(row):

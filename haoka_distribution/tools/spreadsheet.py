@@ -55,6 +55,41 @@ def decode_text(content):
     raise SpreadsheetError("encoding")
 
 
+class SheetRows:
+    """The rows of a sheet read by calamine, produced again on each pass instead of kept as Python lists: a
+    file of a million cards is read twice (its plans counted, then its rows checked and written) with a few
+    thousand rows alive at a time. Rows are lists of values from column A and row 1, as ``to_python`` gives
+    them. ``len``, iteration, and indexing or slicing of the first rows (the header's search) are supported.
+
+    The sheet itself stays in calamine's memory (Rust: about 60 bytes a cell) while the rows are read."""
+
+    HEAD = 64
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+        self._length = sheet.end[0] + 1 if sheet.height else 0
+        self._head = [row for _index, row in zip(range(self.HEAD), self, strict=False)]
+
+    def __len__(self):
+        return self._length
+
+    def __iter__(self):
+        if not self._length:  # an empty sheet (calamine has no start cell to give)
+            return
+        pad = [""] * self._sheet.start[1]
+        for row in self._sheet.iter_rows():
+            yield pad + row if pad else row
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if (index.stop is None or index.stop > self.HEAD) and self._length > self.HEAD:
+                raise IndexError("only the first %s rows of a sheet can be sliced" % self.HEAD)
+            return self._head[index]
+        if index < 0 or (index >= self.HEAD and self._length > self.HEAD):
+            raise IndexError("only the first %s rows of a sheet can be indexed" % self.HEAD)
+        return self._head[index]
+
+
 def _read_xlsx(content):
     try:
         from python_calamine import CalamineWorkbook
@@ -63,7 +98,7 @@ def _read_xlsx(content):
     if CalamineWorkbook is not None:
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            return SheetRows(workbook.get_sheet_by_index(0))
         except Exception as error:
             raise SpreadsheetError("not_spreadsheet") from error
     import openpyxl
@@ -110,6 +145,13 @@ def _read_csv(content):
 
 def read_rows(content, filename=""):
     """All rows of the first sheet as lists of Python values (str, int, float, date, datetime, None)."""
+    rows = stream_rows(content, filename)
+    return rows if isinstance(rows, list) else list(rows)
+
+
+def stream_rows(content, filename=""):
+    """The rows of the first sheet as :func:`read_rows` gives them, but for an .xlsx a :class:`SheetRows`
+    (produced again on each pass, not kept): what a file of a million rows needs."""
     if not content:
         raise SpreadsheetError("empty")
     kind = detect_kind(content, filename)

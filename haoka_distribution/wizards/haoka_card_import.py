@@ -1,6 +1,7 @@
 import base64
 import datetime
 import io
+import itertools
 import time
 from collections import defaultdict
 
@@ -16,6 +17,9 @@ from ..tools import card_rows, secrets, sim, spreadsheet
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
 STREAM_CHUNK = 5000
+#: cards of a file received per receipt (a receipt per plan): a file of a million cards makes ten, each
+#: validated and out of the ORM cache before the next, so that memory does not grow with the file
+RECEIPT_CARDS = 100_000
 PREVIEW_ROWS = 20
 PREVIEW_ERRORS = 50
 #: columns whose values are secrets: never shown in clear in the error report or the preview
@@ -51,6 +55,19 @@ class _PlanFacts(dict):
     def __missing__(self, plan):
         facts = self[plan] = self._read(plan)
         return facts
+
+
+def _chunks(cards, count):
+    """``count`` cards taken from the iterator ``cards``, in lists of ``STREAM_CHUNK``; the first one smaller:
+    PostgreSQL, the slower side, starts writing sooner."""
+    size = max(1, STREAM_CHUNK // 5)
+    while count > 0:
+        chunk = list(itertools.islice(cards, min(size, count)))
+        if not chunk:
+            return
+        count -= len(chunk)
+        yield chunk
+        size = STREAM_CHUNK
 
 
 class _RowsToReport(Exception):
@@ -277,40 +294,55 @@ class HaokaCardImport(models.TransientModel):
         indexes (unique across companies, as a card exists once). Returns the result, or None when a row is
         invalid or a card exists already: then nothing is left written and the rows are checked first
         (:meth:`_check_then_import`), to report every problem."""
-        counts = self._plan_counts(rows, header_index, context)
-        if not counts:
+        receipts = self._plan_counts(rows, header_index, context)
+        if not receipts:
             return None
-        if not self.env["haoka.stock.bulk"]._use_fast_path(list(counts)):
+        if not self.env["haoka.stock.bulk"]._use_fast_path(list({p for counts in receipts for p in counts})):
             return None  # Odoo's standard path: existing cards are found before, by the check
-        records = []
+        preview = []
 
-        def chunks():
-            # the first chunk is smaller: PostgreSQL, the slower side, starts writing sooner
-            chunk, size = [], max(1, STREAM_CHUNK // 5)
+        def cards():
             for record, row_errors in self._iter_checked_rows(rows, header_index, context):
                 if row_errors:
                     raise _RowsToReport()
-                chunk.append(record)
-                if len(records) < PREVIEW_ROWS:
-                    records.append(record)
-                if len(chunk) == size:
-                    yield chunk
-                    chunk, size = [], STREAM_CHUNK
-            if chunk:
-                yield chunk
+                if len(preview) < PREVIEW_ROWS:
+                    preview.append(record)
+                yield record
 
-        total = sum(counts.values())
         try:
             with self.env.cr.savepoint():
-                pickings = self.env["haoka.stock.bulk"]._import_cards(
-                    chunks(), counts, self.location_id, self._receipt_origin(),
-                    progress=lambda done: self._notify_progress(done, total, every=PROGRESS_EVERY * 4),
-                )
+                pickings = self._import_receipts(cards(), receipts)
         except (_RowsToReport, psycopg2.IntegrityError):  # an invalid row, an existing card
             return None
-        result = self._result(records, [], context, valid=total)
+        total = sum(sum(counts.values()) for counts in receipts)
+        result = self._result(preview, [], context, valid=total)
         result.update({"imported": total, "picking_ids": pickings.ids, "written": True})
         return result
+
+    def _import_receipts(self, cards, receipts):
+        """Import the new ``cards`` (an iterator of checked card dicts) into stock: a receipt per plan for
+        each ``{product: count}`` of ``receipts``, in the order of the cards (see :meth:`_receipts_of`).
+        The cards of a receipt are produced in chunks while the previous chunk is written; the ORM cache is
+        emptied after each receipt, so that a file of a million cards keeps one receipt's records in
+        memory. Returns the receipts."""
+        Bulk = self.env["haoka.stock.bulk"]
+        total, done = sum(sum(counts.values()) for counts in receipts), 0
+        pickings = self.env["stock.picking"]
+        for counts in receipts:
+            size = sum(counts.values())
+
+            def progress(written, before=done):
+                self._notify_progress(before + written, total, every=PROGRESS_EVERY * 4)
+
+            pickings |= Bulk._import_cards(_chunks(cards, size), counts, self.location_id, self._receipt_origin(),
+                                           progress=progress)
+            done += size
+            if len(receipts) > 1:
+                self.env.flush_all()
+                self.env.invalidate_all()
+        for _card in cards:  # read to the end (the rows after the last card: footers counted)
+            raise UserError(self.env._("More cards than announced for this import."))
+        return pickings
 
     def _result(self, records, errors, context, valid=None):
         valid = len(records) if valid is None else valid
@@ -338,7 +370,7 @@ class HaokaCardImport(models.TransientModel):
         if not self.file:
             raise UserError(self.env._("Choose the file to import."))
         try:
-            return spreadsheet.read_rows(base64.b64decode(self.file), self.filename or "")
+            return spreadsheet.stream_rows(base64.b64decode(self.file), self.filename or "")
         except spreadsheet.SpreadsheetError as error:
             reasons = {
                 "empty": self.env._("The file %(name)s is empty.", name=self.filename or ""),
@@ -419,17 +451,29 @@ class HaokaCardImport(models.TransientModel):
         )
 
     def _plan_counts(self, rows, header_index, context):
-        """``{product: number of rows}`` when every row holding a card names a known plan (or the default
-        plan applies), else None. Reads what checking the rows of each plan needs, so that the check itself
-        does not use the database."""
+        """The receipts of the file's cards, as ``[{product: number of rows}]`` (see :meth:`_receipts_of`),
+        when every row holding a card names a known plan (or the default plan applies), else None. Reads
+        what checking the rows of each plan needs, so that the check itself does not use the database."""
         checker = context["checker"]
-        counts = defaultdict(int)
+        products = []
         for _row_no, row in checker.data_rows(rows, header_index):
             plan, _raw = checker.row_plan(row)
             if plan is None:
                 return None
-            counts[checker.facts[plan]["product"]] += 1
-        return counts
+            products.append(checker.facts[plan]["product"])
+        return self._receipts_of(products)
+
+    @api.model
+    def _receipts_of(self, products):
+        """``[{product: count}]``: the receipts of cards of ``products`` (one per card, in the order of the
+        cards), a receipt per plan for each ``RECEIPT_CARDS`` cards."""
+        receipts = []
+        for start in range(0, len(products), RECEIPT_CARDS):
+            counts = defaultdict(int)
+            for product in products[start:start + RECEIPT_CARDS]:
+                counts[product] += 1
+            receipts.append(counts)
+        return receipts
 
     def _iter_checked_rows(self, rows, header_index, context):
         """``(card dict, [])`` for each valid row holding a card, ``(None, errors)`` for an invalid one, where
@@ -556,14 +600,7 @@ class HaokaCardImport(models.TransientModel):
         updates = [r for r in records if r.get("update_lot_id")]
         pickings = self.env["stock.picking"]
         if new:
-            counts = defaultdict(int)
-            for record in new:
-                counts[record["product"]] += 1
-            pickings = self.env["haoka.stock.bulk"]._import_cards(
-                (new[start:start + STREAM_CHUNK] for start in range(0, len(new), STREAM_CHUNK)),
-                counts, self.location_id, self._receipt_origin(),
-                progress=lambda done: self._notify_progress(done, len(new), every=PROGRESS_EVERY * 4),
-            )
+            pickings = self._import_receipts(iter(new), self._receipts_of([record["product"] for record in new]))
         for record in updates:
             vals = {"expiration_date": record["expiration_date"]}
             if record["puk"]:
