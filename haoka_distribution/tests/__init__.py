@@ -40,6 +40,7 @@ from . import (
     test_upstream_reconciliation,
     test_upstream_report,
     test_upstream_signature,
+    test_upstream_wake,
     test_upstream_webhook,
     test_wallet,
     test_withdrawal,
