@@ -25,6 +25,7 @@ from . import (
     test_pgcopy,
     test_portal,
     test_portal_images,
+    test_portal_load,
     test_portal_wallet,
     test_sale_cards,
     test_secret_mixin,
