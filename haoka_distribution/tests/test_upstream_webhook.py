@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from odoo.tests import HttpCase, tagged
 
 from ..tools import upstream_signature as sig
-from .common import activate_chinese
 from .test_upstream_events import UpstreamCase
 
 
@@ -42,15 +41,11 @@ class TestUpstreamWebhook(UpstreamCase, HttpCase):
         self.assertEqual(self.post_hmac({"event_id": "S2", "status": "8"}).status_code, 401, "the old secret")
         self.assertEqual(self.post_hmac({"event_id": "S3", "status": "8"}, secret="rotated-key").status_code, 200)
 
-    def test_request_reads_little_and_speaks_the_company_language(self):
-        """A caller with no installed Accept-Language: the company's language, found with one narrow query (not
-        the superuser's, company's and partner's whole rows); the source with its secret in one query."""
-        activate_chinese(self.env)
-        self.env.company.partner_id.lang = "zh_CN"
-        self.env.flush_all()
+    def test_request_reads_little(self):
+        """A caller with no installed Accept-Language: the language found with one narrow query (not the
+        superuser's, company's and partner's whole rows); the source with its secret in one query."""
         refused = self.post_hmac({"event_id": "L1", "status": "8"}, secret="guess", **{"Accept-Language": "fr-FR"})
         self.assertEqual(refused.status_code, 401)
-        self.assertEqual(self.events().error, "已拒绝：签名 wrong。")
         self.post_hmac({"event_id": "L2", "status": "8"}, **{"Accept-Language": "fr-FR"})  # warm the caches up
         before = self.cr.sql_log_count
         accepted = self.post_hmac({"event_id": "L3", "status": "8"}, **{"Accept-Language": "fr-FR"})
