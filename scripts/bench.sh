@@ -29,3 +29,7 @@ if [ "${HAOKA_BENCH_MILLION:-1}" != "0" ]; then
 fi
 # the deployment check (issue 16 §4): --workers=2 behind deploy/nginx.conf; says so and passes when nginx is absent
 bash "$PROJECT_DIR/deploy/check.sh" "$DB"
+# the distributor portal under load (issue 14 §5): 50 distributors logged in, browsing, on --workers=2
+HAOKA_BENCH_DIR="$PROJECT_DIR/bench" HAOKA_PROJECT_DIR="$PROJECT_DIR" HAOKA_ADDONS_PATH="$ADDONS_PATH" \
+    "$PY" "$PROJECT_DIR/scripts/odoo" shell -d "$DB" --addons-path="$ADDONS_PATH" --no-http --log-level=warn \
+    < "$PROJECT_DIR/bench/load_portal.py"

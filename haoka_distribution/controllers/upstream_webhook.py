@@ -26,10 +26,11 @@ PRIVATE_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 
 class HaokaUpstreamWebhook(http.Controller):
     @http.route("/haoka/upstream/<string:source_code>/event", type="http", auth="none", methods=["POST"],
-                csrf=False, save_session=False, readonly=False)  # auth='none' routes default to read-only
+                csrf=False, save_session=False, readonly=False,  # auth='none' routes default to read-only
+                haoka_company_lang=True)  # models/ir_http_upstream.py: the language without reading three rows
     def haoka_upstream_event(self, source_code, **_kwargs):
         env = request.env(user=SUPERUSER_ID)
-        source = env["haoka.upstream"].search([("code", "=", source_code)], limit=1)
+        source = env["haoka.upstream"]._webhook_source(source_code)
         if not source:
             return self._answer(404, "unknown_source")
         body = request.httprequest.get_data(cache=True)

@@ -63,6 +63,7 @@ from . import (
     haoka_withdrawal,
     haoka_withdrawal_payment,
     haoka_withdrawal_rules,
+    ir_http_upstream,
     payment_transaction,
     res_company_wallet,
     res_config_settings_wallet,

@@ -4,11 +4,17 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import spreadsheet, upstream_signature
+from ..tools import secrets, spreadsheet, upstream_signature
 from ..tools.groups import MANAGER_GROUP
 from .haoka_secret_mixin import Secret
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: clear signing secrets by their encrypted token, in this process (the webhook's every request needs one): a new
+#: secret or a key rotation re-encrypting it gives a new token, so an entry is never stale
+CLEAR_SECRETS = {}
+#: the fields the webhook reads of its source, fetched with it in one query
+WEBHOOK_FIELDS = ["code", "signature_scheme", "secret_cipher", "signature_header", "timestamp_header", "tolerance",
+                  "key_external_id"]
 #: the default names of each value in a webhook payload or a report file's header (the source adds its own)
 DEFAULT_KEYS = {
     "key_external_id": "event_id,id,notify_id,流水号,事件编号",
@@ -121,9 +127,23 @@ class HaokaUpstream(models.Model):
         self._haoka_write_secret("secret")
 
     def _signing_secret(self):
-        """The clear signing secret (server code only)."""
+        """The clear signing secret (server code only), decrypted once per encrypted token in this process."""
         self.ensure_one()
-        return self.sudo()._haoka_read_secrets(["secret"])[self.id]["secret"]
+        self._haoka_check_secret_access(["secret"])
+        token = self.sudo().secret_cipher
+        clear = CLEAR_SECRETS.get(token)
+        if clear is None:
+            clear = secrets.decrypt(token)
+            if clear is not False:  # not yet readable (no key of the ring made it): tried again next time
+                if len(CLEAR_SECRETS) >= 256:
+                    CLEAR_SECRETS.clear()
+                CLEAR_SECRETS[token] = clear
+        return clear
+
+    @api.model
+    def _webhook_source(self, code):
+        """The source of ``code`` with what the webhook reads of it, in one query (superuser)."""
+        return self.sudo().search_fetch([("code", "=", code)], WEBHOOK_FIELDS, limit=1)
 
     def _keys(self, field):
         return split_keys(self[field])

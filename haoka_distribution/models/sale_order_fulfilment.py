@@ -14,7 +14,9 @@ class SaleOrder(models.Model):
 
     @api.depends("partner_shipping_id", "haoka_holder_phone", "order_line.haoka_lot_ids", "order_line.product_id")
     def _compute_haoka_packing(self):
-        """What a packer needs to see of an order: where it goes, whom the courier calls, what is in it."""
+        """What a packer needs to see of an order: where it goes, whom the courier calls, what is in it. The cards
+        of all the orders are read at once (a list page, e.g. the portal's 我的订单, shows many orders)."""
+        self.order_line.haoka_lot_ids.mapped("msisdn")
         for order in self:
             recipient = order.partner_shipping_id
             order.haoka_recipient_phone = next(iter(order._haoka_recipient_phones()), False)

@@ -29,12 +29,32 @@ class TestUpstreamWebhook(UpstreamCase, HttpCase):
         super().setUp()
         self.authenticate(None, None)  # a session that names the database, with no user
 
-    def post_hmac(self, payload, secret="top-secret-key", timestamp=None, signature=None, code="haoy"):
+    def post_hmac(self, payload, secret="top-secret-key", timestamp=None, signature=None, code="haoy", **headers):
         body = json.dumps(payload, ensure_ascii=False).encode()
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
         signature = signature or sig.hmac_sha256_sign(secret, timestamp, body)
         return self.url_open(f"/haoka/upstream/{code}/event", data=body, headers={
-            "Content-Type": "application/json", "X-Timestamp": timestamp, "X-Signature": signature})
+            "Content-Type": "application/json", "X-Timestamp": timestamp, "X-Signature": signature, **headers})
+
+    def test_a_new_secret_is_used_at_once(self):
+        """The clear secret is kept per encrypted token: a new secret is a new token, never a stale entry."""
+        self.assertEqual(self.post_hmac({"event_id": "S1", "status": "8"}).status_code, 200)
+        self.source.secret = "rotated-key"
+        self.env.flush_all()
+        self.assertEqual(self.post_hmac({"event_id": "S2", "status": "8"}).status_code, 401, "the old secret")
+        self.assertEqual(self.post_hmac({"event_id": "S3", "status": "8"}, secret="rotated-key").status_code, 200)
+
+    def test_request_reads_little(self):
+        """A caller with no installed Accept-Language: the language found with one narrow query (not the
+        superuser's, company's and partner's whole rows); the source with its secret in one query."""
+        refused = self.post_hmac({"event_id": "L1", "status": "8"}, secret="guess", **{"Accept-Language": "fr-FR"})
+        self.assertEqual(refused.status_code, 401)
+        self.post_hmac({"event_id": "L2", "status": "8"}, **{"Accept-Language": "fr-FR"})  # warm the caches up
+        before = self.cr.sql_log_count
+        accepted = self.post_hmac({"event_id": "L3", "status": "8"}, **{"Accept-Language": "fr-FR"})
+        self.assertEqual(accepted.status_code, 200)
+        # the language, the source, the replay check, the event, the cron's trigger row (9 to 10 before)
+        self.assertLessEqual(self.cr.sql_log_count - before, 6)
 
     def events(self, source=None):
         return self.Event.search([("source_id", "=", (source or self.source).id)], order="id")
