@@ -97,7 +97,7 @@ class HaokaWalletTransaction(models.Model):
         movements. ``movements``: dicts of its arguments (``partner``, ``wallet_type``, ``amount``, ``kind``,
         ``counterpart_account``, ``key``, optional ``source``, ``ref``, ``partner_for_counterpart``, ``reason``,
         ``wallet_account``). All or nothing; returns the movements (posted now or before) in order.
-        ``one_entry`` (a label): all the movements in one journal entry of that label (same company and
+        ``one_entry`` (a label): the movements of a company in one journal entry of that label (same
         journal), two lines each — the fast path of a settlement run."""
         for movement in movements:
             movement["partner"] = movement["partner"].commercial_partner_id
@@ -114,19 +114,34 @@ class HaokaWalletTransaction(models.Model):
             self._haoka_check_movement(movement, balances)
             todo.append(movement)
         if todo:
-            entries = [self._haoka_move_vals(**m) for m in todo]
-            if one_entry:
-                entries = [dict(entries[0], ref=one_entry,
-                                line_ids=[line for entry in entries for line in entry["line_ids"]])]
-            moves = self.env["account.move"].sudo().create(entries)
-            moves.action_post()
-            lines = moves.line_ids.sorted("id")  # two per movement, in the order they were given
+            entries = self._haoka_create_entries([self._haoka_move_vals(**m) for m in todo], one_entry)
             created = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create([
-                self._haoka_movement_vals(movement, lines[2 * index].move_id, lines[2 * index + 1])
-                for index, movement in enumerate(todo)])
+                self._haoka_movement_vals(movement, move, counterpart_line)
+                for movement, (move, counterpart_line) in zip(todo, entries, strict=True)])
             done.update(((tx.company_id.id, tx.idempotency_key), tx) for tx in created)
         result = self.browse([done[(m["wallet_type"].company_id.id, m["key"])].id for m in movements])
         return result.with_env(self.env)
+
+    @api.model
+    def _haoka_create_entries(self, entries, one_entry=None):
+        """Create and post the journal entries ``entries`` (values of :meth:`_haoka_move_vals`), each company's
+        in that company's environment (a multi-company user may be working in another one); with
+        ``one_entry`` (a label) one entry per company holding the lines of all. Returns, for each entry given,
+        ``(journal entry, counterpart line)``."""
+        by_company = {}
+        for index, vals in enumerate(entries):
+            by_company.setdefault(vals["company_id"], []).append(index)
+        result = [None] * len(entries)
+        for company_id, indexes in by_company.items():
+            batch = [entries[index] for index in indexes]
+            if one_entry:
+                batch = [dict(batch[0], ref=one_entry, line_ids=[line for vals in batch for line in vals["line_ids"]])]
+            moves = self.env["account.move"].sudo().with_company(company_id).create(batch)
+            moves.action_post()
+            lines = moves.line_ids.sorted("id")  # two per entry given (wallet, counterpart), in their order
+            for position, index in enumerate(indexes):
+                result[index] = (lines[2 * position].move_id, lines[2 * position + 1])
+        return result
 
     @api.model
     def _haoka_by_key(self, key, company):

@@ -42,6 +42,7 @@ from . import (
     test_upstream_signature,
     test_upstream_webhook,
     test_wallet,
+    test_wallet_settlement_bulk,
     test_withdrawal,
     test_withdrawal_settings,
     test_withholding_tools,
