@@ -158,15 +158,9 @@ class HaokaWalletTransaction(models.Model):
     @api.model
     def _haoka_balances(self, pairs):
         """{(partner, wallet type): balance} of ``pairs`` in one query (under their locks)."""
-        self.env["account.move.line"].flush_model(["balance", "account_id", "partner_id", "parent_state"])
         types = {wallet_type for _partner, wallet_type in pairs}
-        self.env.cr.execute(
-            """SELECT partner_id, account_id, company_id, -SUM(balance) FROM account_move_line
-                WHERE partner_id = ANY(%s) AND account_id = ANY(%s) AND company_id = ANY(%s)
-                  AND parent_state = 'posted'
-                GROUP BY partner_id, account_id, company_id""",
-            ([p.id for p, _t in pairs], [t.account_id.id for t in types], [t.company_id.id for t in types]))
-        sums = {row[:3]: row[3] for row in self.env.cr.fetchall()}
+        sums = self.env["haoka.wallet"]._haoka_ledger_sums({p.id for p, _t in pairs}, {t.account_id.id for t in types},
+                                                         {t.company_id.id for t in types})
         return {(partner, wallet_type): sums.get((partner.id, wallet_type.account_id.id, wallet_type.company_id.id),
                                                  0.0)
                 for partner, wallet_type in pairs}

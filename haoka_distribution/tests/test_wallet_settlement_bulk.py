@@ -96,3 +96,37 @@ class TestWalletSettlementBulk(WalletCase):
         self.assertEqual(set(settlements.mapped("state")), {"paid"})
         self.assertEqual([s.move_id.amount_residual for s in settlements], [0] * len(BILLS))
         self.assertEqual(self.balance(settlements[0].distributor_id, self.commission)["balance"], 80)
+
+    def entry_on_wallet(self, partner, amount, post=True):
+        """A journal entry crediting ``amount`` to ``partner``'s 佣金余额 account by hand (no movement)."""
+        move = self.env["account.move"].create({
+            "move_type": "entry", "journal_id": self.commission.journal_id.id,
+            "line_ids": [Command.create({"account_id": self.commission.account_id.id, "partner_id": partner.id,
+                                         "credit": amount}),
+                         Command.create({"account_id": self.other_account.id, "debit": amount})],
+        })
+        if post:
+            move.action_post()
+        return move
+
+    def test_balance_query_equals_odoos_sum_of_posted_items(self):
+        other_agent = self.env["res.partner"].create({"name": "Other Balance Agent", "haoka_is_distributor": True})
+        self.credit(self.agent, self.commission, 100)
+        self.credit(self.agent, self.commission, -30.25, kind="order_payment")
+        self.credit(self.agent, self.prepaid, 7)
+        self.credit(other_agent, self.commission, 55)
+        self.entry_on_wallet(self.agent, 12)  # posted by hand: counted
+        self.entry_on_wallet(self.agent, 1000, post=False)  # draft: not counted
+        cancelled = self.entry_on_wallet(self.agent, 500)
+        cancelled.button_draft()
+        cancelled.button_cancel()
+        Line = self.env["account.move.line"]
+        for partner, wallet_type in [(self.agent, self.commission), (self.agent, self.prepaid),
+                                     (other_agent, self.commission), (other_agent, self.prepaid)]:
+            [(total,)] = Line._read_group([("partner_id", "=", partner.id),
+                                           ("account_id", "=", wallet_type.account_id.id),
+                                           ("company_id", "=", wallet_type.company_id.id),
+                                           ("parent_state", "=", "posted")], [], ["balance:sum"])
+            self.assertEqual(partner._haoka_wallet_balance(wallet_type)["balance"], -total)
+            self.assertEqual(self.Tx._haoka_balances({(partner, wallet_type)})[partner, wallet_type], -total)
+        self.assertEqual(self.agent._haoka_wallet_balance(self.commission)["balance"], 81.75)
