@@ -150,6 +150,7 @@ class HaokaCommissionSettlement(models.Model):
         for company in to_credit.company_id:
             settlements = to_credit.filtered(lambda s, c=company: s.company_id == c).with_company(company)
             wallet_type = settlements.env["haoka.wallet.type"]._haoka_get("commission", company)
+            settlements.move_id.line_ids.fetch(["tax_ids"])  # for all the bills at once (else bill by bill)
             payables = [settlement._haoka_open_payable() for settlement in settlements]
             movements = [settlement._haoka_credit_movement(payable, wallet_type)
                          for settlement, payable in zip(settlements, payables, strict=True) if payable]

@@ -134,6 +134,7 @@ class HaokaWalletTransaction(models.Model):
         result = [None] * len(entries)
         for company_id, indexes in by_company.items():
             batch = [entries[index] for index in indexes]
+            self._haoka_skip_analytic_models(batch, company_id)
             if one_entry:
                 batch = [dict(batch[0], ref=one_entry, line_ids=[line for vals in batch for line in vals["line_ids"]])]
             moves = self.env["account.move"].sudo().with_company(company_id).create(batch)
@@ -142,6 +143,17 @@ class HaokaWalletTransaction(models.Model):
             for position, index in enumerate(indexes):
                 result[index] = (lines[2 * position].move_id, lines[2 * position + 1])
         return result
+
+    @api.model
+    def _haoka_skip_analytic_models(self, entries, company_id):
+        """Give the lines of ``entries`` no analytic distribution when the company has no analytic distribution
+        model: Odoo would look one up for each line (a query per line) and find none."""
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        if Model.search_count([("company_id", "in", [company_id, False])], limit=1):
+            return
+        for vals in entries:
+            for command in vals["line_ids"]:
+                command[2].setdefault("analytic_distribution", False)
 
     @api.model
     def _haoka_by_key(self, key, company):
@@ -194,7 +206,7 @@ class HaokaWalletTransaction(models.Model):
             "kind": movement["kind"], "amount": movement["amount"], "partner_id": movement["partner"].id,
             "wallet_type_id": wallet_type.id, "company_id": wallet_type.company_id.id,
             "idempotency_key": movement["key"], "reason": movement.get("reason") or movement.get("ref"),
-            "source_ref": f"{source._name},{source.id}" if source else False,
+            "source_ref": source or False,  # the record itself: a "model,id" string is checked by a query
             "counterpart_account_id": movement["counterpart_account"].id, "move_id": move.id, "state": "posted",
             "counterpart_line_id": counterpart_line.id,
             "date": move.date,
