@@ -118,6 +118,7 @@ class HaokaWalletTransaction(models.Model):
             created = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create([
                 self._haoka_movement_vals(movement, move, counterpart_line)
                 for movement, (move, counterpart_line) in zip(todo, entries, strict=True)])
+            self._haoka_set_sources(created, todo)
             done.update(((tx.company_id.id, tx.idempotency_key), tx) for tx in created)
         result = self.browse([done[(m["wallet_type"].company_id.id, m["key"])].id for m in movements])
         return result.with_env(self.env)
@@ -154,6 +155,22 @@ class HaokaWalletTransaction(models.Model):
         for vals in entries:
             for command in vals["line_ids"]:
                 command[2].setdefault("analytic_distribution", False)
+
+    @api.model
+    def _haoka_set_sources(self, transactions, movements):
+        """Set the source documents of ``transactions`` (those of ``movements``, in order) in one statement:
+        the ORM would check that each "model,id" exists by a query of its own (a settlement run's thousand);
+        the sources are the documents being processed."""
+        pairs = [(tx.id, f"{movement['source']._name},{movement['source'].id}")
+                 for tx, movement in zip(transactions, movements, strict=True) if movement.get("source")]
+        if not pairs:
+            return
+        transactions.flush_recordset()
+        self.env.cr.execute(
+            """UPDATE haoka_wallet_transaction t SET source_ref = v.ref
+                 FROM unnest(%s::int[], %s::varchar[]) AS v(id, ref) WHERE t.id = v.id""",
+            ([tx_id for tx_id, _ref in pairs], [ref for _tx_id, ref in pairs]))
+        transactions.invalidate_recordset(["source_ref"])
 
     @api.model
     def _haoka_by_key(self, key, company):
@@ -200,13 +217,12 @@ class HaokaWalletTransaction(models.Model):
 
     @api.model
     def _haoka_movement_vals(self, movement, move, counterpart_line):
-        wallet_type, source = movement["wallet_type"], movement.get("source")
+        wallet_type = movement["wallet_type"]
         on_wallet = not movement.get("wallet_account") or movement["wallet_account"] == wallet_type.account_id
         return {
             "kind": movement["kind"], "amount": movement["amount"], "partner_id": movement["partner"].id,
             "wallet_type_id": wallet_type.id, "company_id": wallet_type.company_id.id,
             "idempotency_key": movement["key"], "reason": movement.get("reason") or movement.get("ref"),
-            "source_ref": source or False,  # the record itself: a "model,id" string is checked by a query
             "counterpart_account_id": movement["counterpart_account"].id, "move_id": move.id, "state": "posted",
             "counterpart_line_id": counterpart_line.id,
             "date": move.date,

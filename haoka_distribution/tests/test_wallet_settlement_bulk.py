@@ -15,20 +15,20 @@ BILLS = [("in_invoice", 80.0), ("in_invoice", 30.5), ("in_refund", 20.0), ("in_i
 
 class TestWalletSettlementBulk(WalletCase):
 
-    def confirmed_settlements(self, prefix, company=None):
-        """Confirmed settlements of new wallet distributors, one per :data:`BILLS`, with their posted bills
-        (as ``action_confirm`` leaves them before crediting the wallets)."""
+    def confirmed_settlements(self, prefix, company=None, bills=BILLS):
+        """Confirmed settlements of new wallet distributors, one per ``bills`` (:data:`BILLS`), with their
+        posted bills (as ``action_confirm`` leaves them before crediting the wallets)."""
         company = company or self.env.company
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         product = self.env.ref("haoka_distribution.product_commission")
         agents = env["res.partner"].create([{"name": f"{prefix} agent {index}", "haoka_is_distributor": True,
-                                             "haoka_payout_method": "wallet"} for index in range(len(BILLS))])
+                                             "haoka_payout_method": "wallet"} for index in range(len(bills))])
         today = fields.Date.context_today(agents)
         bills = env["account.move"].create([{
             "move_type": move_type, "partner_id": agent.id, "invoice_date": today, "company_id": company.id,
             "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1, "price_unit": amount,
                                                  "tax_ids": [Command.clear()]})],
-        } for agent, (move_type, amount) in zip(agents, BILLS, strict=True)])
+        } for agent, (move_type, amount) in zip(agents, bills, strict=True)])
         bills.action_post()
         settlements = env["haoka.commission.settlement"].create([
             {"distributor_id": agent.id, "date_to": today, "company_id": company.id} for agent in agents])
@@ -44,6 +44,7 @@ class TestWalletSettlementBulk(WalletCase):
         wallet_line = tx.move_id.line_ids.filtered(
             lambda line: line.account_id == tx.wallet_type_id.account_id and line.partner_id == tx.partner_id)
         self.assertTrue(payable.full_reconcile_id)
+        self.assertEqual(tx.source_ref, settlement)
         self.assertEqual(payable.full_reconcile_id, tx.counterpart_line_id.full_reconcile_id)  # its own line
         return {
             "movements": len(tx), "kind": tx.kind, "amount": tx.amount, "wallet": tx.wallet_type_id,
@@ -77,6 +78,19 @@ class TestWalletSettlementBulk(WalletCase):
         self.assertEqual((self.Tx.search_count([]), self.env["account.move"].search_count([]),
                           self.env["account.partial.reconcile"].search_count([])), counts)
         self.assertEqual([self.credited(s)["balance"]["balance"] for s in single], [80, 30.5, -20, 12.25])
+
+    def test_bulk_credit_statements_do_not_grow_per_distributor(self):
+        """Odoo's supplier rank of each partner (one statement each) is all that grows with the run."""
+        statements = []
+        for prefix, bills in (("Few", BILLS[:2]), ("Many", BILLS * 2)):
+            settlements = self.confirmed_settlements(prefix, bills=bills)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            settlements._haoka_credit_wallet()
+            self.env.flush_all()
+            statements.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(set(settlements.move_id.mapped("amount_residual")), {0})
+        self.assertLessEqual(statements[1] - statements[0], 6 + 3, statements)  # 6 more distributors
 
     def test_credit_by_a_finance_user_in_another_current_company(self):
         main = self.env.company
