@@ -140,31 +140,46 @@ class HaokaCommissionSettlement(models.Model):
         return True
 
     def _haoka_credit_wallet(self):
-        """Pay the confirmed settlements' bills by their distributors' 佣金余额, all at once: one wallet entry
-        per company for the run (a thousand distributors), a movement per settlement whose line is reconciled
-        with the bill's payable (a vendor refund — clawbacks — debits the wallet, possibly below zero)."""
-        by_company, payables = {}, {}
-        wallet_types = {company: self.env["haoka.wallet.type"]._haoka_get("commission", company)
-                        for company in self.company_id}
-        for settlement in self:
-            bill = settlement.move_id
-            payable = bill.line_ids.filtered(lambda line: line.account_type == "liability_payable")
-            payables[settlement.id] = payable
-            by_company.setdefault(settlement.company_id, []).append({
-                "partner": settlement.distributor_id,
-                "wallet_type": wallet_types[settlement.company_id],
-                "amount": -sum(payable.mapped("amount_residual")),  # owed to the distributor: > 0 for a bill
-                "kind": "commission_credit", "counterpart_account": payable.account_id[:1],
-                "key": f"settlement:{settlement.id}", "source": settlement,
-                "ref": self.env._("Settlement %(name)s (%(bill)s)", name=settlement.name, bill=bill.name),
-            })
-        Transaction = self.env["haoka.wallet.transaction"]
-        for movements in by_company.values():
-            transactions = Transaction._haoka_post_movements(
-                movements, one_entry=self.env._("Commission settlements credited to wallets"))
-            self.env["account.move.line"]._reconcile_plan(
-                [tx._haoka_counterpart_line() | payables[tx.source_ref.id] for tx in transactions])
-        self.state = "paid"
+        """Pay the confirmed settlements' bills by their distributors' 佣金余额, all at once: per company, one
+        wallet entry for the run (a thousand distributors) posted in that company's environment, a movement per
+        settlement (key ``settlement:<id>``) whose line is reconciled with the bill's payable in one
+        ``_reconcile_plan`` (a vendor refund — clawbacks — debits the wallet, possibly below zero). The
+        result is the one of crediting them one by one; a settlement already paid (a second run) is left
+        alone."""
+        to_credit = self.filtered(lambda s: s.state == "confirmed" and s.move_id.state == "posted")
+        for company in to_credit.company_id:
+            settlements = to_credit.filtered(lambda s, c=company: s.company_id == c).with_company(company)
+            wallet_type = settlements.env["haoka.wallet.type"]._haoka_get("commission", company)
+            settlements.move_id.line_ids.fetch(["tax_ids"])  # for all the bills at once (else bill by bill)
+            payables = [settlement._haoka_open_payable() for settlement in settlements]
+            movements = [settlement._haoka_credit_movement(payable, wallet_type)
+                         for settlement, payable in zip(settlements, payables, strict=True) if payable]
+            if movements:
+                transactions = settlements.env["haoka.wallet.transaction"]._haoka_post_movements(
+                    movements, one_entry=self.env._("Commission settlements credited to wallets"))
+                # the movements come back in the order of ``movements``: no look-up of their source
+                settlements.env["account.move.line"]._reconcile_plan([
+                    tx.counterpart_line_id | payable
+                    for tx, payable in zip(transactions, filter(None, payables), strict=True)])
+            settlements.state = "paid"
+
+    def _haoka_open_payable(self):
+        """The bill's payable lines still open (none once the bill is paid)."""
+        return self.move_id.line_ids.filtered(lambda line: line.account_type == "liability_payable"
+                                              and not line.reconciled)
+
+    def _haoka_credit_movement(self, payable, wallet_type):
+        """The movement of ``wallet_type`` (佣金余额) paying ``payable``, the open payable of this settlement's
+        bill."""
+        bill = self.move_id
+        return {
+            "partner": self.distributor_id,
+            "wallet_type": wallet_type,
+            "amount": -sum(payable.mapped("amount_residual")),  # owed to the distributor: > 0 for a bill
+            "kind": "commission_credit", "counterpart_account": payable.account_id[:1],
+            "key": f"settlement:{self.id}", "source": self,
+            "ref": self.env._("Settlement %(name)s (%(bill)s)", name=self.name, bill=bill.name),
+        }
 
     def _lock_lines(self):
         """Lock the settlements and their lines until the transaction ends, and read their state again:

@@ -97,7 +97,7 @@ class HaokaWalletTransaction(models.Model):
         movements. ``movements``: dicts of its arguments (``partner``, ``wallet_type``, ``amount``, ``kind``,
         ``counterpart_account``, ``key``, optional ``source``, ``ref``, ``partner_for_counterpart``, ``reason``,
         ``wallet_account``). All or nothing; returns the movements (posted now or before) in order.
-        ``one_entry`` (a label): all the movements in one journal entry of that label (same company and
+        ``one_entry`` (a label): the movements of a company in one journal entry of that label (same
         journal), two lines each — the fast path of a settlement run."""
         for movement in movements:
             movement["partner"] = movement["partner"].commercial_partner_id
@@ -114,19 +114,63 @@ class HaokaWalletTransaction(models.Model):
             self._haoka_check_movement(movement, balances)
             todo.append(movement)
         if todo:
-            entries = [self._haoka_move_vals(**m) for m in todo]
-            if one_entry:
-                entries = [dict(entries[0], ref=one_entry,
-                                line_ids=[line for entry in entries for line in entry["line_ids"]])]
-            moves = self.env["account.move"].sudo().create(entries)
-            moves.action_post()
-            lines = moves.line_ids.sorted("id")  # two per movement, in the order they were given
+            entries = self._haoka_create_entries([self._haoka_move_vals(**m) for m in todo], one_entry)
             created = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create([
-                self._haoka_movement_vals(movement, lines[2 * index].move_id, lines[2 * index + 1])
-                for index, movement in enumerate(todo)])
+                self._haoka_movement_vals(movement, move, counterpart_line)
+                for movement, (move, counterpart_line) in zip(todo, entries, strict=True)])
+            self._haoka_set_sources(created, todo)
             done.update(((tx.company_id.id, tx.idempotency_key), tx) for tx in created)
         result = self.browse([done[(m["wallet_type"].company_id.id, m["key"])].id for m in movements])
         return result.with_env(self.env)
+
+    @api.model
+    def _haoka_create_entries(self, entries, one_entry=None):
+        """Create and post the journal entries ``entries`` (values of :meth:`_haoka_move_vals`), each company's
+        in that company's environment (a multi-company user may be working in another one); with
+        ``one_entry`` (a label) one entry per company holding the lines of all. Returns, for each entry given,
+        ``(journal entry, counterpart line)``."""
+        by_company = {}
+        for index, vals in enumerate(entries):
+            by_company.setdefault(vals["company_id"], []).append(index)
+        result = [None] * len(entries)
+        for company_id, indexes in by_company.items():
+            batch = [entries[index] for index in indexes]
+            self._haoka_skip_analytic_models(batch, company_id)
+            if one_entry:
+                batch = [dict(batch[0], ref=one_entry, line_ids=[line for vals in batch for line in vals["line_ids"]])]
+            moves = self.env["account.move"].sudo().with_company(company_id).create(batch)
+            moves.action_post()
+            lines = moves.line_ids.sorted("id")  # two per entry given (wallet, counterpart), in their order
+            for position, index in enumerate(indexes):
+                result[index] = (lines[2 * position].move_id, lines[2 * position + 1])
+        return result
+
+    @api.model
+    def _haoka_skip_analytic_models(self, entries, company_id):
+        """Give the lines of ``entries`` no analytic distribution when the company has no analytic distribution
+        model: Odoo would look one up for each line (a query per line) and find none."""
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        if Model.search_count([("company_id", "in", [company_id, False])], limit=1):
+            return
+        for vals in entries:
+            for command in vals["line_ids"]:
+                command[2].setdefault("analytic_distribution", False)
+
+    @api.model
+    def _haoka_set_sources(self, transactions, movements):
+        """Set the source documents of ``transactions`` (those of ``movements``, in order) in one statement:
+        the ORM would check that each "model,id" exists by a query of its own (a settlement run's thousand);
+        the sources are the documents being processed."""
+        pairs = [(tx.id, f"{movement['source']._name},{movement['source'].id}")
+                 for tx, movement in zip(transactions, movements, strict=True) if movement.get("source")]
+        if not pairs:
+            return
+        transactions.flush_recordset()
+        self.env.cr.execute(
+            """UPDATE haoka_wallet_transaction t SET source_ref = v.ref
+                 FROM unnest(%s::int[], %s::varchar[]) AS v(id, ref) WHERE t.id = v.id""",
+            ([tx_id for tx_id, _ref in pairs], [ref for _tx_id, ref in pairs]))
+        transactions.invalidate_recordset(["source_ref"])
 
     @api.model
     def _haoka_by_key(self, key, company):
@@ -143,15 +187,9 @@ class HaokaWalletTransaction(models.Model):
     @api.model
     def _haoka_balances(self, pairs):
         """{(partner, wallet type): balance} of ``pairs`` in one query (under their locks)."""
-        self.env["account.move.line"].flush_model(["balance", "account_id", "partner_id", "parent_state"])
         types = {wallet_type for _partner, wallet_type in pairs}
-        self.env.cr.execute(
-            """SELECT partner_id, account_id, company_id, -SUM(balance) FROM account_move_line
-                WHERE partner_id = ANY(%s) AND account_id = ANY(%s) AND company_id = ANY(%s)
-                  AND parent_state = 'posted'
-                GROUP BY partner_id, account_id, company_id""",
-            ([p.id for p, _t in pairs], [t.account_id.id for t in types], [t.company_id.id for t in types]))
-        sums = {row[:3]: row[3] for row in self.env.cr.fetchall()}
+        sums = self.env["haoka.wallet"]._haoka_ledger_sums({p.id for p, _t in pairs}, {t.account_id.id for t in types},
+                                                         {t.company_id.id for t in types})
         return {(partner, wallet_type): sums.get((partner.id, wallet_type.account_id.id, wallet_type.company_id.id),
                                                  0.0)
                 for partner, wallet_type in pairs}
@@ -179,13 +217,12 @@ class HaokaWalletTransaction(models.Model):
 
     @api.model
     def _haoka_movement_vals(self, movement, move, counterpart_line):
-        wallet_type, source = movement["wallet_type"], movement.get("source")
+        wallet_type = movement["wallet_type"]
         on_wallet = not movement.get("wallet_account") or movement["wallet_account"] == wallet_type.account_id
         return {
             "kind": movement["kind"], "amount": movement["amount"], "partner_id": movement["partner"].id,
             "wallet_type_id": wallet_type.id, "company_id": wallet_type.company_id.id,
             "idempotency_key": movement["key"], "reason": movement.get("reason") or movement.get("ref"),
-            "source_ref": f"{source._name},{source.id}" if source else False,
             "counterpart_account_id": movement["counterpart_account"].id, "move_id": move.id, "state": "posted",
             "counterpart_line_id": counterpart_line.id,
             "date": move.date,

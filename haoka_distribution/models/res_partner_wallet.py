@@ -41,24 +41,11 @@ class ResPartner(models.Model):
         Read under :meth:`_haoka_wallet_lock` when the figure decides a movement."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        self.env["account.move.line"].flush_model(["balance", "account_id", "partner_id", "parent_state"])
-        cr = self.env.cr
         company = wallet_type.company_id
-        cr.execute("""SELECT COALESCE(-SUM(balance), 0) FROM account_move_line
-                       WHERE partner_id = %s AND account_id = %s AND company_id = %s AND parent_state = 'posted'""",
-                   (partner.id, wallet_type.account_id.id, company.id))
-        balance = cr.fetchone()[0]
-        held = 0.0
+        Wallet = self.env["haoka.wallet"]
+        balance = Wallet._haoka_ledger_sum(partner.id, wallet_type.account_id.id, company.id)
         hold_account = company.sudo().haoka_withdrawal_hold_account_id
-        if hold_account:
-            self.env["haoka.wallet.transaction"].flush_model(["move_id", "wallet_type_id"])
-            cr.execute("""SELECT COALESCE(-SUM(l.balance), 0) FROM account_move_line l
-                           WHERE l.partner_id = %s AND l.account_id = %s AND l.company_id = %s
-                             AND l.parent_state = 'posted'
-                             AND EXISTS (SELECT 1 FROM haoka_wallet_transaction t
-                                          WHERE t.move_id = l.move_id AND t.wallet_type_id = %s)""",
-                       (partner.id, hold_account.id, company.id, wallet_type.id))
-            held = cr.fetchone()[0]
+        held = Wallet._haoka_held_sum(partner, wallet_type, hold_account) if hold_account else 0.0
         currency = company.currency_id
         balance, held = currency.round(balance), currency.round(held)
         return {"balance": balance, "held": held, "available": balance, "total": currency.round(balance + held)}

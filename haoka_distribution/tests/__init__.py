@@ -49,6 +49,7 @@ from . import (
     test_upstream_wake,
     test_upstream_webhook,
     test_wallet,
+    test_wallet_settlement_bulk,
     test_withdrawal,
     test_withdrawal_settings,
     test_withholding_tools,
