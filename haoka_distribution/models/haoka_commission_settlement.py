@@ -82,14 +82,14 @@ class HaokaCommissionSettlement(models.Model):
         lines = self.env["haoka.commission.line"].browse(ids)
         lines.invalidate_recordset(["settlement_id", "state"])
         lines = lines.filtered(lambda l: not l.settlement_id and l.state == "eligible")
-        by_distributor = defaultdict(lambda: self.env["haoka.commission.line"])
+        by_distributor = defaultdict(list)  # ids, not ``|=`` of records: a union copies the whole set each time
         for line in lines:
-            by_distributor[line.distributor_id] |= line
+            by_distributor[line.distributor_id].append(line.id)
         settlements = self.browse()
-        for distributor, distributor_lines in by_distributor.items():
+        for distributor, line_ids in by_distributor.items():
             settlement = self.create({"distributor_id": distributor.id, "company_id": company.id,
                                       "date_to": date_to})
-            distributor_lines.write({"settlement_id": settlement.id})
+            lines.browse(line_ids).write({"settlement_id": settlement.id})
             settlements |= settlement
         return settlements
 
@@ -118,6 +118,9 @@ class HaokaCommissionSettlement(models.Model):
                 raise UserError(self.env._("Settlement %(name)s has no commission line.", name=settlement.name))
         self._lock_lines()
         for settlement in self:
+            # its own lines only: each settlement's writes invalidate line_ids, which the prefetch of the whole
+            # batch would read again for every settlement (50,000 lines x 100 settlements)
+            settlement = settlement.with_prefetch()
             settlement._drop_lines(settlement.line_ids.filtered(lambda line: line.state != "eligible"))
             settlement._add_clawbacks()
         to_settle = self.filtered(lambda s: s.state == "draft")
@@ -255,16 +258,17 @@ class HaokaCommissionSettlement(models.Model):
         per card (or rate), as cards × amount per card; each clawback group on its own negative line. A
         group whose amount is not a whole number of cards times a price is one line of its amount."""
         self.ensure_one()
-        groups = defaultdict(lambda: self.env["haoka.commission.line"])
+        groups = defaultdict(list)  # ids, not ``|=`` of records: a union copies the whole set each time
         for line in self.line_ids:
             unit = line.rate if line.rate else line.fixed_amount
             cause = line.reason_cause or line._clawback_cause() if line.clawback_of_id else False
             groups[(line.product_id, bool(line.clawback_of_id), cause, line.trigger, line.tier, bool(line.rate),
-                    unit)] |= line
+                    unit)].append(line.id)
         rows = []
-        for (plan, clawback, cause, trigger, tier, percent, unit), lines in sorted(
+        for (plan, clawback, cause, trigger, tier, percent, unit), line_ids in sorted(
             groups.items(), key=lambda item: (item[0][0].display_name or "", item[0][1], item[0][3], item[0][4])
         ):
+            lines = self.line_ids.browse(line_ids)
             amount = sum(lines.mapped("amount"))
             if self.currency_id.is_zero(amount):
                 continue
