@@ -46,16 +46,25 @@ def id_number(index):
     return first17 + idcard.check_char(first17)
 
 
+def free_numbers(prefix):
+    """Phone numbers starting with ``prefix`` that no card has yet (the other benches filled the same database,
+    and a number exists once)."""
+    env.cr.execute("SELECT msisdn FROM stock_lot WHERE msisdn LIKE %s", [prefix + "%"])
+    used = {row[0] for row in env.cr.fetchall()}
+    return (number for number in ("%s%08d" % (prefix, i) for i in range(10**8)) if number not in used)
+
+
 def make_plan():
     plan = env["product.template"].create({
         "name": "Portal bench plan %s" % tag, "is_sim_card": True, "list_price": 39,
         "haoka_carrier_id": env.ref("haoka_distribution.carrier_cmcc").id})
     prefix = "898601%s" % str(int(time.time()))[-5:]
+    numbers = free_numbers("13%d" % (int(time.time()) % 10))
     cards = []
     for i in range(CARDS):
         body = prefix + str(i).rjust(8, "0")
         cards.append({"name": body + sim.luhn_check_digit(body), "product_id": plan.product_variant_id.id,
-                      "msisdn": "13%d%08d" % (int(time.time()) % 10, i), "card_state": "available"})
+                      "msisdn": next(numbers), "card_state": "available"})
     env["stock.lot"].with_context(haoka_manual_entry=True).create(cards)
     env["haoka.commission.rule"].create({"name": "Portal bench %s" % tag, "tier": 0, "amount": 12,
                                          "trigger": "confirmed", "payout_timing": "instant",
