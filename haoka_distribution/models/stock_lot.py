@@ -136,13 +136,7 @@ class StockLot(models.Model):
                 ON stock_lot (msisdn) WHERE is_sim_card AND msisdn IS NOT NULL;
             """
         )
-        # The PUK is searched by its exact value (its keyed hash, 64 hex digits, random): a hash index (4 bytes a
-        # card) serves that search; a b-tree of the hashes was three times larger and each card imported wrote
-        # into a random page of it (a full-page image in the WAL for most of them after a checkpoint)
-        self.env.cr.execute(
-            """CREATE INDEX IF NOT EXISTS stock_lot_haoka_puk_hash
-                   ON stock_lot USING hash (puk_hash) WHERE puk_hash IS NOT NULL"""
-        )
+        self._haoka_create_puk_hash_index()
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
         # of the table, once). Left to itself the planner may pick the trigram (GIN) indexes, whose whole
         # pending list is then scanned for each value (~10 ms a look-up right after a large import, until
@@ -165,6 +159,16 @@ class StockLot(models.Model):
                 """CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
                        ON stock_lot (name text_pattern_ops) WHERE is_sim_card"""
             )
+
+    def _haoka_create_puk_hash_index(self):
+        """The index of the PUK search: the PUK is searched by its exact value (its keyed hash, 64 hex digits,
+        random), which a hash index (4 bytes a card) serves; a b-tree of the hashes was three times larger and
+        each card imported wrote into a random page of it (a full-page image in the WAL for most of them after
+        a checkpoint)."""
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS stock_lot_haoka_puk_hash
+                   ON stock_lot USING hash (puk_hash) WHERE puk_hash IS NOT NULL"""
+        )
 
     # ------------------------------------------------------------------ create / write
 

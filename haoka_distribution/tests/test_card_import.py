@@ -394,7 +394,7 @@ class TestCardImport(HaokaCase):
                     patch.object(import_wizard, "STREAM_CHUNK", 3), self.assertRaisesRegex(RuntimeError, "disk full"):
                 with self.env.cr.savepoint():
                     self.run_import(content, update_existing=update_existing)
-            self.assertEqual(len(written), 8)  # chunks of one and three rows were queued before the failure
+            self.assertEqual(len(written), 8)  # chunks of one, two and three rows were queued before the failure
             self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
             self.assertFalse(self.env["stock.quant"].search([("lot_id.name", "like", "89860000000000009")]))
             self.assertFalse(self.env["stock.move"].search([("product_id", "in", (self.product | self.product_b).ids)]))
