@@ -399,6 +399,15 @@ class TestCardImport(HaokaCase):
             self.assertFalse(self.env["stock.quant"].search([("lot_id.name", "like", "89860000000000009")]))
             self.assertFalse(self.env["stock.move"].search([("product_id", "in", (self.product | self.product_b).ids)]))
 
+    def test_chunks_grow_to_their_full_size(self):
+        """The cards of a receipt are written in chunks that start small (PostgreSQL starts after 250 cards)
+        and grow by less than the ratio of PostgreSQL's time a card to the checks' (about 2), up to
+        ``STREAM_CHUNK``; every card once, in order."""
+        chunks = list(import_wizard._chunks(iter(range(20000)), 20000))
+        self.assertEqual([len(chunk) for chunk in chunks], [250, 437, 764, 1337, 2339, 4093, 5000, 5000, 780])
+        self.assertEqual([card for chunk in chunks for card in chunk], list(range(20000)))
+        self.assertEqual([len(chunk) for chunk in import_wizard._chunks(iter(range(100)), 7)], [7])
+
     def test_one_pass_import_in_chunks(self):
         """Files whose rows are all valid and new are checked and written chunk by chunk; the result is the
         same as for any import."""
