@@ -66,6 +66,11 @@ TRANSFER = "haoka_bulk_transfer"
 DELIVERY = "haoka_bulk_delivery"
 #: key of the line groups kept in the cursor's cache while a bulk picking is validated
 BULK_LINE_GROUPS = "haoka_bulk_line_groups"
+#: key of what the writer of a bulk receipt wrote, kept in the cursor's cache while the receipt is validated:
+#: ``{"line_ids": frozenset, "lots": {move id: [lot ids of its lines]}, "new_lots": bool}``
+BULK_WRITTEN = "haoka_bulk_written"
+#: Odoo's order of move lines (``stock.move.line._order``): lines with no result package are in the ids' order
+MOVE_LINE_ORDER = "result_package_id desc, id"
 #: ids drawn from a sequence at a time by a bulk import
 BULK_ID_BLOCK = 5000
 #: receipts of more cards than this are written by a helper thread (see pgcopy.Pipeline); smaller ones (a card
@@ -260,7 +265,7 @@ class HaokaStockBulk(models.AbstractModel):
         """
         if not self._use_fast_path(list(counts_by_product)):
             return self._standard_import(card_chunks, counts_by_product, location, origin, progress)
-        receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
+        receipt = _BulkReceipt(self.env, counts_by_product, location, origin, new_lots=True)
         make_row = self._lot_row_maker(list(counts_by_product), location)
         written = 0
         with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
@@ -550,20 +555,25 @@ class HaokaStockBulk(models.AbstractModel):
         picking.action_confirm()
 
     @api.model
-    def _validate(self, picking, lines, bulk_mode):
+    def _validate(self, picking, lines, bulk_mode, written=None):
         """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
         ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
-        ``RECEIPT`` or ``TRANSFER``; its value lists the picking's moves."""
+        ``RECEIPT`` or ``TRANSFER``; its value lists the picking's moves. ``written``: what the receipt's
+        writer wrote (see ``BULK_WRITTEN``), kept for the validation: its lines need no sort search
+        (:meth:`_written_lines_sorted`) and their lots are not read again (:meth:`_lot_ids_by_move`)."""
         if bulk_mode == RECEIPT:
             message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
                                  picking=picking.name)
         else:
             message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
         self.env.cr.cache[BULK_LINE_GROUPS] = {}
+        if written:
+            self.env.cr.cache[BULK_WRITTEN] = written
         try:
             picking._haoka_validate(message, skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)})
         finally:
             self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
+            self.env.cr.cache.pop(BULK_WRITTEN, None)
         self._skip_line_recomputes(lines)
 
     @api.model
@@ -733,37 +743,71 @@ class HaokaStockBulk(models.AbstractModel):
 
     @api.model
     def _lot_ids_by_move(self, lines):
-        """``{move: [lot ids]}`` of the moves of ``lines``, read from the database."""
+        """``{move: [lot ids]}`` of the moves of ``lines``, read from the database; a receipt's, as its writer
+        wrote them (``BULK_WRITTEN``: :meth:`_check_lines` checks the move has these lines and no other)."""
         self.env.flush_all()
+        written = self._written().get("lots", {})
         result = {}
         for move in lines.move_id:
+            if move.id in written:
+                result[move] = written[move.id]
+                continue
             self.env.cr.execute("SELECT lot_id FROM stock_move_line WHERE move_id = %s", (move.id,))
             result[move] = [row[0] for row in self.env.cr.fetchall()]
         return result
+
+    @api.model
+    def _written(self):
+        """What the writer of the bulk receipt being validated wrote (see ``BULK_WRITTEN``), or ``{}``."""
+        return self.env.cr.cache.get(BULK_WRITTEN) or {} if self.env.context.get(RECEIPT) else {}
+
+    @api.model
+    def _written_lines_sorted(self, lines, reverse=False):
+        """``lines.sorted()`` without its search, when every line is one the receipt's writer wrote (no result
+        package: in Odoo's order, ``MOVE_LINE_ORDER``, they are in the ids' order) and the user may read
+        them (the search applies the record rules; the lines of a move share every column the rules can
+        see but their lot, so one line per move is checked); None otherwise (then Odoo searches)."""
+        written = self._written()
+        if not written or type(lines)._order != MOVE_LINE_ORDER or not written["line_ids"].issuperset(lines._ids):
+            return None
+        if not self.env.su:
+            samples = lines.browse(written["samples"])
+            if samples._filtered_access("read") != samples:
+                return None
+        ids = sorted(lines._ids, reverse=reverse)
+        return lines.__class__(lines.env, tuple(ids), lines._prefetch_ids)
 
     @api.model
     def _check_lines(self, lines, lot_ids_by_move, receipt):
         """Every line of the moves is one of ``lines``: one picked SIM card each, with the move's
         product and locations (a delivery's: the move's source or a location inside it); a receipt takes new
         cards from outside the warehouse, into moves whose quants were written with their lines (the context
-        key ``RECEIPT`` lists these moves); a delivery's moves are the ones its context key lists."""
+        key ``RECEIPT`` lists these moves); a delivery's moves are the ones its context key lists. The lots a
+        receipt's writer wrote itself (``BULK_WRITTEN`` with ``new_lots``) are new SIM cards, one id each from
+        the sequence, in its lines and nowhere else: they are not looked up again."""
         _ = self.env._
         problem = False
         total = 0
+        written = self._written()
+        new_lots = written["lots"] if written.get("new_lots") else None
         delivery = self.env.context.get(DELIVERY)
         for move, lot_ids in lot_ids_by_move.items():
             total += len(lot_ids)
             sources = (self.env["stock.location"].search([("id", "child_of", move.location_id.id)]).ids
                        if delivery else [move.location_id.id])
             self.env.cr.execute(
-                """SELECT count(*) FROM stock_move_line
-                    WHERE move_id = %s AND (lot_id IS NULL OR NOT picked OR quantity_product_uom != 1
-                          OR product_id != %s OR location_id != ALL(%s) OR location_dest_id != %s)""",
-                (move.id, move.product_id.id, sources, move.location_dest_id.id),
+                """SELECT count(*), count(*) FILTER (
+                              WHERE lot_id IS NULL OR NOT picked OR quantity_product_uom != 1 OR product_id != %s
+                                 OR location_id != ALL(%s) OR location_dest_id != %s)
+                     FROM stock_move_line WHERE move_id = %s""",
+                (move.product_id.id, sources, move.location_dest_id.id, move.id),
             )
-            problem = problem or self.env.cr.fetchone()[0] > 0
-            self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
-            problem = problem or self.env.cr.fetchone()[0] != len(set(lot_ids)) or len(set(lot_ids)) != len(lot_ids)
+            count, wrong = self.env.cr.fetchone()
+            problem = problem or wrong > 0 or count != len(lot_ids)
+            if not (new_lots and move.id in new_lots):
+                self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
+                problem = (problem or self.env.cr.fetchone()[0] != len(set(lot_ids))
+                           or len(set(lot_ids)) != len(lot_ids))
             if receipt:
                 # the receipt's writer names the moves whose quants it wrote
                 problem = problem or move.id not in receipt or move.location_id.usage in ("internal", "transit")
@@ -870,7 +914,7 @@ class _BulkReceipt:
     Everything the queued statements need from the ORM is read when the receipts are made, so that queuing
     does not use the cursor the pipeline is writing with."""
 
-    def __init__(self, env, counts_by_product, location, origin):
+    def __init__(self, env, counts_by_product, location, origin, new_lots=False):
         Bulk = env["haoka.stock.bulk"]
         company = location.company_id or env.company
         warehouse = location.warehouse_id or env["stock.warehouse"].search(
@@ -891,6 +935,8 @@ class _BulkReceipt:
             self.quant_statements[move] = Bulk._receipt_quants_statement(move, now)
             self.lines[move] = []
         self.line_ids = None
+        #: the lots are written by the same pipeline (new SIM cards), not brought (see HaokaStockBulk._check_lines)
+        self.new_lots = new_lots
         env.flush_all()
 
     def start(self, pipe):
@@ -929,6 +975,8 @@ class _BulkReceipt:
             line_ids = tuple(sorted(records.ids))
             env.cache.update(move, move._fields["move_line_ids"], [line_ids])
             env.cache.update(picking, picking._fields["move_line_ids"], [line_ids])
-            Bulk._validate(picking, records, RECEIPT)
+            written = {"line_ids": frozenset(line_ids), "samples": line_ids[:1], "new_lots": self.new_lots,
+                       "lots": {move.id: [line[1] for line in lines]}}
+            Bulk._validate(picking, records, RECEIPT, written)
             pickings |= picking
         return pickings
