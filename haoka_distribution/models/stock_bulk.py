@@ -22,7 +22,11 @@ quants one ORM record at a time. This module writes them in bulk and lets Odoo d
    (its lots are new, each with one quant); ``stock.move._get_in_move_lines`` / ``_get_out_move_lines`` select
    the valued lines per group of lines sharing locations (:meth:`~HaokaStockBulk._valued_lines`, memoised
    for the validation in the cursor's cache under ``BULK_LINE_GROUPS``); the lines' state, picked flag and
-   expiry are written final, so their recomputation is skipped.
+   expiry are written final, so their recomputation is skipped. A receipt's validation takes from its writer
+   what it wrote (``BULK_WRITTEN``, in the cursor's cache): the lines' order that ``_action_done`` sorts them in
+   (:meth:`~HaokaStockBulk._written_lines_sorted`, no search of their ids), the lots of its lines, and the new
+   lots it wrote itself are not counted again in ``stock_lot``; one statement per move still checks that the
+   move has exactly these lines.
 
 Before any of this, :meth:`~HaokaStockBulk._fast_path_blockers` looks at the installed code: a module outside
 ``KNOWN_MODULES`` that overrides a method the fast path replaces (``REPLACED_METHODS``) or adds a stored field
