@@ -778,7 +778,7 @@ class HaokaStockBulk(models.AbstractModel):
             samples = lines.browse(written["samples"])
             if samples._filtered_access("read") != samples:
                 return None
-        ids = sorted(lines._ids, reverse=reverse)
+        ids = sorted(set(lines._ids), reverse=reverse)  # a search gives each record once
         return lines.__class__(lines.env, tuple(ids), lines._prefetch_ids)
 
     @api.model

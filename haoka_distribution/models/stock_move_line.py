@@ -1,5 +1,7 @@
 from odoo import models
 
+from .stock_bulk import RECEIPT
+
 
 class StockMoveLine(models.Model):
     """Bulk card moves (context ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``) write their quants with
@@ -17,7 +19,7 @@ class StockMoveLine(models.Model):
     def sorted(self, key=None, reverse=False):
         """Odoo's order of a bulk receipt's lines without a search of tens of thousands of ids (``_action_done``
         sorts the lines it validates): see :meth:`.stock_bulk.HaokaStockBulk._written_lines_sorted`."""
-        if key is None and self.env.context.get("haoka_bulk_receipt"):
+        if key is None and self.env.context.get(RECEIPT):
             ordered = self.env["haoka.stock.bulk"]._written_lines_sorted(self, reverse)
             if ordered is not None:
                 return ordered

@@ -152,6 +152,8 @@ class TestBulkReceiptValidation(HaokaCase):
                 self.assertEqual(self.line_searches(queries), [])
                 if lines.env.su:
                     self.assertEqual(queries, [])
+            doubled = MoveLine.browse(shuffled + shuffled[:2])  # each line once, as a search gives it
+            self.assertEqual(list(doubled.sorted()._ids), odoo_order)
             with self.recording() as queries:  # a line the writer did not write: Odoo's search
                 mixed = MoveLine.browse(shuffled + other.ids).sorted()
             self.assertEqual(list(mixed._ids), sorted(line_ids + other.ids))
