@@ -786,32 +786,14 @@ class HaokaStockBulk(models.AbstractModel):
         """Every line of the moves is one of ``lines``: one picked SIM card each, with the move's
         product and locations (a delivery's: the move's source or a location inside it); a receipt takes new
         cards from outside the warehouse, into moves whose quants were written with their lines (the context
-        key ``RECEIPT`` lists these moves); a delivery's moves are the ones its context key lists. The lots a
-        receipt's writer wrote itself (``BULK_WRITTEN`` with ``new_lots``) are new SIM cards, one id each from
-        the sequence, in its lines and nowhere else: they are not looked up again."""
+        key ``RECEIPT`` lists these moves); a delivery's moves are the ones its context key lists."""
         _ = self.env._
         problem = False
         total = 0
-        written = self._written()
-        new_lots = written["lots"] if written.get("new_lots") else None
         delivery = self.env.context.get(DELIVERY)
         for move, lot_ids in lot_ids_by_move.items():
             total += len(lot_ids)
-            sources = (self.env["stock.location"].search([("id", "child_of", move.location_id.id)]).ids
-                       if delivery else [move.location_id.id])
-            self.env.cr.execute(
-                """SELECT count(*), count(*) FILTER (
-                              WHERE lot_id IS NULL OR NOT picked OR quantity_product_uom != 1 OR product_id != %s
-                                 OR location_id != ALL(%s) OR location_dest_id != %s)
-                     FROM stock_move_line WHERE move_id = %s""",
-                (move.product_id.id, sources, move.location_dest_id.id, move.id),
-            )
-            count, wrong = self.env.cr.fetchone()
-            problem = problem or wrong > 0 or count != len(lot_ids)
-            if not (new_lots and move.id in new_lots):
-                self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
-                problem = (problem or self.env.cr.fetchone()[0] != len(set(lot_ids))
-                           or len(set(lot_ids)) != len(lot_ids))
+            problem = problem or self._move_has_wrong_lines(move, lot_ids, delivery)
             if receipt:
                 # the receipt's writer names the moves whose quants it wrote
                 problem = problem or move.id not in receipt or move.location_id.usage in ("internal", "transit")
@@ -823,6 +805,30 @@ class HaokaStockBulk(models.AbstractModel):
                     _("A bulk card receipt only takes new SIM cards, one per line, from outside the warehouse.")
                 )
             raise UserError(_("A bulk card transfer only moves SIM cards, one per line, between two locations."))
+
+    @api.model
+    def _move_has_wrong_lines(self, move, lot_ids, delivery):
+        """Whether ``move`` has other lines than one picked card of ``lot_ids`` each, with its product and
+        locations, or a lot that is not a SIM card or twice. The lots a receipt's writer wrote itself
+        (``BULK_WRITTEN`` with ``new_lots``) are new SIM cards, one id each from the sequence, in its lines and
+        nowhere else: they are not looked up again."""
+        sources = (self.env["stock.location"].search([("id", "child_of", move.location_id.id)]).ids
+                   if delivery else [move.location_id.id])
+        self.env.cr.execute(
+            """SELECT count(*), count(*) FILTER (
+                          WHERE lot_id IS NULL OR NOT picked OR quantity_product_uom != 1 OR product_id != %s
+                             OR location_id != ALL(%s) OR location_dest_id != %s)
+                 FROM stock_move_line WHERE move_id = %s""",
+            (move.product_id.id, sources, move.location_dest_id.id, move.id),
+        )
+        count, wrong = self.env.cr.fetchone()
+        if wrong or count != len(lot_ids):
+            return True
+        written = self._written()
+        if written.get("new_lots") and move.id in written["lots"]:
+            return False
+        self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
+        return self.env.cr.fetchone()[0] != len(set(lot_ids)) or len(set(lot_ids)) != len(lot_ids)
 
     @api.model
     def _move_transfer_quants(self, lot_ids_by_move):
