@@ -59,10 +59,6 @@ def wake_cron_workers(dbname, throttle=WAKE_NOTICES):
         timer.start()
 
 
-class NotPlain(Exception):
-    """An event the batch path leaves to the one-by-one path."""
-
-
 class PermanentError(Exception):
     """An event that retrying will not fix: it becomes a dead letter at once."""
 
@@ -234,16 +230,16 @@ class HaokaUpstreamEvent(models.Model):
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _process(self):
-        """Process the events: many plain ones at once (:meth:`_process_batch`), else (or when the batch meets an
-        event that is not plain) each in a savepoint of its own, a failure recorded on the event."""
+        """Process the events: the plain ones set-based (:meth:`_process_batch`), the others (or all of them, when
+        the set-based apply fails) each in a savepoint of its own, a failure recorded on the event."""
+        rest = self
         if len(self) >= self.env.context.get("haoka_upstream_batch_min", BATCH_MIN):
             try:
                 with self.env.cr.savepoint():
-                    self._process_batch()
-                return
+                    rest = self._process_batch()
             except Exception as error:  # noqa: BLE001 - one by one below, each event recording its own error
                 _logger.info("upstream events %s processed one by one: %r", self.ids[:5], error)
-        for event in self:
+        for event in rest:
             event.status_code = event._status_in_payload()
             try:
                 with self.env.cr.savepoint():
@@ -289,17 +285,28 @@ class HaokaUpstreamEvent(models.Model):
         return self.source_id._pick_value(values, field)
 
     def _process_batch(self):
-        """Apply many events set-based, the same result as one by one (a test compares them): each payload read
-        once, one search per kind of card reference, one call per (event, date, amount) for all its cards, one
-        write per group of events ending alike. Raises :class:`NotPlain` on the first event that is not plain:
-        unmapped, shipped, an unknown card, a number other than the card's, a bad value."""
-        plans, ignored, statuses = self._batch_plans()
+        """Apply the plain events set-based, the same result as one by one (a test compares them): each payload
+        read once, one search per kind of card reference, one call per (event, date, amount) for all its cards,
+        one write per group of events ending alike. The events left for one by one are returned: those not plain
+        (unmapped, shipped, unreadable, an unknown card, a number other than the card's) and every other event of
+        their cards, so that each card's events still apply in the order received."""
+        plans, ignored, statuses, rest = self._batch_plans()
         cards = self._batch_cards(plans)
-        groups, links = defaultdict(dict), []
-        for event, kind, match, reference, date, amount, number in plans:
+        for event, kind, match, reference, _date, _amount, number in plans:
             card = cards.get((match, reference))
             if not card or (kind == "activated" and number and card.msisdn and card.msisdn != number):
-                raise NotPlain(event.id)
+                rest[event.id] = reference
+        held = set(rest.values()) - {None}
+        kept = []
+        for plan in plans:
+            if plan[0].id not in rest and plan[3] in held:
+                rest[plan[0].id] = plan[3]
+            elif plan[0].id not in rest:
+                kept.append(plan)
+        plans = kept
+        groups, links = defaultdict(dict), []
+        for event, kind, match, reference, date, amount, _number in plans:
+            card = cards[(match, reference)]
             groups[(EVENT_ORDER.index(kind), date, amount)][card.id] = True
             links.append((event.id, card.id))
         Lot = self.env["stock.lot"]
@@ -308,31 +315,41 @@ class HaokaUpstreamEvent(models.Model):
         self._write_last_statuses(plans, cards, len(groups))
         self._link_cards(links)
         self._write_outcomes(plans, ignored, statuses)
+        return self.browse([event.id for event in self if event.id in rest])
 
     def _batch_plans(self):
-        """``(plans, ignored events, {event id: status code})``: a plan ``(event, our event, card match,
-        reference, date, amount, number)`` per event to apply. Raises :class:`NotPlain` (see above)."""
-        plans, ignored, statuses, mappings, pickers = [], [], {}, {}, {}
+        """``(plans, ignored events, {event id: status code}, {event id: card reference or None})``: a plan
+        ``(event, our event, card match, reference, date, amount, number)`` per plain event to apply, and the
+        events left for one by one (see :meth:`_process_batch`)."""
+        plans, ignored, statuses, rest, mappings, pickers = [], [], {}, {}, {}, {}
         for event in self:
             source = event.source_id
             pick = pickers.get(source.id) or pickers.setdefault(source.id, source._value_picker())
-            values = event._values()
+            try:
+                values = event._values()
+            except PermanentError:
+                rest[event.id] = None
+                continue
             code = pick(values, "key_status")
             statuses[event.id] = spreadsheet.cell_text(code) if code is not None else False
             key = (source.id, statuses[event.id])
             mapping = mappings[key] if key in mappings else mappings.setdefault(
                 key, source._status_event(statuses[event.id]))
+            reference = spreadsheet.cell_text(pick(values, "key_card") or "")
             if not mapping or mapping.event == "shipped" or source.card_match == "order_ref":
-                raise NotPlain(event.id)
+                rest[event.id] = reference or None
+                continue
             if mapping.event == "ignored":
                 ignored.append(event)
                 continue
-            reference = pick(values, "key_card")
             number = pick(values, "key_number")
-            plans.append((event, mapping.event, source.card_match, spreadsheet.cell_text(reference or ""),
-                          event._event_date(pick(values, "key_date")), event._amount(pick(values, "key_amount")),
-                          sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
-        return plans, ignored, statuses
+            try:
+                plans.append((event, mapping.event, source.card_match, reference,
+                              event._event_date(pick(values, "key_date")), event._amount(pick(values, "key_amount")),
+                              sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
+            except PermanentError:
+                rest[event.id] = reference or None
+        return plans, ignored, statuses, rest
 
     def _write_outcomes(self, plans, ignored, statuses):
         """Each event processed (or ignored) with its status code and our event: one write per group of events
