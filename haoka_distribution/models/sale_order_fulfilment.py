@@ -158,5 +158,5 @@ class SaleOrder(models.Model):
         logged, initial = activated._haoka_tracking_snapshot()
         (activated - logged).write({"haoka_fulfilment_state": "activated"})
         logged.with_context(tracking_disable=True).write({"haoka_fulfilment_state": "activated"})
-        activated._message_log_batch(bodies=notes)
+        activated._haoka_message_log_bulk(notes)
         logged._haoka_log_tracking(initial)  # after the note, as Odoo's tracking at commit
