@@ -62,10 +62,8 @@ class MailThread(models.AbstractModel):
         first.flush_recordset()
         others = records[1:]
         body = first._fields["body"]
-        self.env.cr.execute(SQL(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'mail_message' "
-            "AND column_name NOT IN ('id', 'res_id', 'body') ORDER BY ordinal_position"))
-        names = [row[0] for row in self.env.cr.fetchall()]
+        names = [name for name, field in first._fields.items()
+                 if field.store and field.column_type and name not in ("id", "res_id", "body")]
         columns = SQL(", ").join(SQL.identifier(name) for name in names)
         copied = SQL(", ").join(SQL.identifier("m", name) for name in names)
         self.env.cr.execute(SQL(
