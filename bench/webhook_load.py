@@ -8,9 +8,11 @@ to ``W<first + count - 1>`` are sent, each signed (HMAC-SHA256 of timestamp and 
 answer HTTP/1.0 and close). An event not answered (the server is down) is sent again 0.2 s later, as an upstream
 would, until it is answered; 200 acknowledges it.
 
-Lean on purpose, since it shares two cores with the server: no threads (a thread waiting for the GIL would keep
-the answer unread, and the server's worker waits for the client to close before it takes the next request),
-plain blocking sockets, the answer read up to its Content-Length and the connection closed at once.
+Lean on purpose, since it shares two cores with the server: no threads of one process (a thread waiting for the
+GIL keeps its answer unread, and werkzeug's worker waits up to 10 ms for the client to close before it takes the
+next request), plain blocking sockets, the answer read up to its Content-Length and the connection closed at once.
+Measured against the 16 threads of http.client it replaces, at the same moment: 0.36-0.43 against 0.52-0.54 ms of
+generator CPU an event, 0.7-0.9 ms against 0.9 ms of a worker's time waiting for the close.
 
 Prints ``half <time>`` once half of the events are acknowledged (the bench kills the server then), and at the end
 one JSON line: ``{"acks": [[number, sent at, answered at], ...], "unanswered": n, "cpu": seconds}`` (``cpu`` is
