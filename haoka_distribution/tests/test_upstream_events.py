@@ -68,6 +68,10 @@ class TestUpstreamEvents(UpstreamCase):
         """The replay check of each webhook request finds a signature of a source through an index of both
         (source, signature): an index of the source alone, which the planner took for a new source whose rows
         the statistics do not know yet, read all that source's events on every request."""
+        other = self.env["haoka.upstream"].create({"name": "其他", "code": "other-source", "secret": "k"})
+        self.Event._store_raw_many(other, [("O%d" % i, "{}") for i in range(2000)])  # the events of another source
+        self.env.cr.execute("UPDATE haoka_upstream_event SET signature_digest = md5(external_id) WHERE source_id = %s",
+                            [other.id])
         self.env.cr.execute("ANALYZE haoka_upstream_event")
         self.env.cr.execute("SET LOCAL enable_seqscan = off")  # the index the planner takes, whatever the rows
         self.env.cr.execute(SQL("EXPLAIN %s", self.Event._insert_raw_sql(
