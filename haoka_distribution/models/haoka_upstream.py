@@ -169,7 +169,8 @@ class HaokaUpstream(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self.env.registry.clear_cache()  # _webhook_sources
+        if not vals.keys().isdisjoint([*WEBHOOK_FIELDS, "active", "secret"]):
+            self.env.registry.clear_cache()  # _webhook_sources (not for the mail threads' and others' writes)
         return super().write(vals)
 
     def unlink(self):
