@@ -199,14 +199,12 @@ class HaokaUpstreamEvent(models.Model):
         self.env.cr.execute("""CREATE INDEX IF NOT EXISTS haoka_upstream_event_refused_idx
                                ON haoka_upstream_event (source_id, received_at) WHERE external_id IS NULL""")
         # the replay check of every webhook request: one index entry of (source, signature). The indexes of the
-        # source alone and of the signature alone are gone: for a new source, unknown to the statistics yet, the
-        # planner took the source's and read all its events on every request; (source, external id) serves the
-        # searches by source
+        # source alone and of the signature alone are gone (migration 18.0.1.3.0): for a new source, unknown to
+        # the statistics yet, the planner took the source's and read all its events on every request;
+        # (source, external id) serves the searches by source
         self.env.cr.execute("""CREATE INDEX IF NOT EXISTS haoka_upstream_event_signature_idx
                                ON haoka_upstream_event (source_id, signature_digest)
-                               WHERE signature_digest IS NOT NULL;
-                               DROP INDEX IF EXISTS haoka_upstream_event__source_id_index,
-                                   haoka_upstream_event__signature_digest_index""")
+                               WHERE signature_digest IS NOT NULL""")
 
     @api.model
     def _store_refused(self, source, payload, headers, verdict, error, digest=None):
