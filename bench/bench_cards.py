@@ -94,10 +94,35 @@ IMPORT_PHASES = [
 ]
 
 
+def wal_figures():
+    """``(WAL position, WAL records, full-page images, checkpoints, buffers written by backends)`` of the
+    cluster (other databases' writes included: run on an idle machine). This connection's counters are
+    flushed first (a backend reports them when idle, at most once a second unless asked)."""
+    env.cr.execute("SELECT pg_stat_force_next_flush()")
+    env.cr.commit()
+    env.cr.execute("""SELECT pg_current_wal_lsn(), w.wal_records, w.wal_fpi,
+                             b.checkpoints_timed + b.checkpoints_req, b.buffers_backend
+                        FROM pg_stat_wal w, pg_stat_bgwriter b""")
+    return env.cr.fetchone()
+
+
+def wal_report(before, after, count):
+    """The WAL an import wrote, per card, and the checkpoints during it (after one, the first change of each
+    page writes the whole page: the full-page images)."""
+    env.cr.execute("SELECT pg_wal_lsn_diff(%s, %s)", (after[0], before[0]))
+    written = float(env.cr.fetchone()[0])
+    return ("    WAL: %.0f MB (%.0f bytes and %.1f records a card), %d full-page images, %d checkpoint(s) during "
+            "the import, %d buffers written by backends" % (
+                written / 1e6, written / count, (after[1] - before[1]) / count, after[2] - before[2],
+                after[3] - before[3], after[4] - before[4]))
+
+
 def bench_import(plans, count):
-    """Seconds of one import of ``count`` cards (its commit included) and the report of its phases."""
+    """Seconds of one import of ``count`` cards (its commit included) and the report of its phases, with
+    the WAL it wrote."""
     content = card_file(plans, count)
     analyze()
+    before = wal_figures()
 
     def run():
         wizard = env["haoka.card.import"].create({"file": base64.b64encode(content), "filename": "bench.xlsx"})
@@ -106,7 +131,7 @@ def bench_import(plans, count):
         assert result["imported"] == count, result["error_lines"][:5]
 
     seconds, _result, report = measure(None, IMPORT_PHASES, run)
-    return seconds, report
+    return seconds, report + "\n" + wal_report(before, wal_figures(), count)
 
 
 def bench_standard(plans, count):

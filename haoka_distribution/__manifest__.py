@@ -2,7 +2,7 @@
     "name": "号卡分销 / SIM Card Distribution",
     "summary": "SIM cards (ICCID, number, PUK/PIN, expiry) as serial stock, carrier plans, "
     "number grades, orders and distributor commissions",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "haoka_distribution contributors",

@@ -99,20 +99,21 @@ class HaokaPortalWallet(CustomerPortal):
         distributor, redirect = distributor_or_redirect()
         if redirect:
             return redirect
-        movement = self._haoka_own("haoka.wallet.transaction", movement_id, distributor)
-        if movement is None:
-            raise request.not_found()
+        movement = self._haoka_own_or_404("haoka.wallet.transaction", movement_id, distributor)
         values = self._prepare_portal_layout_values()
         values.update({"movement": movement, "page_name": "haoka_wallet_movement"})
         return request.render("haoka_distribution.portal_my_haoka_wallet_movement", values)
 
-    def _haoka_own(self, model, record_id, distributor):
-        """The record if the portal user may read it and it is the distributor's, else None."""
+    def _haoka_own_or_404(self, model, record_id, distributor):
+        """The record if the portal user may read it and it is the distributor's; else 404 (not 403: another
+        distributor's ids are not confirmed to exist)."""
         try:
             record = self._document_check_access(model, record_id)
         except (AccessError, MissingError):
-            return None
-        return record if record.partner_id.commercial_partner_id == distributor else None
+            raise request.not_found() from None
+        if record.partner_id.commercial_partner_id != distributor:
+            raise request.not_found()
+        return record
 
     # ------------------------------------------------------------------ 充值
 
@@ -199,9 +200,7 @@ class HaokaPortalWallet(CustomerPortal):
         distributor, redirect = distributor_or_redirect()
         if redirect:
             return redirect
-        withdrawal = self._haoka_own("haoka.withdrawal", withdrawal_id, distributor)
-        if withdrawal is None:
-            raise request.not_found()
+        withdrawal = self._haoka_own_or_404("haoka.withdrawal", withdrawal_id, distributor)
         return self._haoka_render_withdrawal(withdrawal, error)
 
     def _haoka_render_withdrawal(self, withdrawal, error=None):
@@ -218,9 +217,7 @@ class HaokaPortalWallet(CustomerPortal):
         distributor, redirect = distributor_or_redirect()
         if redirect:
             return redirect
-        withdrawal = self._haoka_own("haoka.withdrawal", withdrawal_id, distributor)
-        if withdrawal is None:
-            raise request.not_found()
+        withdrawal = self._haoka_own_or_404("haoka.withdrawal", withdrawal_id, distributor)
         try:
             with request.env.cr.savepoint():
                 if action == "submit":
@@ -305,9 +302,7 @@ class HaokaPortalWalletStatement(HaokaPortalWallet):
             return redirect
         if partner_id and partner_id != str(distributor.id):
             return request.not_found()
-        wallet = self._haoka_own("haoka.wallet", wallet_id, distributor) if wallet_id else None
-        if wallet_id and wallet is None:
-            return request.not_found()
+        wallet = self._haoka_own_or_404("haoka.wallet", wallet_id, distributor) if wallet_id else None
         today = fields.Date.context_today(distributor)
         values = self._prepare_portal_layout_values()
         values.update({"page_name": "haoka_wallet_statement", "wallet": wallet, "error": None,

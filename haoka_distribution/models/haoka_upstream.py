@@ -1,7 +1,7 @@
 import re
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..tools import secrets, spreadsheet, upstream_signature
@@ -142,8 +142,40 @@ class HaokaUpstream(models.Model):
 
     @api.model
     def _webhook_source(self, code):
-        """The source of ``code`` with what the webhook reads of it, in one query (superuser)."""
-        return self.sudo().search_fetch([("code", "=", code)], WEBHOOK_FIELDS, limit=1)
+        """The active source of ``code`` (superuser), what the webhook reads of it in the record cache, with no
+        query: from :meth:`_webhook_sources`, a cache of this process."""
+        values = self._webhook_sources().get(code)
+        if not values:
+            return self.sudo().browse()
+        source = self.sudo().browse(values[0])
+        for name, value in zip(WEBHOOK_FIELDS, values[1:], strict=True):
+            self.env.cache.insert_missing(source, self._fields[name], [value])  # the transaction's own values first
+        return source
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_sources(self):
+        """``{code: (id, *values of WEBHOOK_FIELDS)}`` of the active sources, as the record cache holds them. The
+        webhook's every request needs its source: kept until a source changes (``create``, ``write``, ``unlink``
+        and a key rotation's batches clear Odoo's caches, in every worker through its cache signaling). All the
+        sources at once, so that requests naming unknown codes add nothing to the cache."""
+        sources = self.sudo().search_fetch([], WEBHOOK_FIELDS)
+        return {source.code: (source.id, *(self.env.cache.get(source, self._fields[name]) for name in WEBHOOK_FIELDS))
+                for source in sources}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _webhook_sources
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not vals.keys().isdisjoint([*WEBHOOK_FIELDS, "active", "secret"]):
+            self.env.registry.clear_cache()  # _webhook_sources (not for the mail threads' and others' writes)
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _webhook_sources
+        return super().unlink()
 
     def _keys(self, field):
         return split_keys(self[field])

@@ -49,7 +49,8 @@ class StockLot(models.Model):
         string="Number Tail", compute="_compute_msisdn_tail", search="_search_msisdn_tail"
     )
     puk_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted PUK")
-    puk_hash = fields.Char(groups=MANAGER_GROUP, copy=False, index="btree_not_null", string="PUK Search Hash")
+    # indexed by init(): a hash index, not a b-tree (see there)
+    puk_hash = fields.Char(groups=MANAGER_GROUP, copy=False, string="PUK Search Hash")
     pin_cipher = fields.Char(groups=MANAGER_GROUP, copy=False, string="Encrypted PIN")
     puk = fields.Char(
         string="PUK",
@@ -135,6 +136,7 @@ class StockLot(models.Model):
                 ON stock_lot (msisdn) WHERE is_sim_card AND msisdn IS NOT NULL;
             """
         )
+        self._haoka_create_puk_hash_index()
         # The SIM cards (ids) having one of these ICCIDs or numbers, looked up in the unique b-trees (or a scan
         # of the table, once). Left to itself the planner may pick the trigram (GIN) indexes, whose whole
         # pending list is then scanned for each value (~10 ms a look-up right after a large import, until
@@ -157,6 +159,16 @@ class StockLot(models.Model):
                 """CREATE INDEX IF NOT EXISTS stock_lot_haoka_iccid_prefix
                        ON stock_lot (name text_pattern_ops) WHERE is_sim_card"""
             )
+
+    def _haoka_create_puk_hash_index(self):
+        """The index of the PUK search: the PUK is searched by its exact value (its keyed hash, 64 hex digits,
+        random), which a hash index (4 bytes a card) serves; a b-tree of the hashes was three times larger and
+        each card imported wrote into a random page of it (a full-page image in the WAL for most of them after
+        a checkpoint)."""
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS stock_lot_haoka_puk_hash
+                   ON stock_lot USING hash (puk_hash) WHERE puk_hash IS NOT NULL"""
+        )
 
     # ------------------------------------------------------------------ create / write
 

@@ -19,7 +19,8 @@ class StockLot(models.Model):
     haoka_reported_msisdn = fields.Char(string="Activated Number", copy=False, readonly=True,
                                         help="The number the upstream reported at activation, when it differs.")
     haoka_swap_suspected = fields.Boolean(
-        string="Card Swapped?", copy=False, readonly=True, index=True,
+        # a partial index (the flagged cards only): the rows written by an import, never flagged, pay nothing
+        string="Card Swapped?", copy=False, readonly=True, index="btree_not_null",
         help="The upstream activated this card with a number other than the one shipped (换卡 in delivery).")
 
     def _haoka_find_upstream_cards(self, match, reference):

@@ -394,10 +394,19 @@ class TestCardImport(HaokaCase):
                     patch.object(import_wizard, "STREAM_CHUNK", 3), self.assertRaisesRegex(RuntimeError, "disk full"):
                 with self.env.cr.savepoint():
                     self.run_import(content, update_existing=update_existing)
-            self.assertEqual(len(written), 8)  # chunks of one and three rows were queued before the failure
+            self.assertEqual(len(written), 8)  # chunks of one, two and three rows were queued before the failure
             self.assertEqual(self.env["stock.lot"].search_count([]), lots_before)
             self.assertFalse(self.env["stock.quant"].search([("lot_id.name", "like", "89860000000000009")]))
             self.assertFalse(self.env["stock.move"].search([("product_id", "in", (self.product | self.product_b).ids)]))
+
+    def test_chunks_grow_to_their_full_size(self):
+        """The cards of a receipt are written in chunks that start small (PostgreSQL starts after 250 cards)
+        and grow by less than the ratio of PostgreSQL's time a card to the checks' (about 2), up to
+        ``STREAM_CHUNK``; every card once, in order."""
+        chunks = list(import_wizard._chunks(iter(range(20000)), 20000))
+        self.assertEqual([len(chunk) for chunk in chunks], [250, 437, 764, 1337, 2339, 4093, 5000, 5000, 780])
+        self.assertEqual([card for chunk in chunks for card in chunk], list(range(20000)))
+        self.assertEqual([len(chunk) for chunk in import_wizard._chunks(iter(range(100)), 7)], [7])
 
     def test_one_pass_import_in_chunks(self):
         """Files whose rows are all valid and new are checked and written chunk by chunk; the result is the

@@ -114,3 +114,80 @@ class TestIndexMigration(TransactionCase):
         self.assertIn(iccid, message)
         self.assertIn("%s (company %s)" % (ids[0], self.env.company.id), message)
         self.assertIn("%s (company %s)" % (ids[1], other.id), message)
+
+    def _migrate_18_0_1_3_0(self):
+        script = load_script(str(MIGRATIONS / "18.0.1.3.0" / "pre-migrate.py"), "haoka_pre_migrate_18_0_1_3_0")
+        script.migrate(self.env.cr, "18.0.1.2.0")
+        self.registry.check_indexes(self.env.cr, ["stock.lot"])
+
+    def test_swap_flag_index_is_partial(self):
+        """The index of the swap flag holds the flagged cards only (an import, whose cards are never flagged,
+        writes no entry in it), and the search of the flagged cards still uses it."""
+        self.assertIn("WHERE (haoka_swap_suspected IS NOT NULL)",
+                      self._indexes()["stock_lot__haoka_swap_suspected_index"])
+        query = self.env["stock.lot"]._search([("haoka_swap_suspected", "=", True)])
+        sql = query.select()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(self.env.cr.mogrify("EXPLAIN %s" % sql.code, sql.params).decode())
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("stock_lot__haoka_swap_suspected_index", plan)
+
+    def test_update_makes_swap_flag_index_partial(self):
+        """A database of 18.0.1.2.0 with the full index of the swap flag: after the update it has the partial
+        index of a fresh install."""
+        self.env.cr.execute(
+            """
+            DROP INDEX stock_lot__haoka_swap_suspected_index;
+            CREATE INDEX stock_lot__haoka_swap_suspected_index ON stock_lot (haoka_swap_suspected);
+            """
+        )
+        self.assertNotIn("WHERE", self._indexes()["stock_lot__haoka_swap_suspected_index"])
+        self._migrate_18_0_1_3_0()
+        self.assertIn("WHERE (haoka_swap_suspected IS NOT NULL)",
+                      self._indexes()["stock_lot__haoka_swap_suspected_index"])
+
+    def test_puk_search_uses_hash_index(self):
+        """The PUK search hashes have a hash index (no b-tree), which the search by PUK uses."""
+        indexes = self._indexes()
+        self.assertNotIn("stock_lot__puk_hash_index", indexes)
+        self.assertIn("USING hash (puk_hash) WHERE (puk_hash IS NOT NULL)", indexes["stock_lot_haoka_puk_hash"])
+        query = self.env["stock.lot"]._search([("puk", "=", "83726154")])
+        sql = query.select()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(self.env.cr.mogrify("EXPLAIN %s" % sql.code, sql.params).decode())
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("stock_lot_haoka_puk_hash", plan)
+
+    def test_update_replaces_puk_hash_btree(self):
+        """A database of 18.0.1.2.0 with the b-tree of the PUK search hashes: after the update (migration, then
+        Odoo's index check and ``init()``) it has the hash index only."""
+        self.env.cr.execute(
+            """
+            DROP INDEX stock_lot_haoka_puk_hash;
+            CREATE INDEX stock_lot__puk_hash_index ON stock_lot (puk_hash) WHERE puk_hash IS NOT NULL;
+            """
+        )
+        self._migrate_18_0_1_3_0()
+        self.env["stock.lot"].init()
+        indexes = self._indexes()
+        self.assertNotIn("stock_lot__puk_hash_index", indexes)
+        self.assertIn("USING hash (puk_hash)", indexes["stock_lot_haoka_puk_hash"])
+
+    def test_update_replaces_upstream_event_indexes(self):
+        """A database of 18.0.1.2.0 with the indexes of the event's source alone and signature alone: after the
+        update (migration, then ``init()``) the replay check's (source, signature) index only."""
+        self.env.cr.execute(
+            """
+            DROP INDEX haoka_upstream_event_signature_idx;
+            CREATE INDEX haoka_upstream_event__source_id_index ON haoka_upstream_event (source_id);
+            CREATE INDEX haoka_upstream_event__signature_digest_index ON haoka_upstream_event (signature_digest)
+                WHERE signature_digest IS NOT NULL;
+            """
+        )
+        self._migrate_18_0_1_3_0()
+        self.env["haoka.upstream.event"].init()
+        self.env.cr.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'haoka_upstream_event'")
+        indexes = dict(self.env.cr.fetchall())
+        self.assertNotIn("haoka_upstream_event__source_id_index", indexes)
+        self.assertNotIn("haoka_upstream_event__signature_digest_index", indexes)
+        self.assertIn("(source_id, signature_digest)", indexes["haoka_upstream_event_signature_idx"])

@@ -14,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from .common import CarrierEventCase, HaokaCase, committed_row_counts, separate_env
 
@@ -63,6 +64,22 @@ class TestUpstreamEvents(UpstreamCase):
         self.assertEqual((card.haoka_upstream_status, card.haoka_swap_suspected), ("activated", False))
         self.assertEqual(order.haoka_fulfilment_state, "activated")
         self.assertEqual(self.line(order, "activated").state, "eligible")
+
+    def test_replay_check_reads_one_index_entry(self):
+        """The replay check of each webhook request finds a signature of a source through an index of both
+        (source, signature): an index of the source alone, which the planner took for a new source whose rows
+        the statistics do not know yet, read all that source's events on every request."""
+        other = self.env["haoka.upstream"].create({"name": "其他", "code": "other-source", "secret": "k"})
+        self.Event._store_raw_many(other, [("O%d" % i, "{}") for i in range(2000)])  # the events of another source
+        self.env.cr.execute("UPDATE haoka_upstream_event SET signature_digest = md5(external_id) WHERE source_id = %s",
+                            [other.id])
+        self.env.cr.execute("ANALYZE haoka_upstream_event")
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")  # the index the planner takes, whatever the rows
+        self.env.cr.execute(SQL("EXPLAIN %s", self.Event._insert_raw_sql(
+            self.source, "X1", "{}", digest="d" * 64, unless_seen=True)))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("haoka_upstream_event_signature_idx", plan)
+        self.assertRegex(plan, r"Index Cond: \(\(source_id = \d+\) AND \(\(?signature_digest\)?(::text)? = ")
 
     def test_same_event_twice_is_processed_once(self):
         order = self.shipped_order()

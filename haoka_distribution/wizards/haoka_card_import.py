@@ -17,6 +17,8 @@ from ..tools import card_rows, secrets, sim, spreadsheet
 PROGRESS_EVERY = 5000
 #: rows checked and written per chunk (a chunk is written while the next one is checked)
 STREAM_CHUNK = 5000
+#: each chunk before the full size is this much larger than the previous one (250, 437, 764, ... 5000 cards)
+CHUNK_GROWTH = 1.75
 #: cards of a file received per receipt (a receipt per plan): a file of a million cards makes ten, each
 #: validated and out of the ORM cache before the next, so that memory does not grow with the file
 RECEIPT_CARDS = 100_000
@@ -58,16 +60,18 @@ class _PlanFacts(dict):
 
 
 def _chunks(cards, count):
-    """``count`` cards taken from the iterator ``cards``, in lists of ``STREAM_CHUNK``; the first one smaller:
-    PostgreSQL, the slower side, starts writing sooner."""
-    size = max(1, STREAM_CHUNK // 5)
+    """``count`` cards taken from the iterator ``cards``, in lists of ``STREAM_CHUNK``; the first ones smaller,
+    growing by ``CHUNK_GROWTH``: PostgreSQL, the slower side (about twice the time a card takes here), starts
+    writing after a few cards instead of a whole chunk, and is never left waiting for the next chunk while
+    the chunks grow."""
+    size = max(1, STREAM_CHUNK // 20)
     while count > 0:
         chunk = list(itertools.islice(cards, min(size, count)))
         if not chunk:
             return
         count -= len(chunk)
         yield chunk
-        size = STREAM_CHUNK
+        size = min(STREAM_CHUNK, max(size + 1, int(size * CHUNK_GROWTH)))
 
 
 class _RowsToReport(Exception):
