@@ -183,12 +183,28 @@ class HaokaUpstream(models.Model):
     def _pick_value(self, values, field):
         """The first value of ``values`` (a payload) under one of the source's names for ``field`` (exact, then
         compared as headers are: case, spaces and punctuation left out)."""
-        folded = {spreadsheet.header_key(key): value for key, value in values.items()}
-        for key in self._keys(field):
-            value = values.get(key, folded.get(spreadsheet.header_key(key)))
-            if value not in (None, ""):
-                return value
-        return None
+        return self._value_picker()(values, field)
+
+    def _value_picker(self):
+        """:meth:`_pick_value` as a function with the source's names read once (many payloads in a row)."""
+        names = {}
+
+        def pick(values, field):
+            if field not in names:
+                names[field] = [(key, spreadsheet.header_key(key)) for key in self._keys(field)]
+            folded = None
+            for key, folded_key in names[field]:
+                if key in values:
+                    value = values[key]
+                else:
+                    if folded is None:
+                        folded = {spreadsheet.header_key(name): value for name, value in values.items()}
+                    value = folded.get(folded_key)
+                if value not in (None, ""):
+                    return value
+            return None
+
+        return pick
 
     @api.depends("event_ids.state")
     def _compute_dashboard(self):

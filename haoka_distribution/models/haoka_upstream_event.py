@@ -59,10 +59,6 @@ def wake_cron_workers(dbname, throttle=WAKE_NOTICES):
         timer.start()
 
 
-class NotPlain(Exception):
-    """An event the batch path leaves to the one-by-one path."""
-
-
 class PermanentError(Exception):
     """An event that retrying will not fix: it becomes a dead letter at once."""
 
@@ -284,16 +280,16 @@ class HaokaUpstreamEvent(models.Model):
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _process(self):
-        """Process the events: many plain ones at once (:meth:`_process_batch`), else (or when the batch meets an
-        event that is not plain) each in a savepoint of its own, a failure recorded on the event."""
+        """Process the events: the plain ones set-based (:meth:`_process_batch`), the others (or all of them, when
+        the set-based apply fails) each in a savepoint of its own, a failure recorded on the event."""
+        rest = self
         if len(self) >= self.env.context.get("haoka_upstream_batch_min", BATCH_MIN):
             try:
                 with self.env.cr.savepoint():
-                    self._process_batch()
-                return
+                    rest = self._process_batch()
             except Exception as error:  # noqa: BLE001 - one by one below, each event recording its own error
                 _logger.info("upstream events %s processed one by one: %r", self.ids[:5], error)
-        for event in self:
+        for event in rest:
             event.status_code = event._status_in_payload()
             try:
                 with self.env.cr.savepoint():
@@ -339,54 +335,99 @@ class HaokaUpstreamEvent(models.Model):
         return self.source_id._pick_value(values, field)
 
     def _process_batch(self):
-        """Apply many events with one search per kind of card reference and one call per (event, date, amount),
-        the same result as one by one (a test compares them). Raises :class:`NotPlain` on the first event that
-        is not plain: unmapped, shipped, an unknown card, a number other than the card's, a bad value."""
-        now = fields.Datetime.now()
-        plans, ignored = [], self.browse()
-        for event in self:
-            values = event._values()
-            event.status_code = event._status_in_payload()
-            mapping = event.source_id._status_event(event.status_code)
-            if not mapping or mapping.event == "shipped" or event.source_id.card_match == "order_ref":
-                raise NotPlain(event.id)
-            if mapping.event == "ignored":
-                ignored |= event
-                continue
-            reference = event._pick(values, "key_card")
-            number = event._pick(values, "key_number")
-            plans.append((event, mapping.event, event.source_id.card_match, spreadsheet.cell_text(reference or ""),
-                          event._event_date(event._pick(values, "key_date")),
-                          event._amount(event._pick(values, "key_amount")),
-                          sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
+        """Apply the plain events set-based, the same result as one by one (a test compares them): each payload
+        read once, one search per kind of card reference, one call per (event, date, amount) for all its cards,
+        one write per group of events ending alike. The events left for one by one are returned: those not plain
+        (unmapped, shipped, unreadable, an unknown card, a number other than the card's) and every other event of
+        their cards, so that each card's events still apply in the order received."""
+        plans, ignored, statuses, rest = self._batch_plans()
         cards = self._batch_cards(plans)
-        groups, links = defaultdict(lambda: self.env["stock.lot"]), []
-        for event, kind, match, reference, date, amount, number in plans:
+        for event, kind, match, reference, _date, _amount, number in plans:
             card = cards.get((match, reference))
             if not card or (kind == "activated" and number and card.msisdn and card.msisdn != number):
-                raise NotPlain(event.id)
-            groups[(EVENT_ORDER.index(kind), date, amount)] |= card
+                rest[event.id] = reference
+        held = set(rest.values()) - {None}
+        kept = []
+        for plan in plans:
+            if plan[0].id not in rest and plan[3] in held:
+                rest[plan[0].id] = plan[3]
+            elif plan[0].id not in rest:
+                kept.append(plan)
+        plans = kept
+        groups, links = defaultdict(dict), []
+        for event, kind, match, reference, date, amount, _number in plans:
+            card = cards[(match, reference)]
+            groups[(EVENT_ORDER.index(kind), date, amount)][card.id] = True
             links.append((event.id, card.id))
-        for (kind, date, amount), group in sorted(groups.items(), key=lambda item: item[0]):
-            group._haoka_apply_upstream_event(EVENT_ORDER[kind], date, amount=amount)
-        self._write_last_statuses(plans, cards)
+        Lot = self.env["stock.lot"]
+        for (kind, date, amount), card_ids in sorted(groups.items(), key=lambda item: item[0]):
+            Lot.browse(card_ids)._haoka_apply_upstream_event(EVENT_ORDER[kind], date, amount=amount)
+        self._write_last_statuses(plans, cards, len(groups))
         self._link_cards(links)
-        ignored.write({"state": "ignored", "processed_at": now, "error": False, "next_retry_at": False})
-        (self - ignored).write({"state": "processed", "processed_at": now, "error": False, "next_retry_at": False})
-        for event, kind, *_rest in plans:
-            event.event = kind
-        ignored.event = "ignored"
+        self._write_outcomes(plans, ignored, statuses)
+        return self.browse([event.id for event in self if event.id in rest])
 
-    def _write_last_statuses(self, plans, cards):
-        """Each card's upstream status is the last one received for it, as one by one."""
+    def _batch_plans(self):
+        """``(plans, ignored events, {event id: status code}, {event id: card reference or None})``: a plan
+        ``(event, our event, card match, reference, date, amount, number)`` per plain event to apply, and the
+        events left for one by one (see :meth:`_process_batch`)."""
+        plans, ignored, statuses, rest, mappings, pickers = [], [], {}, {}, {}, {}
+        for event in self:
+            source = event.source_id
+            pick = pickers.get(source.id) or pickers.setdefault(source.id, source._value_picker())
+            try:
+                values = event._values()
+            except PermanentError:
+                rest[event.id] = None
+                continue
+            code = pick(values, "key_status")
+            statuses[event.id] = spreadsheet.cell_text(code) if code is not None else False
+            key = (source.id, statuses[event.id])
+            mapping = mappings[key] if key in mappings else mappings.setdefault(
+                key, source._status_event(statuses[event.id]))
+            reference = spreadsheet.cell_text(pick(values, "key_card") or "")
+            if not mapping or mapping.event == "shipped" or source.card_match == "order_ref":
+                rest[event.id] = reference or None
+                continue
+            if mapping.event == "ignored":
+                ignored.append(event)
+                continue
+            number = pick(values, "key_number")
+            try:
+                plans.append((event, mapping.event, source.card_match, reference,
+                              event._event_date(pick(values, "key_date")), event._amount(pick(values, "key_amount")),
+                              sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
+            except PermanentError:
+                rest[event.id] = reference or None
+        return plans, ignored, statuses, rest
+
+    def _write_outcomes(self, plans, ignored, statuses):
+        """Each event processed (or ignored) with its status code and our event: one write per group of events
+        with the same values, not one per event."""
+        now = fields.Datetime.now()
+        outcomes = defaultdict(list)
+        for event, kind, *_rest in plans:
+            outcomes[("processed", kind, statuses[event.id])].append(event.id)
+        for event in ignored:
+            outcomes[("ignored", "ignored", statuses[event.id])].append(event.id)
+        for (state, kind, code), ids in outcomes.items():
+            self.browse(ids).write({"state": state, "event": kind, "status_code": code, "processed_at": now,
+                                    "error": False, "next_retry_at": False})
+
+    def _write_last_statuses(self, plans, cards, groups=2):
+        """Each card's upstream status is the last one received for it, as one by one (with one group of events,
+        the group's call wrote it already)."""
+        if groups < 2:
+            return
         last = {}
         for _event, kind, match, reference, date, *_rest in plans:
-            last[cards[(match, reference)]] = (kind, date)
-        statuses = defaultdict(lambda: self.env["stock.lot"])
-        for card, status in last.items():
-            statuses[status] |= card
-        for (kind, date), group in statuses.items():
-            group.write({"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
+            last[cards[(match, reference)].id] = (kind, date)
+        statuses = defaultdict(list)
+        for card_id, status in last.items():
+            statuses[status].append(card_id)
+        for (kind, date), card_ids in statuses.items():
+            self.env["stock.lot"].browse(card_ids).with_context(tracking_disable=True).write(
+                {"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
 
     def _batch_cards(self, plans):
         """``{(match, reference): card}`` for the references of ``plans``, one search per kind of reference."""
