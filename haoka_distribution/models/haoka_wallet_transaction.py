@@ -139,7 +139,8 @@ class HaokaWalletTransaction(models.Model):
             if one_entry:
                 batch = [dict(batch[0], ref=one_entry, line_ids=[line for vals in batch for line in vals["line_ids"]])]
             moves = self.env["account.move"].sudo().with_company(company_id).create(batch)
-            moves.action_post()
+            with self.env["res.partner"]._haoka_ranks_in_bulk():
+                moves.with_context(haoka_defer_ranks=True).action_post()
             lines = moves.line_ids.sorted("id")  # two per entry given (wallet, counterpart), in their order
             for position, index in enumerate(indexes):
                 result[index] = (lines[2 * position].move_id, lines[2 * position + 1])
