@@ -109,22 +109,26 @@ class TestWalletSettlementBulk(WalletCase):
         return [{name: value for name, value in zip(names, row, strict=True) if name not in ignored}
                 for row in self.env.cr.fetchall()]
 
-    def written(self, settlements):
-        """Every stored column the credit of ``settlements`` wrote (journal items of the wallet entries and of
-        the bills, partial and full reconciles, bills, the distributors' ranks), with what names the documents
-        (ids, names, partners, timestamps) replaced by their position or left out."""
-        bills = settlements.move_id
+    #: columns naming a row itself (compared through the rows' positions instead)
+    IDENTITY = {"id", "move_id", "move_name", "create_date", "write_date", "create_uid", "write_uid"}
+
+    def credited_lines(self, settlements):
+        """The journal items of ``settlements``' bills, then of their wallet entries (by distributor), the set
+        of the wallet entries' items, and the distributors' positions."""
         positions = {partner.id: index for index, partner in enumerate(settlements.distributor_id)}
-        names = {s.name: "SETTLEMENT" for s in settlements} | {b.name: "BILL" for b in bills}
         wallet_lines = self.env["account.move.line"].search([("journal_id", "=", self.commission.journal_id.id),
                                                              ("partner_id", "in", list(positions))])
         lines = self.env["account.move.line"].browse(
             [line.id for s in settlements for line in s.move_id.line_ids.sorted("id")]
             + [line.id for line in wallet_lines.sorted(lambda line: (positions[line.partner_id.id], line.id))])
+        return lines, wallet_lines, positions
+
+    def line_rows(self, settlements, lines, wallet_lines, positions):
+        """The stored columns of ``lines`` in their order, documents' names and partners replaced."""
+        names = {s.name: "SETTLEMENT" for s in settlements} | {b.name: "BILL" for b in settlements.move_id}
         order = {line.id: index for index, line in enumerate(lines)}
-        identity = {"id", "move_id", "move_name", "create_date", "write_date", "create_uid", "write_uid"}
         rows = []
-        for line, row in zip(lines.sorted("id"), self.stored_rows("account_move_line", lines.ids, identity),
+        for line, row in zip(lines.sorted("id"), self.stored_rows("account_move_line", lines.ids, self.IDENTITY),
                              strict=True):
             row["partner_id"] = positions.get(row["partner_id"], row["partner_id"])
             for key in ("name", "ref"):
@@ -135,12 +139,20 @@ class TestWalletSettlementBulk(WalletCase):
             row["matching_number"] = bool(row["matching_number"])
             row["full_reconcile_id"] = bool(row["full_reconcile_id"])
             rows.append((order[line.id], row))
+        return [row for _position, row in sorted(rows, key=lambda item: item[0])]
+
+    def written(self, settlements):
+        """Every stored column the credit of ``settlements`` wrote (journal items of the wallet entries and of
+        the bills, partial and full reconciles, bills, the distributors' ranks), with what names the documents
+        (ids, names, partners, timestamps) replaced by their position or left out."""
+        lines, wallet_lines, positions = self.credited_lines(settlements)
+        order = {line.id: index for index, line in enumerate(lines)}
         partials = (lines.matched_debit_ids | lines.matched_credit_ids)
         return {
-            "lines": [row for _position, row in sorted(rows, key=lambda item: item[0])],
+            "lines": self.line_rows(settlements, lines, wallet_lines, positions),
             "partials": [{key: value for key, value in row.items() if not key.endswith("move_id")}
                          for row in self.stored_rows("account_partial_reconcile", partials.ids,
-                                                     identity | {"full_reconcile_id", "exchange_move_id"})],
+                                                     self.IDENTITY | {"full_reconcile_id", "exchange_move_id"})],
             "partial_pairs": sorted((order[p.debit_move_id.id], order[p.credit_move_id.id]) for p in partials),
             "full_reconciles": len(partials.full_reconcile_id),
             # is_manually_modified: Odoo's invoice synchronisation around ``reconcile()`` writes the bill (its
@@ -148,7 +160,7 @@ class TestWalletSettlementBulk(WalletCase):
             # synchronisation, leaves the generated bill unmarked (the flag only feeds the auto-post suggestion)
             "bills": [{**row, **{key: positions[row[key]] for key in ("partner_id", "commercial_partner_id",
                                                                       "partner_shipping_id")}}
-                      for row in self.stored_rows("account_move", bills.ids, identity | {
+                      for row in self.stored_rows("account_move", settlements.move_id.ids, self.IDENTITY | {
                           "name", "ref", "sequence_number", "payment_reference", "invoice_partner_display_name",
                           "access_token", "message_main_attachment_id", "is_manually_modified"})],
             "ranks": [(p.supplier_rank, p.customer_rank) for p in settlements.distributor_id],
