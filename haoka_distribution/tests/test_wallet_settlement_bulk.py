@@ -132,7 +132,7 @@ class TestWalletSettlementBulk(WalletCase):
                              strict=True):
             row["partner_id"] = positions.get(row["partner_id"], row["partner_id"])
             for key in ("name", "ref"):
-                for name, word in names.items():
+                for name, word in sorted(names.items(), key=lambda item: -len(item[0])):  # R账单/1 before 账单/1
                     row[key] = row[key] and row[key].replace(name, word)
             if line in wallet_lines:
                 del row["ref"]  # the entry's reference: one entry for the run, one per settlement by hand
