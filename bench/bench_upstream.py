@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -22,9 +21,12 @@ ROWS = int(os.environ.get("HAOKA_BENCH_UPSTREAM_ROWS", "50000"))
 EVENTS = int(os.environ.get("HAOKA_BENCH_WEBHOOK_EVENTS", "6000"))
 CONCURRENCY = int(os.environ.get("HAOKA_BENCH_WEBHOOK_CONCURRENCY", "16"))
 PORT = int(os.environ.get("HAOKA_BENCH_WEBHOOK_PORT", "8179"))
+GEVENT_PORT = int(os.environ.get("HAOKA_BENCH_WEBHOOK_GEVENT_PORT", str(PORT + 10)))
 tag = uuid.uuid4().hex[:6]
-sys.path.insert(0, os.environ.get("HAOKA_BENCH_DIR") or os.path.join(os.getcwd(), "bench"))
+BENCH_DIR = os.environ.get("HAOKA_BENCH_DIR") or os.path.join(os.getcwd(), "bench")
+sys.path.insert(0, BENCH_DIR)
 from portal_client import server_costs  # noqa: E402 - Odoo's log perf columns
+from webhook_load import signed_request  # noqa: E402 - the load generator's requests
 
 # ---------------------------------------------------------------- 1. the activation report
 carrier = env["haoka.carrier"].search([("code", "=", "CMCC")])
@@ -91,7 +93,7 @@ print("the same report again: %d new events, %d already there: %5.1f s" % (wizar
 # -d without --db-filter: Odoo then lists no databases on each request (a query on the postgres database)
 server_cmd = [sys.executable, os.path.join(os.environ.get("HAOKA_PROJECT_DIR", os.getcwd()), "scripts", "odoo"),
               "--addons-path=%s" % os.environ.get("HAOKA_ADDONS_PATH", ""), "-d", env.cr.dbname,
-              "--workers=2", "--http-port=%d" % PORT, "--log-level=info",
+              "--workers=2", "--http-port=%d" % PORT, "--gevent-port=%d" % GEVENT_PORT, "--log-level=info",
               "--max-cron-threads=1", "--logfile=%s" % tempfile.NamedTemporaryFile(
                   prefix="haoka_webhook_load_", suffix=".log", delete=False).name]
 
@@ -100,6 +102,8 @@ def start_server():
     process = subprocess.Popen(server_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     for _attempt in range(120):
+        if process.poll() is not None:
+            raise RuntimeError("the server exited at its start (port %d or %d in use?)" % (PORT, GEVENT_PORT))
         try:
             post("/web/health", None, {}, method="GET")
             return process
@@ -109,9 +113,7 @@ def start_server():
 
 
 def post(path, body, headers, method="POST"):
-    """The status of one request. A plain http.client connection per request, the cheapest client there is (the
-    generator shares the cores with the server): Odoo's prefork workers answer HTTP/1.0 and close the
-    connection after each request, so there is no keep-alive to reuse."""
+    """The status of one request (the load itself comes from webhook_load.py)."""
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
     try:
         connection.request(method, path, body=body, headers=headers)
@@ -123,58 +125,49 @@ def post(path, body, headers, method="POST"):
 
 
 url = "/haoka/upstream/%s/event" % source.code
-acknowledged, latencies, errors = set(), [], [0]
-lock = threading.Lock()
-queue = list(range(EVENTS))
 
 
-def send(number):
-    body = json.dumps({"event_id": "W%d" % number, "iccid": iccids[number % len(iccids)], "status": "已激活"}).encode()
-    timestamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Timestamp": timestamp,
-               "X-Signature": upstream_signature.hmac_sha256_sign("bench-secret", timestamp, body)}
-    began = time.time()
-    if post(url, body, headers) == 200:
-        with lock:
-            acknowledged.add("W%d" % number)
-            latencies.append(time.time() - began)
+def generate(first, count, on_half=None):
+    """Run the load generator (webhook_load.py: client processes, not threads of this process) on events
+    W<first>..; ``on_half()`` is called once half of them are acknowledged. Its results and when ``on_half`` ran."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec:
+        json.dump({"port": PORT, "path": url, "secret": "bench-secret", "iccids": iccids, "first": first,
+                   "count": count, "clients": CONCURRENCY}, spec)
+    generator = subprocess.Popen([sys.executable, os.path.join(BENCH_DIR, "webhook_load.py"), spec.name],
+                                 stdout=subprocess.PIPE, text=True)
+    half_at, results = None, None
+    for line in generator.stdout:
+        if line.startswith("half") and on_half:
+            half_at = time.time()
+            on_half()
+        elif line.startswith("{"):
+            results = json.loads(line)
+    generator.wait()
+    os.unlink(spec.name)
+    return results, half_at
 
 
-def worker():
-    while True:
-        with lock:
-            if not queue:
-                return
-            number = queue.pop(0)
-        try:
-            send(number)
-        except (OSError, http.client.HTTPException):  # no answer (the server is down): sent again, as an upstream would
-            with lock:
-                errors[0] += 1
-                queue.append(number)
-            time.sleep(0.2)
+def kill_and_restart():
+    """The server killed mid-load (requests in flight get no answer: not acknowledged), then started again."""
+    global server, restart
+    os.killpg(server.pid, signal.SIGKILL)
+    killed_at = time.time()
+    server = start_server()
+    restart = time.time() - killed_at
 
 
-server = start_server()
-for number in range(EVENTS, EVENTS + 4 * CONCURRENCY):  # warm every worker up (registry loaded on first request)
-    send(number)
-acknowledged.clear()
-latencies.clear()
-start = time.time()
-threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-for thread in threads:
-    thread.start()
-while len(queue) > EVENTS // 2:
-    time.sleep(0.05)
-with lock:
-    elapsed, measured = time.time() - start, sorted(latencies)
-os.killpg(server.pid, signal.SIGKILL)  # killed mid-load: requests in flight get no answer (not acknowledged)
-killed_at = time.time()
-server = start_server()
-restart = time.time() - killed_at
-for thread in threads:
-    thread.join()
-latencies = measured  # throughput and p99 of the first half, before the kill
+sample = signed_request({"path": url, "secret": "bench-secret", "iccids": iccids}, 7, "h")
+sample_head, _sep, sample_body = sample.partition(b"\r\n\r\n")
+sample_headers = dict(line.split(": ", 1) for line in sample_head.decode().split("\r\n")[1:])
+assert sample_headers["X-Signature"] == upstream_signature.hmac_sha256_sign(
+    "bench-secret", sample_headers["X-Timestamp"], sample_body), "the generator signs as the sources do"
+server, restart = start_server(), None
+generate(EVENTS, 4 * CONCURRENCY)  # warm every worker up (registry loaded on first request)
+results, killed_at = generate(0, EVENTS, on_half=kill_and_restart)
+acknowledged = {"W%d" % number for number, _sent, _answered in results["acks"]}
+start = min(sent for _number, sent, _answered in results["acks"])
+latencies = sorted(answered - sent for _number, sent, answered in results["acks"] if answered <= killed_at)
+elapsed = killed_at - start  # throughput and p99 of the first half, before the kill
 p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0
 for _attempt in range(120):  # the cron worker processes in the background
     env.cr.execute("SELECT count(*) FILTER (WHERE state <> 'received') FROM haoka_upstream_event "
@@ -187,8 +180,9 @@ env.cr.execute("SELECT external_id, state FROM haoka_upstream_event WHERE source
                "AND external_id = ANY(%s)", (source.id, ["W%d" % n for n in range(EVENTS)]))
 stored = dict(env.cr.fetchall())
 print("webhook, --workers=2, %d clients: %d events sent, %d acknowledged, %d sends unanswered (sent again); "
-      "%5.0f events/s (target >= 300), p99 %4.0f ms (target <= 200 ms)"
-      % (CONCURRENCY, EVENTS, len(acknowledged), errors[0], len(latencies) / elapsed if elapsed else 0, p99))
+      "%5.0f events/s (target >= 300), p99 %4.0f ms (target <= 200 ms); load generator: %.2f ms of CPU an event"
+      % (CONCURRENCY, EVENTS, len(acknowledged), results["unanswered"], len(latencies) / elapsed if elapsed else 0,
+         p99, results["cpu"] * 1000 / max(len(results["acks"]), 1)))
 print("server killed mid-load and restarted in %.1f s: acknowledged %d, stored %d, processed %d, acknowledged but "
       "lost %d (target 0)" % (restart, len(acknowledged), len(stored),
                              sum(1 for s in stored.values() if s in ("processed", "ignored")),

@@ -82,6 +82,24 @@ print("    second run (nothing to credit): %5.2f s, %d SQL statements"
       % (time.time() - start, sql_db.sql_counter - statements))
 env.cr.commit()
 
+
+def copy_journal_items(ref_prefix, seed):
+    """Copy into each copied entry (``ref`` = ``ref_prefix`` + the original entry's id) the journal items of its
+    original, the entry of one of the movements ``seed`` (ids), dated as the copy."""
+    env.cr.execute("""
+        INSERT INTO account_move_line (move_id, journal_id, company_id, company_currency_id, currency_id, account_id,
+                                       partner_id, date, parent_state, display_type, name, debit, credit, balance,
+                                       amount_currency, amount_residual, amount_residual_currency, create_uid,
+                                       create_date, write_uid, write_date)
+        SELECT nm.id, l.journal_id, l.company_id, l.company_currency_id, l.currency_id, l.account_id, l.partner_id,
+               nm.date, 'posted', l.display_type, l.name, l.debit, l.credit, l.balance, l.amount_currency,
+               l.amount_residual, l.amount_residual_currency, l.create_uid, l.create_date, l.write_uid, l.write_date
+          FROM account_move nm
+          JOIN account_move m ON nm.ref = %s || m.id AND m.id IN (
+               SELECT move_id FROM haoka_wallet_transaction WHERE id = ANY(%s))
+          JOIN account_move_line l ON l.move_id = m.id""", (ref_prefix, seed))
+
+
 # One distributor with MOVEMENTS movements: the first ones posted through the API, the rest copied in SQL
 # from them (journal items and movements alike), so that the ledger holds as many rows as a busy wallet.
 agent = agents[0]
@@ -107,18 +125,7 @@ cr.execute("""
         RETURNING id, name)
     SELECT count(*) FROM new_moves""", (copies, seed))
 cr.execute("ANALYZE account_move")
-cr.execute("""
-    INSERT INTO account_move_line (move_id, journal_id, company_id, company_currency_id, currency_id, account_id,
-                                   partner_id, date, parent_state, display_type, name, debit, credit, balance,
-                                   amount_currency, amount_residual, amount_residual_currency, create_uid,
-                                   create_date, write_uid, write_date)
-    SELECT nm.id, l.journal_id, l.company_id, l.company_currency_id, l.currency_id, l.account_id, l.partner_id,
-           l.date, 'posted', l.display_type, l.name, l.debit, l.credit, l.balance, l.amount_currency,
-           l.amount_residual, l.amount_residual_currency, l.create_uid, l.create_date, l.write_uid, l.write_date
-      FROM account_move nm
-      JOIN account_move m ON nm.ref = 'bench:' || m.id AND m.id IN (
-           SELECT move_id FROM haoka_wallet_transaction WHERE id = ANY(%s))
-      JOIN account_move_line l ON l.move_id = m.id""", (seed,))
+copy_journal_items("bench:", seed)
 cr.execute("""
     INSERT INTO haoka_wallet_transaction (kind, amount, partner_id, wallet_type_id, company_id, state, date,
                                           move_id, idempotency_key, reason, counterpart_account_id, balance_after,
@@ -176,17 +183,7 @@ cr.execute("""
            m.write_date
       FROM account_move m JOIN haoka_wallet_transaction t ON t.move_id = m.id, generate_series(1, %s) AS copies(n)
      WHERE t.id = ANY(%s)""", (copies, seed))
-cr.execute("""
-    INSERT INTO account_move_line (move_id, journal_id, company_id, company_currency_id, currency_id, account_id,
-                                   partner_id, date, parent_state, display_type, name, debit, credit, balance,
-                                   amount_currency, amount_residual, amount_residual_currency, create_uid,
-                                   create_date, write_uid, write_date)
-    SELECT nm.id, l.journal_id, l.company_id, l.company_currency_id, l.currency_id, l.account_id, l.partner_id,
-           nm.date, 'posted', l.display_type, l.name, l.debit, l.credit, l.balance, l.amount_currency,
-           l.amount_residual, l.amount_residual_currency, l.create_uid, l.create_date, l.write_uid, l.write_date
-      FROM account_move nm
-      JOIN account_move m ON nm.ref = 'bench-statement:' || m.id
-      JOIN account_move_line l ON l.move_id = m.id""")
+copy_journal_items("bench-statement:", seed)
 cr.execute("""
     INSERT INTO haoka_wallet_transaction (kind, amount, partner_id, wallet_type_id, company_id, state, date, move_id,
                                           idempotency_key, reason, counterpart_account_id, balance_after,

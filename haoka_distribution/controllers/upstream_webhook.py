@@ -47,40 +47,41 @@ class HaokaUpstreamWebhook(http.Controller):
             values = None
         verdict, digest = self._verify(source, body, values)
         if verdict != upstream_signature.VALID:
-            Event._store_refused(source, text, headers, verdict,
-                                 env._("Refused: signature %(verdict)s.", verdict=verdict))
-            return self._answer(REFUSED[verdict], verdict)
+            return self._refuse(source, text, headers, verdict)
         external_id = source._pick_value(values or {}, "key_external_id")
         if external_id in (None, ""):
+            if Event._signature_seen(source, digest):
+                return self._refuse(source, text, headers, upstream_signature.REPLAYED)
             Event._store_refused(source, text, headers, verdict, env._("Refused: the event has no id."),
                                  digest=digest)
             return self._answer(400, "no_event_id")
-        event_id = Event._store_raw(source, str(external_id).strip(), text, headers, verdict=verdict, digest=digest)
-        if event_id:
-            Event._wake_processor()
+        event_id = Event._store_webhook_event(source, str(external_id).strip(), text, headers, digest)
+        if not event_id and Event._signature_seen(source, digest):  # not stored: a duplicate or a replay
+            return self._refuse(source, text, headers, upstream_signature.REPLAYED)
         return self._answer(200, "received" if event_id else "duplicate", event_id=event_id)
 
+    def _refuse(self, source, text, headers, verdict):
+        env = request.env(user=SUPERUSER_ID)
+        env["haoka.upstream.event"]._store_refused(source, text, headers, verdict,
+                                                   env._("Refused: signature %(verdict)s.", verdict=verdict))
+        return self._answer(REFUSED[verdict], verdict)
+
     def _verify(self, source, body, values):
-        """``(verdict, signature digest)`` of this request for ``source``."""
-        Event = request.env(user=SUPERUSER_ID)["haoka.upstream.event"]
-
-        def seen(digest):
-            return bool(Event.search_count([("source_id", "=", source.id), ("signature_digest", "=", digest)],
-                                           limit=1))
-
+        """``(verdict, signature digest)`` of this request for ``source``: its signature and age. Whether the
+        signature was accepted before (a replay) is checked by the insert of the event, in the same statement."""
         secret = source._signing_secret()
         if source.signature_scheme == upstream_signature.MD5_SORTED:
             params = {**request.httprequest.args.to_dict(), **(values or {})}
             signature = params.get("sign")
             verdict = upstream_signature.verify(source.signature_scheme, secret, now=time.time(), params=params,
-                                                tolerance=source.tolerance, seen=seen)
+                                                tolerance=source.tolerance)
         else:
             headers = request.httprequest.headers
             signature = headers.get(source.signature_header or "X-Signature")
             verdict = upstream_signature.verify(
                 source.signature_scheme, secret, now=time.time(), timestamp=headers.get(
                     source.timestamp_header or "X-Timestamp"), signature=signature, body=body,
-                tolerance=source.tolerance, seen=seen)
+                tolerance=source.tolerance)
         return verdict, upstream_signature.signature_digest(signature) if signature else None
 
     def _answer(self, status, code, **extra):

@@ -76,4 +76,5 @@ from . import (
 from . import (
     account_move_line,  # the finance views: the plan of a commission bill's line
     haoka_upstream_pool,  # issue 15: the upstream's number pool
+    mail_thread_bulk,  # issue 15: tracking messages of many records at once
 )

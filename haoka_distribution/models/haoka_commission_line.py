@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -321,32 +323,46 @@ class HaokaCommissionLine(models.Model):
         (激活), all topped up by at least the rule's minimum (首充 ≥ X), all still in service at the end
         of their N-th month, the activation month counting as the first (在网 N 月). A closure (销户)
         before the end of the assessment window makes the line not payable."""
-        today = fields.Date.context_today(self)
+        outcomes = defaultdict(list)  # (state and reason, or reached on a day) -> line ids: one write per outcome
         for line in self.filtered(lambda l: l.state in ("expected", "frozen") and not l.clawback_of_id):
-            cards = line.order_line_id.haoka_lot_ids
-            if not cards:
-                continue
-            closed = [card.haoka_closed_date for card in cards if card.haoka_closed_date]
-            if line.state == "frozen":
-                if closed and line.frozen_until and min(closed) <= line.frozen_until:
-                    line._set_state("not_payable", "closed_early")
-                continue
-            activated = [card.haoka_activated_date for card in cards]
-            if line.trigger == "activated" and all(activated):
-                line._reach(on=max(activated))
-            elif line.trigger == "first_topup":
-                topups = [card.haoka_first_topup_amount for card in cards if card.haoka_first_topup_date]
-                if topups and min(topups) < line.rule_id.first_topup_min:
-                    line._set_state("not_payable", "topup_too_low")
-                elif len(topups) == len(cards):
-                    line._reach(on=max(card.haoka_first_topup_date for card in cards))
-            elif line.trigger == "in_service":
-                if closed:
-                    line._set_state("not_payable", "closed_early")
-                elif all(activated):
-                    due = line._in_service_due(max(activated))
-                    if due < today:
-                        line._reach(on=due)
+            outcome = line._carrier_trigger_outcome()
+            if outcome:
+                outcomes[outcome].append(line.id)
+        for (kind, value), ids in outcomes.items():
+            lines = self.browse(ids)
+            if kind == "reach":
+                lines._reach(on=value)
+            else:
+                lines._set_state("not_payable", value)
+
+    def _carrier_trigger_outcome(self):
+        """What the cards of this expected or frozen line's order line make of it: ``("reach", day)``,
+        ``("not_payable", reason)`` or None (nothing yet)."""
+        cards = self.order_line_id.haoka_lot_ids
+        if not cards:
+            return None
+        closed = [card.haoka_closed_date for card in cards if card.haoka_closed_date]
+        if self.state == "frozen":
+            if closed and self.frozen_until and min(closed) <= self.frozen_until:
+                return "not_payable", "closed_early"
+            return None
+        activated = [card.haoka_activated_date for card in cards]
+        if self.trigger == "activated" and all(activated):
+            return "reach", max(activated)
+        if self.trigger == "first_topup":
+            topups = [card.haoka_first_topup_amount for card in cards if card.haoka_first_topup_date]
+            if topups and min(topups) < self.rule_id.first_topup_min:
+                return "not_payable", "topup_too_low"
+            if len(topups) == len(cards):
+                return "reach", max(card.haoka_first_topup_date for card in cards)
+        elif self.trigger == "in_service":
+            if closed:
+                return "not_payable", "closed_early"
+            if all(activated):
+                due = self._in_service_due(max(activated))
+                if due < fields.Date.context_today(self):
+                    return "reach", due
+        return None
 
     def _in_service_due(self, activated):
         """The last day of the N-th month in service, the activation month being the first (首月)."""

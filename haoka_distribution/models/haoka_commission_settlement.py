@@ -161,10 +161,22 @@ class HaokaCommissionSettlement(models.Model):
                 transactions = settlements.env["haoka.wallet.transaction"]._haoka_post_movements(
                     movements, one_entry=self.env._("Commission settlements credited to wallets"))
                 # the movements come back in the order of ``movements``: no look-up of their source
-                settlements.env["account.move.line"]._reconcile_plan([
+                settlements._haoka_reconcile_bills([
                     tx.counterpart_line_id | payable
                     for tx, payable in zip(transactions, filter(None, payables), strict=True)])
             settlements.state = "paid"
+
+    def _haoka_reconcile_bills(self, pairs):
+        """Reconcile each ``(wallet line | bill payable)`` of ``pairs`` in one ``_reconcile_plan``. When every
+        line is in the company's currency (no exchange difference can arise), the plan runs without Odoo's
+        invoice synchronisation (``skip_invoice_sync``, as Odoo's own payments and cash-basis entries do):
+        reconciling changes no invoice line, tax or payment term, and the synchronisation would compute a
+        thousand bills' terms and taxes before and after for nothing (half of the run's reconciliation)."""
+        Line = self.env["account.move.line"]
+        lines = Line.union(*pairs)
+        if all(line.currency_id == line.company_currency_id for line in lines):
+            Line = Line.with_context(skip_invoice_sync=True)
+        Line._reconcile_plan(pairs)
 
     def _haoka_open_payable(self):
         """The bill's payable lines still open (none once the bill is paid)."""

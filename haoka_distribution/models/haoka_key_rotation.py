@@ -206,6 +206,7 @@ class HaokaKeyRotationLine(models.Model):
         if not updates:
             return
         columns = [c for secret in secret_list for c in (secret.cipher, secret.hash) if c]
+        self.env.registry.clear_cache()  # caches of ciphers (the webhook's sources), in every worker
         self.env.cr.execute_values(
             SQL("UPDATE %s AS t SET %s FROM (VALUES %%s) AS v(id, %s) WHERE t.id = v.id",
                 SQL.identifier(model._table),

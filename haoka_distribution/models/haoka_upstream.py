@@ -1,7 +1,7 @@
 import re
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..tools import secrets, spreadsheet, upstream_signature
@@ -142,8 +142,40 @@ class HaokaUpstream(models.Model):
 
     @api.model
     def _webhook_source(self, code):
-        """The source of ``code`` with what the webhook reads of it, in one query (superuser)."""
-        return self.sudo().search_fetch([("code", "=", code)], WEBHOOK_FIELDS, limit=1)
+        """The active source of ``code`` (superuser), what the webhook reads of it in the record cache, with no
+        query: from :meth:`_webhook_sources`, a cache of this process."""
+        values = self._webhook_sources().get(code)
+        if not values:
+            return self.sudo().browse()
+        source = self.sudo().browse(values[0])
+        for name, value in zip(WEBHOOK_FIELDS, values[1:], strict=True):
+            self.env.cache.insert_missing(source, self._fields[name], [value])  # the transaction's own values first
+        return source
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_sources(self):
+        """``{code: (id, *values of WEBHOOK_FIELDS)}`` of the active sources, as the record cache holds them. The
+        webhook's every request needs its source: kept until a source changes (``create``, ``write``, ``unlink``
+        and a key rotation's batches clear Odoo's caches, in every worker through its cache signaling). All the
+        sources at once, so that requests naming unknown codes add nothing to the cache."""
+        sources = self.sudo().search_fetch([], WEBHOOK_FIELDS)
+        return {source.code: (source.id, *(self.env.cache.get(source, self._fields[name]) for name in WEBHOOK_FIELDS))
+                for source in sources}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _webhook_sources
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not vals.keys().isdisjoint([*WEBHOOK_FIELDS, "active", "secret"]):
+            self.env.registry.clear_cache()  # _webhook_sources (not for the mail threads' and others' writes)
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _webhook_sources
+        return super().unlink()
 
     def _keys(self, field):
         return split_keys(self[field])
@@ -151,12 +183,28 @@ class HaokaUpstream(models.Model):
     def _pick_value(self, values, field):
         """The first value of ``values`` (a payload) under one of the source's names for ``field`` (exact, then
         compared as headers are: case, spaces and punctuation left out)."""
-        folded = {spreadsheet.header_key(key): value for key, value in values.items()}
-        for key in self._keys(field):
-            value = values.get(key, folded.get(spreadsheet.header_key(key)))
-            if value not in (None, ""):
-                return value
-        return None
+        return self._value_picker()(values, field)
+
+    def _value_picker(self):
+        """:meth:`_pick_value` as a function with the source's names read once (many payloads in a row)."""
+        names = {}
+
+        def pick(values, field):
+            if field not in names:
+                names[field] = [(key, spreadsheet.header_key(key)) for key in self._keys(field)]
+            folded = None
+            for key, folded_key in names[field]:
+                if key in values:
+                    value = values[key]
+                else:
+                    if folded is None:
+                        folded = {spreadsheet.header_key(name): value for name, value in values.items()}
+                    value = folded.get(folded_key)
+                if value not in (None, ""):
+                    return value
+            return None
+
+        return pick
 
     @api.depends("event_ids.state")
     def _compute_dashboard(self):

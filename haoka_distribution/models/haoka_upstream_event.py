@@ -59,10 +59,6 @@ def wake_cron_workers(dbname, throttle=WAKE_NOTICES):
         timer.start()
 
 
-class NotPlain(Exception):
-    """An event the batch path leaves to the one-by-one path."""
-
-
 class PermanentError(Exception):
     """An event that retrying will not fix: it becomes a dead letter at once."""
 
@@ -74,8 +70,8 @@ class HaokaUpstreamEvent(models.Model):
     _order = "received_at desc, id desc"
     _rec_name = "external_id"
 
-    source_id = fields.Many2one("haoka.upstream", string="Source", required=True, ondelete="cascade", index=True,
-                                readonly=True)
+    source_id = fields.Many2one("haoka.upstream", string="Source", required=True, ondelete="cascade",
+                                readonly=True)  # indexed first in (source, external id) and (source, signature)
     external_id = fields.Char(string="Event Id", readonly=True, index=True,
                               help="The source's id of the event; empty for a refused request.")
     origin = fields.Selection([("webhook", "Webhook"), ("file", "Report File")], default="webhook", readonly=True)
@@ -84,7 +80,7 @@ class HaokaUpstreamEvent(models.Model):
     signature_verdict = fields.Selection(
         [(v, v.capitalize()) for v in upstream_signature.VERDICTS] + [("file", "Imported File")],
         readonly=True, string="Signature")
-    signature_digest = fields.Char(readonly=True, index="btree_not_null", copy=False)
+    signature_digest = fields.Char(readonly=True, copy=False)  # indexed with the source: init()
     received_at = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
     state = fields.Selection(
         [("received", "Received"), ("processed", "Processed"), ("failed", "Failed"), ("ignored", "Ignored")],
@@ -125,21 +121,56 @@ class HaokaUpstreamEvent(models.Model):
         Plain SQL with ``ON CONFLICT DO NOTHING``: two deliveries of one event racing each other store it once.
         The second, whose snapshot missed the first one's commit, gets a serialization failure (repeatable read),
         and Odoo retries its request, which then finds the event stored."""
+        self.env.cr.execute(SQL("%s RETURNING id", self._insert_raw_sql(
+            source, external_id, payload, headers, verdict=verdict, digest=digest, origin=origin, state=state,
+            error=error)), log_exceptions=False)  # a delivery racing another one is retried by Odoo, not an error
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
+    def _store_webhook_event(self, source, external_id, payload, headers, digest):
+        """A signed webhook event stored and the processing cron woken, in one statement (the webhook's every
+        request pays each round trip to the database): the event is inserted unless ``(source, external_id)`` is
+        already there or ``digest`` (its signature's) was accepted before, and the cron's trigger row only with a
+        new event (:meth:`_wake_processor`). The new id, or None: a duplicate or a replay, which the caller tells
+        apart with :meth:`_signature_seen`."""
         self.env.cr.execute(SQL(
+            """WITH event AS (%s RETURNING id), wake AS (%s AND EXISTS (SELECT FROM event) RETURNING id)
+               SELECT (SELECT id FROM event), (SELECT count(*) FROM wake)""",
+            self._insert_raw_sql(source, external_id, payload, headers, digest=digest, unless_seen=True),
+            self._trigger_row_sql(),
+        ), log_exceptions=False)  # a delivery racing another one is retried by Odoo, not an error
+        event_id, woken = self.env.cr.fetchone()
+        if woken:
+            self._wake_after_commit()
+        return event_id
+
+    @api.model
+    def _signature_seen(self, source, digest):
+        """Whether a request of ``source`` with the signature of ``digest`` was received before (a replay)."""
+        return bool(digest) and bool(self.sudo().search_count(
+            [("source_id", "=", source.id), ("signature_digest", "=", digest)], limit=1))
+
+    @api.model
+    def _insert_raw_sql(self, source, external_id, payload, headers=None, verdict="valid", digest=None,
+                        origin="webhook", state="received", error=None, unless_seen=False):
+        """The ``INSERT`` of one received event, nothing when ``(source, external_id)`` is there, nor with
+        ``unless_seen`` when a row of ``source`` has the signature ``digest``."""
+        return SQL(
             """INSERT INTO haoka_upstream_event (source_id, external_id, origin, payload, headers, signature_verdict,
                    signature_digest, received_at, next_retry_at, state, error, attempts,
                    create_uid, write_uid, create_date, write_date)
-               VALUES (%(source)s, %(external)s, %(origin)s, %(payload)s, %(headers)s, %(verdict)s, %(digest)s,
+               SELECT %(source)s, %(external)s, %(origin)s, %(payload)s, %(headers)s, %(verdict)s, %(digest)s,
                    %(now)s, CASE WHEN %(state)s = 'received' THEN %(now)s END,
-                   %(state)s, %(error)s, 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC')
-               ON CONFLICT (source_id, external_id) DO NOTHING
-               RETURNING id""",
+                   %(state)s, %(error)s, 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+               %(unless_seen)s
+               ON CONFLICT (source_id, external_id) DO NOTHING""",
             source=source.id, external=external_id or None, origin=origin, payload=payload,
             headers=json.dumps(headers or {}, ensure_ascii=False), verdict=verdict, digest=digest, state=state,
             error=error, uid=self.env.uid or 1, now=fields.Datetime.now(),
-        ), log_exceptions=False)  # a delivery racing another one is retried by Odoo, not an error
-        row = self.env.cr.fetchone()
-        return row[0] if row else None
+            unless_seen=SQL("WHERE NOT EXISTS (SELECT FROM haoka_upstream_event WHERE source_id = %s "
+                            "AND signature_digest = %s)", source.id, digest) if unless_seen and digest else SQL(),
+        )
 
     @api.model
     def _store_raw_many(self, source, rows, chunk=1000):
@@ -163,6 +194,13 @@ class HaokaUpstreamEvent(models.Model):
         # the refused requests of a source in the last hour are counted at each refusal (their cap)
         self.env.cr.execute("""CREATE INDEX IF NOT EXISTS haoka_upstream_event_refused_idx
                                ON haoka_upstream_event (source_id, received_at) WHERE external_id IS NULL""")
+        # the replay check of every webhook request: one index entry of (source, signature). The indexes of the
+        # source alone and of the signature alone are gone (migration 18.0.1.3.0): for a new source, unknown to
+        # the statistics yet, the planner took the source's and read all its events on every request;
+        # (source, external id) serves the searches by source
+        self.env.cr.execute("""CREATE INDEX IF NOT EXISTS haoka_upstream_event_signature_idx
+                               ON haoka_upstream_event (source_id, signature_digest)
+                               WHERE signature_digest IS NOT NULL""")
 
     @api.model
     def _store_refused(self, source, payload, headers, verdict, error, digest=None):
@@ -201,15 +239,23 @@ class HaokaUpstreamEvent(models.Model):
         row in plain SQL (the cron is not read: an inactive one gets none, as ``_trigger`` does), and after the
         commit the notice to the cron workers, throttled (:func:`wake_cron_workers`): a burst of events wakes the
         cron about once a second, and the cron finds every trigger row still due when it runs."""
+        self.env.cr.execute(self._trigger_row_sql())
+        if self.env.cr.rowcount:
+            self._wake_after_commit()
+
+    @api.model
+    def _trigger_row_sql(self):
+        """The ``INSERT`` of a trigger row of the processing cron, due now, nothing when the cron is inactive."""
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id("haoka_distribution.ir_cron_haoka_upstream_process")
-        self.env.cr.execute(SQL(
+        return SQL(
             """INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
                SELECT id, %(now)s, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
                FROM ir_cron WHERE id = %(cron)s AND active""",
-            cron=cron_id, now=fields.Datetime.now(), uid=self.env.uid or 1))
-        if self.env.cr.rowcount:
-            dbname = self.env.cr.dbname
-            self.env.cr.postcommit.add(lambda: wake_cron_workers(dbname))
+            cron=cron_id, now=fields.Datetime.now(), uid=self.env.uid or 1)
+
+    def _wake_after_commit(self):
+        dbname = self.env.cr.dbname
+        self.env.cr.postcommit.add(lambda: wake_cron_workers(dbname))
 
     # ------------------------------------------------------------------ processing
 
@@ -234,16 +280,16 @@ class HaokaUpstreamEvent(models.Model):
         return self.sudo().browse(row[0] for row in self.env.cr.fetchall())
 
     def _process(self):
-        """Process the events: many plain ones at once (:meth:`_process_batch`), else (or when the batch meets an
-        event that is not plain) each in a savepoint of its own, a failure recorded on the event."""
+        """Process the events: the plain ones set-based (:meth:`_process_batch`), the others (or all of them, when
+        the set-based apply fails) each in a savepoint of its own, a failure recorded on the event."""
+        rest = self
         if len(self) >= self.env.context.get("haoka_upstream_batch_min", BATCH_MIN):
             try:
                 with self.env.cr.savepoint():
-                    self._process_batch()
-                return
+                    rest = self._process_batch()
             except Exception as error:  # noqa: BLE001 - one by one below, each event recording its own error
                 _logger.info("upstream events %s processed one by one: %r", self.ids[:5], error)
-        for event in self:
+        for event in rest:
             event.status_code = event._status_in_payload()
             try:
                 with self.env.cr.savepoint():
@@ -289,54 +335,99 @@ class HaokaUpstreamEvent(models.Model):
         return self.source_id._pick_value(values, field)
 
     def _process_batch(self):
-        """Apply many events with one search per kind of card reference and one call per (event, date, amount),
-        the same result as one by one (a test compares them). Raises :class:`NotPlain` on the first event that
-        is not plain: unmapped, shipped, an unknown card, a number other than the card's, a bad value."""
-        now = fields.Datetime.now()
-        plans, ignored = [], self.browse()
-        for event in self:
-            values = event._values()
-            event.status_code = event._status_in_payload()
-            mapping = event.source_id._status_event(event.status_code)
-            if not mapping or mapping.event == "shipped" or event.source_id.card_match == "order_ref":
-                raise NotPlain(event.id)
-            if mapping.event == "ignored":
-                ignored |= event
-                continue
-            reference = event._pick(values, "key_card")
-            number = event._pick(values, "key_number")
-            plans.append((event, mapping.event, event.source_id.card_match, spreadsheet.cell_text(reference or ""),
-                          event._event_date(event._pick(values, "key_date")),
-                          event._amount(event._pick(values, "key_amount")),
-                          sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
+        """Apply the plain events set-based, the same result as one by one (a test compares them): each payload
+        read once, one search per kind of card reference, one call per (event, date, amount) for all its cards,
+        one write per group of events ending alike. The events left for one by one are returned: those not plain
+        (unmapped, shipped, unreadable, an unknown card, a number other than the card's) and every other event of
+        their cards, so that each card's events still apply in the order received."""
+        plans, ignored, statuses, rest = self._batch_plans()
         cards = self._batch_cards(plans)
-        groups, links = defaultdict(lambda: self.env["stock.lot"]), []
-        for event, kind, match, reference, date, amount, number in plans:
+        for event, kind, match, reference, _date, _amount, number in plans:
             card = cards.get((match, reference))
             if not card or (kind == "activated" and number and card.msisdn and card.msisdn != number):
-                raise NotPlain(event.id)
-            groups[(EVENT_ORDER.index(kind), date, amount)] |= card
+                rest[event.id] = reference
+        held = set(rest.values()) - {None}
+        kept = []
+        for plan in plans:
+            if plan[0].id not in rest and plan[3] in held:
+                rest[plan[0].id] = plan[3]
+            elif plan[0].id not in rest:
+                kept.append(plan)
+        plans = kept
+        groups, links = defaultdict(dict), []
+        for event, kind, match, reference, date, amount, _number in plans:
+            card = cards[(match, reference)]
+            groups[(EVENT_ORDER.index(kind), date, amount)][card.id] = True
             links.append((event.id, card.id))
-        for (kind, date, amount), group in sorted(groups.items(), key=lambda item: item[0]):
-            group._haoka_apply_upstream_event(EVENT_ORDER[kind], date, amount=amount)
-        self._write_last_statuses(plans, cards)
+        Lot = self.env["stock.lot"]
+        for (kind, date, amount), card_ids in sorted(groups.items(), key=lambda item: item[0]):
+            Lot.browse(card_ids)._haoka_apply_upstream_event(EVENT_ORDER[kind], date, amount=amount)
+        self._write_last_statuses(plans, cards, len(groups))
         self._link_cards(links)
-        ignored.write({"state": "ignored", "processed_at": now, "error": False, "next_retry_at": False})
-        (self - ignored).write({"state": "processed", "processed_at": now, "error": False, "next_retry_at": False})
-        for event, kind, *_rest in plans:
-            event.event = kind
-        ignored.event = "ignored"
+        self._write_outcomes(plans, ignored, statuses)
+        return self.browse([event.id for event in self if event.id in rest])
 
-    def _write_last_statuses(self, plans, cards):
-        """Each card's upstream status is the last one received for it, as one by one."""
+    def _batch_plans(self):
+        """``(plans, ignored events, {event id: status code}, {event id: card reference or None})``: a plan
+        ``(event, our event, card match, reference, date, amount, number)`` per plain event to apply, and the
+        events left for one by one (see :meth:`_process_batch`)."""
+        plans, ignored, statuses, rest, mappings, pickers = [], [], {}, {}, {}, {}
+        for event in self:
+            source = event.source_id
+            pick = pickers.get(source.id) or pickers.setdefault(source.id, source._value_picker())
+            try:
+                values = event._values()
+            except PermanentError:
+                rest[event.id] = None
+                continue
+            code = pick(values, "key_status")
+            statuses[event.id] = spreadsheet.cell_text(code) if code is not None else False
+            key = (source.id, statuses[event.id])
+            mapping = mappings[key] if key in mappings else mappings.setdefault(
+                key, source._status_event(statuses[event.id]))
+            reference = spreadsheet.cell_text(pick(values, "key_card") or "")
+            if not mapping or mapping.event == "shipped" or source.card_match == "order_ref":
+                rest[event.id] = reference or None
+                continue
+            if mapping.event == "ignored":
+                ignored.append(event)
+                continue
+            number = pick(values, "key_number")
+            try:
+                plans.append((event, mapping.event, source.card_match, reference,
+                              event._event_date(pick(values, "key_date")), event._amount(pick(values, "key_amount")),
+                              sim.normalize_msisdn(str(number)) if number not in (None, "") else None))
+            except PermanentError:
+                rest[event.id] = reference or None
+        return plans, ignored, statuses, rest
+
+    def _write_outcomes(self, plans, ignored, statuses):
+        """Each event processed (or ignored) with its status code and our event: one write per group of events
+        with the same values, not one per event."""
+        now = fields.Datetime.now()
+        outcomes = defaultdict(list)
+        for event, kind, *_rest in plans:
+            outcomes[("processed", kind, statuses[event.id])].append(event.id)
+        for event in ignored:
+            outcomes[("ignored", "ignored", statuses[event.id])].append(event.id)
+        for (state, kind, code), ids in outcomes.items():
+            self.browse(ids).write({"state": state, "event": kind, "status_code": code, "processed_at": now,
+                                    "error": False, "next_retry_at": False})
+
+    def _write_last_statuses(self, plans, cards, groups=2):
+        """Each card's upstream status is the last one received for it, as one by one (with one group of events,
+        the group's call wrote it already)."""
+        if groups < 2:
+            return
         last = {}
         for _event, kind, match, reference, date, *_rest in plans:
-            last[cards[(match, reference)]] = (kind, date)
-        statuses = defaultdict(lambda: self.env["stock.lot"])
-        for card, status in last.items():
-            statuses[status] |= card
-        for (kind, date), group in statuses.items():
-            group.write({"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
+            last[cards[(match, reference)].id] = (kind, date)
+        statuses = defaultdict(list)
+        for card_id, status in last.items():
+            statuses[status].append(card_id)
+        for (kind, date), card_ids in statuses.items():
+            self.env["stock.lot"].browse(card_ids).with_context(tracking_disable=True).write(
+                {"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
 
     def _batch_cards(self, plans):
         """``{(match, reference): card}`` for the references of ``plans``, one search per kind of reference."""

@@ -148,10 +148,15 @@ class SaleOrder(models.Model):
         """已激活: every SIM card of a shipped or received order has been activated. One write and one batch of
         notes for all the orders (an activation report may activate thousands at once)."""
         notes = {}
-        for order in self.filtered(lambda o: o.haoka_fulfilment_state in ("shipped", "received")):
+        orders = self.filtered(lambda o: o.haoka_fulfilment_state in ("shipped", "received"))
+        orders.order_line.mapped("haoka_lot_ids.haoka_activated_date")  # read for all the orders at once
+        for order in orders:
             cards = order._haoka_sim_lines().haoka_lot_ids
             if cards and all(card.haoka_activated_date for card in cards):
                 notes[order.id] = self.env._("The carrier reports all %(count)s card(s) activated.", count=len(cards))
         activated = self.browse(list(notes))
-        activated.write({"haoka_fulfilment_state": "activated"})
-        activated._message_log_batch(bodies=notes)
+        logged, initial = activated._haoka_tracking_snapshot()
+        (activated - logged).write({"haoka_fulfilment_state": "activated"})
+        logged.with_context(tracking_disable=True).write({"haoka_fulfilment_state": "activated"})
+        activated._haoka_message_log_bulk(notes)
+        logged._haoka_log_tracking(initial)  # after the note, as Odoo's tracking at commit

@@ -66,7 +66,9 @@ class StockLot(models.Model):
             for order in cards._haoka_sale_lines().order_id:
                 order.message_post(body=_("%(upstream)s rejected the card(s) of this order.",
                                           upstream=source.name if source else _("The upstream")))
-        cards.write({"haoka_upstream_status": event, "haoka_upstream_status_date": date})
+        # not a tracked field: no tracking of thousands of cards prepared for nothing
+        cards.with_context(tracking_disable=True).write({"haoka_upstream_status": event,
+                                                         "haoka_upstream_status_date": date})
         return True
 
     def _haoka_check_activated_number(self, number, source):

@@ -172,3 +172,22 @@ class TestIndexMigration(TransactionCase):
         indexes = self._indexes()
         self.assertNotIn("stock_lot__puk_hash_index", indexes)
         self.assertIn("USING hash (puk_hash)", indexes["stock_lot_haoka_puk_hash"])
+
+    def test_update_replaces_upstream_event_indexes(self):
+        """A database of 18.0.1.2.0 with the indexes of the event's source alone and signature alone: after the
+        update (migration, then ``init()``) the replay check's (source, signature) index only."""
+        self.env.cr.execute(
+            """
+            DROP INDEX haoka_upstream_event_signature_idx;
+            CREATE INDEX haoka_upstream_event__source_id_index ON haoka_upstream_event (source_id);
+            CREATE INDEX haoka_upstream_event__signature_digest_index ON haoka_upstream_event (signature_digest)
+                WHERE signature_digest IS NOT NULL;
+            """
+        )
+        self._migrate_18_0_1_3_0()
+        self.env["haoka.upstream.event"].init()
+        self.env.cr.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'haoka_upstream_event'")
+        indexes = dict(self.env.cr.fetchall())
+        self.assertNotIn("haoka_upstream_event__source_id_index", indexes)
+        self.assertNotIn("haoka_upstream_event__signature_digest_index", indexes)
+        self.assertIn("(source_id, signature_digest)", indexes["haoka_upstream_event_signature_idx"])

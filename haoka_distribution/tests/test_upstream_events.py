@@ -2,6 +2,7 @@
 of order, commission triggers fired once, the dashboard, and who may see sources and events."""
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from .common import CarrierEventCase, HaokaCase, committed_row_counts, separate_env
 
@@ -62,6 +64,22 @@ class TestUpstreamEvents(UpstreamCase):
         self.assertEqual((card.haoka_upstream_status, card.haoka_swap_suspected), ("activated", False))
         self.assertEqual(order.haoka_fulfilment_state, "activated")
         self.assertEqual(self.line(order, "activated").state, "eligible")
+
+    def test_replay_check_reads_one_index_entry(self):
+        """The replay check of each webhook request finds a signature of a source through an index of both
+        (source, signature): an index of the source alone, which the planner took for a new source whose rows
+        the statistics do not know yet, read all that source's events on every request."""
+        other = self.env["haoka.upstream"].create({"name": "其他", "code": "other-source", "secret": "k"})
+        self.Event._store_raw_many(other, [("O%d" % i, "{}") for i in range(2000)])  # the events of another source
+        self.env.cr.execute("UPDATE haoka_upstream_event SET signature_digest = md5(external_id) WHERE source_id = %s",
+                            [other.id])
+        self.env.cr.execute("ANALYZE haoka_upstream_event")
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")  # the index the planner takes, whatever the rows
+        self.env.cr.execute(SQL("EXPLAIN %s", self.Event._insert_raw_sql(
+            self.source, "X1", "{}", digest="d" * 64, unless_seen=True)))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("haoka_upstream_event_signature_idx", plan)
+        self.assertRegex(plan, r"Index Cond: \(\(source_id = \d+\) AND \(\(?signature_digest\)?(::text)? = ")
 
     def test_same_event_twice_is_processed_once(self):
         order = self.shipped_order()
@@ -367,6 +385,101 @@ class TestUpstreamBatch(UpstreamCase):
         self.assertEqual(bad.is_dead_letter, True)
         self.assertEqual(events.mapped("state"), ["processed"] * 5 + ["ignored"])
         self.assertEqual(orders[0].haoka_fulfilment_state, "activated")
+
+
+class TestUpstreamBatchSetBased(UpstreamCase):
+    """What the set-based path keeps: each event's own outcome, the chatter, each trigger once."""
+
+    scenario = TestUpstreamBatch.scenario
+
+    def chatter(self, records):
+        """Each record's messages, oldest first: body, type, subtype, author and tracking values."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # Odoo's tracking messages are posted at commit
+        self.env.invalidate_all()
+        return [[(re.sub(r"SF-U\d+", "SF-U*", str(m.body)), m.message_type, m.subtype_id.name, m.author_id.name,
+                  [(t.field_id.name, t.old_value_char, t.new_value_char, t.old_value_datetime, t.new_value_datetime)
+                   for t in m.tracking_value_ids.sorted("id")])
+                 for m in record.message_ids.sorted("id")] for record in records]
+
+    def test_mixed_batch_good_set_based_bad_one_by_one_with_their_own_errors(self):
+        orders, cards, events = self.scenario()
+        swapped = self.shipped_order()
+        unknown = self.receive("M-unknown", iccid="89860000000000000001", status="8")
+        unmapped = self.receive("M-unmapped", iccid=cards[3].name, status="3001")
+        unreadable = self.Event.browse(self.Event._store_raw(self.source, "M-unreadable", "{not json"))
+        swap = self.receive("M-swap", iccid=swapped.order_line.haoka_lot_ids.name, status="8", number="13900000000")
+        batch = events | unknown | unmapped | unreadable | swap
+        with self.env.cr.savepoint():
+            left = batch._process_batch()
+        self.assertEqual(left, unknown | unmapped | unreadable | swap, "only these are left for one by one")
+        self.assertEqual(events.mapped("state"), ["processed"] * 5 + ["ignored"])
+        self.assertEqual(unknown.state, "received")
+        batch.invalidate_recordset()
+        (events | left).with_context(haoka_upstream_batch_min=2)._process()
+        self.assertEqual([(e.state, e.is_dead_letter, e.error) for e in (unknown, unmapped, unreadable)], [
+            ("failed", True, "No card 89860000000000000001 is known (cards named by ICCID)."),
+            ("failed", True, "Status 3001 of 号易 is not mapped to an event."),
+            ("failed", True, unreadable.error),
+        ])
+        self.assertRegex(unreadable.error, "^The payload is not readable")
+        self.assertEqual((swap.state, swapped.order_line.haoka_lot_ids.haoka_swap_suspected), ("processed", True))
+        self.assertEqual(orders[0].haoka_fulfilment_state, "activated")
+
+    def test_events_of_a_card_with_a_bad_event_stay_in_order_one_by_one(self):
+        order = self.shipped_order()
+        card = order.order_line.haoka_lot_ids
+        events = self.receive("O-1", iccid=card.name, status="8", number="13900000001") | \
+            self.receive("O-2", iccid=card.name, status="FC", amount="50", date=str(self.today))
+        others = [self.shipped_order() for _i in range(2)]
+        for index, other in enumerate(others):
+            events |= self.receive("O-3-%s" % index, iccid=other.order_line.haoka_lot_ids.name, status="8")
+        with self.env.cr.savepoint():
+            left = events._process_batch()
+        self.assertEqual(left, events[:2], "the top-up of the swapped card waits for its activation")
+        self.assertEqual([o.haoka_fulfilment_state for o in others], ["activated", "activated"])
+
+    def test_chatter_of_orders_is_the_one_by_one_chatter(self):
+        """The orders' tracking messages, created in bulk by the set-based path, are those Odoo posts one by one:
+        the note, then the fulfilment state's tracking. (Cards keep what each path gave them before: Odoo's
+        tracking when one card changes, none when thousands change at once.)"""
+        self.maxDiff = None
+        one_by_one = self.scenario()
+        one_by_one[2].with_context(haoka_upstream_batch_min=100, tracking_disable=False)._process()
+        expected = self.chatter(one_by_one[0])
+        batch = self.scenario()
+        batch[2].with_context(haoka_upstream_batch_min=2, tracking_disable=False)._process()
+        self.assertEqual(self.chatter(batch[0]), expected)
+        self.assertEqual(expected[0][-2:], [
+            ("<p>The carrier reports all 1 card(s) activated.</p>", "notification", "Note", self.env.user.name, []),
+            ("", "notification", "Note", self.env.user.name, [("haoka_fulfilment_state", "Shipped", "Activated",
+                                                                 False, False)]),
+        ])
+
+    def test_commission_triggers_fire_once_however_often_the_batch_repeats(self):
+        orders = [self.shipped_order() for _i in range(3)]
+        cards = [order.order_line.haoka_lot_ids for order in orders]
+
+        def report(prefix):
+            events = self.Event
+            for index, card in enumerate(cards):
+                events |= self.receive("%s-%s" % (prefix, index), iccid=card.name, status="8",
+                                       date=str(self.today - relativedelta(days=1)))
+            events.with_context(haoka_upstream_batch_min=2)._process()
+            self.env.flush_all()
+            return events
+
+        self.assertEqual(report("T1").mapped("state"), ["processed"] * 3)
+        lines = self.env["haoka.commission.line"].search([("order_id", "in", [o.id for o in orders]),
+                                                          ("trigger", "=", "activated")])
+        self.assertEqual(len(lines), 3)
+        before = [(line.state, line.reached_date, line.write_date) for line in lines]
+        self.assertEqual({state for state, *_rest in before}, {"eligible"})
+        self.assertEqual(report("T2").mapped("state"), ["processed"] * 3)
+        self.env.invalidate_all()
+        self.assertEqual([(line.state, line.reached_date, line.write_date) for line in lines], before)
+        self.assertEqual(self.env["haoka.commission.line"].search_count([
+            ("order_id", "in", [o.id for o in orders]), ("trigger", "=", "activated")]), 3)
 
 
 class TestUpstreamCompanies(UpstreamCase):

@@ -79,6 +79,108 @@ class TestWalletSettlementBulk(WalletCase):
                           self.env["account.partial.reconcile"].search_count([])), counts)
         self.assertEqual([self.credited(s)["balance"]["balance"] for s in single], [80, 30.5, -20, 12.25])
 
+    def credit_the_standard_way(self, settlements):
+        """Odoo's standard path, settlement by settlement: a journal entry of the movement's two lines given as
+        a user would (account, partner, label, debit, credit), posted, its payable line reconciled with the
+        bill's by ``reconcile()``."""
+        for settlement in settlements:
+            payable = settlement._haoka_open_payable()
+            movement = settlement._haoka_credit_movement(payable, self.commission)
+            amount, label = movement["amount"], movement["ref"]
+            move = self.env["account.move"].create({
+                "move_type": "entry", "journal_id": self.commission.journal_id.id, "ref": label,
+                "line_ids": [
+                    Command.create({"account_id": self.commission.account_id.id, "name": label,
+                                    "partner_id": settlement.distributor_id.id,
+                                    "debit": max(-amount, 0.0), "credit": max(amount, 0.0)}),
+                    Command.create({"account_id": payable.account_id.id, "name": label,
+                                    "partner_id": settlement.distributor_id.id,
+                                    "debit": max(amount, 0.0), "credit": max(-amount, 0.0)}),
+                ],
+            })
+            move.action_post()
+            (move.line_ids.filtered(lambda line, p=payable: line.account_id == p.account_id) | payable).reconcile()
+
+    def stored_rows(self, table, ids, ignored, order="id"):
+        """The stored columns of ``table``'s rows ``ids`` (in ``order``), less the columns ``ignored``."""
+        self.env.flush_all()
+        self.env.cr.execute(f"SELECT * FROM {table} WHERE id = ANY(%s) ORDER BY {order}", (list(ids),))  # noqa: S608
+        names = [column.name for column in self.env.cr.description]
+        return [{name: value for name, value in zip(names, row, strict=True) if name not in ignored}
+                for row in self.env.cr.fetchall()]
+
+    #: columns naming a row itself (compared through the rows' positions instead)
+    IDENTITY = {"id", "move_id", "move_name", "create_date", "write_date", "create_uid", "write_uid"}
+
+    def credited_lines(self, settlements):
+        """The journal items of ``settlements``' bills, then of their wallet entries (by distributor), the set
+        of the wallet entries' items, and the distributors' positions."""
+        positions = {partner.id: index for index, partner in enumerate(settlements.distributor_id)}
+        wallet_lines = self.env["account.move.line"].search([("journal_id", "=", self.commission.journal_id.id),
+                                                             ("partner_id", "in", list(positions))])
+        lines = self.env["account.move.line"].browse(
+            [line.id for s in settlements for line in s.move_id.line_ids.sorted("id")]
+            + [line.id for line in wallet_lines.sorted(lambda line: (positions[line.partner_id.id], line.id))])
+        return lines, wallet_lines, positions
+
+    def line_rows(self, settlements, lines, wallet_lines, positions):
+        """The stored columns of ``lines`` in their order, documents' names and partners replaced."""
+        names = {s.name: "SETTLEMENT" for s in settlements} | {b.name: "BILL" for b in settlements.move_id}
+        order = {line.id: index for index, line in enumerate(lines)}
+        rows = []
+        for line, row in zip(lines.sorted("id"), self.stored_rows("account_move_line", lines.ids, self.IDENTITY),
+                             strict=True):
+            row["partner_id"] = positions.get(row["partner_id"], row["partner_id"])
+            for key in ("name", "ref"):
+                for name, word in sorted(names.items(), key=lambda item: -len(item[0])):  # R账单/1 before 账单/1
+                    row[key] = row[key] and row[key].replace(name, word)
+            if line in wallet_lines:
+                del row["ref"]  # the entry's reference: one entry for the run, one per settlement by hand
+            row["matching_number"] = bool(row["matching_number"])
+            row["full_reconcile_id"] = bool(row["full_reconcile_id"])
+            rows.append((order[line.id], row))
+        return [row for _position, row in sorted(rows, key=lambda item: item[0])]
+
+    def written(self, settlements):
+        """Every stored column the credit of ``settlements`` wrote (journal items of the wallet entries and of
+        the bills, partial and full reconciles, bills, the distributors' ranks), with what names the documents
+        (ids, names, partners, timestamps) replaced by their position or left out."""
+        lines, wallet_lines, positions = self.credited_lines(settlements)
+        order = {line.id: index for index, line in enumerate(lines)}
+        partials = (lines.matched_debit_ids | lines.matched_credit_ids)
+        return {
+            "lines": self.line_rows(settlements, lines, wallet_lines, positions),
+            "partials": [{key: value for key, value in row.items() if not key.endswith("move_id")}
+                         for row in self.stored_rows("account_partial_reconcile", partials.ids,
+                                                     self.IDENTITY | {"full_reconcile_id", "exchange_move_id"})],
+            "partial_pairs": sorted((order[p.debit_move_id.id], order[p.credit_move_id.id]) for p in partials),
+            "full_reconciles": len(partials.full_reconcile_id),
+            # is_manually_modified: Odoo's invoice synchronisation around ``reconcile()`` writes the bill (its
+            # terms are no longer "dirty") and so marks it modified by hand; the bulk path, which skips that
+            # synchronisation, leaves the generated bill unmarked (the flag only feeds the auto-post suggestion)
+            "bills": [{**row, **{key: positions[row[key]] for key in ("partner_id", "commercial_partner_id",
+                                                                      "partner_shipping_id")}}
+                      for row in self.stored_rows("account_move", settlements.move_id.ids, self.IDENTITY | {
+                          "name", "ref", "sequence_number", "payment_reference", "invoice_partner_display_name",
+                          "access_token", "message_main_attachment_id", "is_manually_modified"})],
+            "ranks": [(p.supplier_rank, p.customer_rank) for p in settlements.distributor_id],
+        }
+
+    def test_bulk_credit_writes_what_odoos_standard_path_writes(self):
+        """Every stored column of the journal items, reconciles and bills the bulk credit writes is the one
+        Odoo's standard path (entry by entry, ``reconcile()``) writes; only the run's single entry differs."""
+        bulk, standard = self.confirmed_settlements("Bulk"), self.confirmed_settlements("Standard")
+        bulk._haoka_credit_wallet()
+        self.credit_the_standard_way(standard)
+        expected, got = self.written(standard), self.written(bulk)
+        for key in expected:
+            if key in ("lines", "partials", "bills"):  # row by row, the columns that differ
+                for index, (want, have) in enumerate(zip(expected[key], got[key], strict=True)):
+                    self.assertEqual({k: v for k, v in have.items() if v != want.get(k)},
+                                     {k: v for k, v in want.items() if v != have.get(k)}, f"{key} {index}")
+            else:
+                self.assertEqual(got[key], expected[key], key)
+
     def test_bulk_credit_statements_do_not_grow_per_distributor(self):
         """Odoo's supplier rank of each partner (one statement each) is all that grows with the run."""
         statements = []

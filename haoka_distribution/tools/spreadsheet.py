@@ -4,6 +4,7 @@ parsing the values people type (no ORM)."""
 
 import csv
 import datetime
+import functools
 import io
 import re
 import unicodedata
@@ -28,7 +29,12 @@ class SpreadsheetError(ValueError):
 
 
 def header_key(value):
-    text = unicodedata.normalize("NFKC", str(value or "")).strip().lower()
+    return _header_key(str(value or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # the same few names, once per row of a big file
+def _header_key(text):
+    text = unicodedata.normalize("NFKC", text).strip().lower()
     return re.sub(r"[\s_\-:：]+", "", text)
 
 
@@ -228,7 +234,12 @@ def parse_date(value):
         if 1 <= value < 2958466:  # Excel serials up to 9999-12-31
             return _EXCEL_EPOCH + datetime.timedelta(days=int(value))
         return None
-    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    return _parse_text_date(str(value or ""))
+
+
+@functools.lru_cache(maxsize=4096)  # a report repeats the same few days on thousands of rows
+def _parse_text_date(text):
+    text = unicodedata.normalize("NFKC", text).strip()
     if not text:
         return None
     if re.fullmatch(r"\d{5}(\.0+)?", text):

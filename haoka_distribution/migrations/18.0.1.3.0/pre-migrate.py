@@ -8,6 +8,9 @@
 - ``puk_hash``: the b-tree of the PUK search hashes (``stock_lot__puk_hash_index``: 64 hex digits, random,
   so each card imported wrote into a random page of it) is dropped; ``stock.lot.init()`` creates a hash
   index instead (``stock_lot_haoka_puk_hash``), which serves the search by PUK (an exact value).
+- ``haoka_upstream_event``: the indexes of the source alone and of the signature alone are dropped; the webhook's
+  replay check reads ``haoka_upstream_event_signature_idx`` (source, signature), created by the model's
+  ``init()``, and the unique (source, event id) index serves the searches by source.
 """
 
 
@@ -21,3 +24,5 @@ def migrate(cr, version):
     if cr.fetchone():
         cr.execute("DROP INDEX stock_lot__haoka_swap_suspected_index")
     cr.execute("DROP INDEX IF EXISTS stock_lot__puk_hash_index")
+    cr.execute("DROP INDEX IF EXISTS haoka_upstream_event__source_id_index, "
+               "haoka_upstream_event__signature_digest_index")
