@@ -22,7 +22,11 @@ quants one ORM record at a time. This module writes them in bulk and lets Odoo d
    (its lots are new, each with one quant); ``stock.move._get_in_move_lines`` / ``_get_out_move_lines`` select
    the valued lines per group of lines sharing locations (:meth:`~HaokaStockBulk._valued_lines`, memoised
    for the validation in the cursor's cache under ``BULK_LINE_GROUPS``); the lines' state, picked flag and
-   expiry are written final, so their recomputation is skipped.
+   expiry are written final, so their recomputation is skipped. A receipt's validation takes from its writer
+   what it wrote (``BULK_WRITTEN``, in the cursor's cache): the lines' order that ``_action_done`` sorts them in
+   (:meth:`~HaokaStockBulk._written_lines_sorted`, no search of their ids), the lots of its lines, and the new
+   lots it wrote itself are not counted again in ``stock_lot``; one statement per move still checks that the
+   move has exactly these lines.
 
 Before any of this, :meth:`~HaokaStockBulk._fast_path_blockers` looks at the installed code: a module outside
 ``KNOWN_MODULES`` that overrides a method the fast path replaces (``REPLACED_METHODS``) or adds a stored field
@@ -66,6 +70,11 @@ TRANSFER = "haoka_bulk_transfer"
 DELIVERY = "haoka_bulk_delivery"
 #: key of the line groups kept in the cursor's cache while a bulk picking is validated
 BULK_LINE_GROUPS = "haoka_bulk_line_groups"
+#: key of what the writer of a bulk receipt wrote, kept in the cursor's cache while the receipt is validated:
+#: ``{"line_ids": frozenset, "lots": {move id: [lot ids of its lines]}, "new_lots": bool}``
+BULK_WRITTEN = "haoka_bulk_written"
+#: Odoo's order of move lines (``stock.move.line._order``): lines with no result package are in the ids' order
+MOVE_LINE_ORDER = "result_package_id desc, id"
 #: ids drawn from a sequence at a time by a bulk import
 BULK_ID_BLOCK = 5000
 #: receipts of more cards than this are written by a helper thread (see pgcopy.Pipeline); smaller ones (a card
@@ -260,7 +269,7 @@ class HaokaStockBulk(models.AbstractModel):
         """
         if not self._use_fast_path(list(counts_by_product)):
             return self._standard_import(card_chunks, counts_by_product, location, origin, progress)
-        receipt = _BulkReceipt(self.env, counts_by_product, location, origin)
+        receipt = _BulkReceipt(self.env, counts_by_product, location, origin, new_lots=True)
         make_row = self._lot_row_maker(list(counts_by_product), location)
         written = 0
         with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
@@ -550,20 +559,25 @@ class HaokaStockBulk(models.AbstractModel):
         picking.action_confirm()
 
     @api.model
-    def _validate(self, picking, lines, bulk_mode):
+    def _validate(self, picking, lines, bulk_mode, written=None):
         """Validate a bulk picking whose move lines (``lines``) are written, through Odoo's
         ``button_validate``. ``bulk_mode`` is the context key of the move-line path:
-        ``RECEIPT`` or ``TRANSFER``; its value lists the picking's moves."""
+        ``RECEIPT`` or ``TRANSFER``; its value lists the picking's moves. ``written``: what the receipt's
+        writer wrote (see ``BULK_WRITTEN``), kept for the validation: its lines need no sort search
+        (:meth:`_written_lines_sorted`) and their lots are not read again (:meth:`_lot_ids_by_move`)."""
         if bulk_mode == RECEIPT:
             message = self.env._("The receipt %(picking)s of the new cards could not be validated.",
                                  picking=picking.name)
         else:
             message = self.env._("The transfer %(picking)s could not be validated.", picking=picking.name)
         self.env.cr.cache[BULK_LINE_GROUPS] = {}
+        if written:
+            self.env.cr.cache[BULK_WRITTEN] = written
         try:
             picking._haoka_validate(message, skip_sanity_check=True, **{bulk_mode: tuple(picking.move_ids.ids)})
         finally:
             self.env.cr.cache.pop(BULK_LINE_GROUPS, None)
+            self.env.cr.cache.pop(BULK_WRITTEN, None)
         self._skip_line_recomputes(lines)
 
     @api.model
@@ -733,13 +747,39 @@ class HaokaStockBulk(models.AbstractModel):
 
     @api.model
     def _lot_ids_by_move(self, lines):
-        """``{move: [lot ids]}`` of the moves of ``lines``, read from the database."""
+        """``{move: [lot ids]}`` of the moves of ``lines``, read from the database; a receipt's, as its writer
+        wrote them (``BULK_WRITTEN``: :meth:`_check_lines` checks the move has these lines and no other)."""
         self.env.flush_all()
+        written = self._written().get("lots", {})
         result = {}
         for move in lines.move_id:
+            if move.id in written:
+                result[move] = written[move.id]
+                continue
             self.env.cr.execute("SELECT lot_id FROM stock_move_line WHERE move_id = %s", (move.id,))
             result[move] = [row[0] for row in self.env.cr.fetchall()]
         return result
+
+    @api.model
+    def _written(self):
+        """What the writer of the bulk receipt being validated wrote (see ``BULK_WRITTEN``), or ``{}``."""
+        return self.env.cr.cache.get(BULK_WRITTEN) or {} if self.env.context.get(RECEIPT) else {}
+
+    @api.model
+    def _written_lines_sorted(self, lines, reverse=False):
+        """``lines.sorted()`` without its search, when every line is one the receipt's writer wrote (no result
+        package: in Odoo's order, ``MOVE_LINE_ORDER``, they are in the ids' order) and the user may read
+        them (the search applies the record rules; the lines of a move share every column the rules can
+        see but their lot, so one line per move is checked); None otherwise (then Odoo searches)."""
+        written = self._written()
+        if not written or type(lines)._order != MOVE_LINE_ORDER or not written["line_ids"].issuperset(lines._ids):
+            return None
+        if not self.env.su:
+            samples = lines.browse(written["samples"])
+            if samples._filtered_access("read") != samples:
+                return None
+        ids = sorted(set(lines._ids), reverse=reverse)  # a search gives each record once
+        return lines.__class__(lines.env, tuple(ids), lines._prefetch_ids)
 
     @api.model
     def _check_lines(self, lines, lot_ids_by_move, receipt):
@@ -753,17 +793,7 @@ class HaokaStockBulk(models.AbstractModel):
         delivery = self.env.context.get(DELIVERY)
         for move, lot_ids in lot_ids_by_move.items():
             total += len(lot_ids)
-            sources = (self.env["stock.location"].search([("id", "child_of", move.location_id.id)]).ids
-                       if delivery else [move.location_id.id])
-            self.env.cr.execute(
-                """SELECT count(*) FROM stock_move_line
-                    WHERE move_id = %s AND (lot_id IS NULL OR NOT picked OR quantity_product_uom != 1
-                          OR product_id != %s OR location_id != ALL(%s) OR location_dest_id != %s)""",
-                (move.id, move.product_id.id, sources, move.location_dest_id.id),
-            )
-            problem = problem or self.env.cr.fetchone()[0] > 0
-            self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
-            problem = problem or self.env.cr.fetchone()[0] != len(set(lot_ids)) or len(set(lot_ids)) != len(lot_ids)
+            problem = problem or self._move_has_wrong_lines(move, lot_ids, delivery)
             if receipt:
                 # the receipt's writer names the moves whose quants it wrote
                 problem = problem or move.id not in receipt or move.location_id.usage in ("internal", "transit")
@@ -775,6 +805,30 @@ class HaokaStockBulk(models.AbstractModel):
                     _("A bulk card receipt only takes new SIM cards, one per line, from outside the warehouse.")
                 )
             raise UserError(_("A bulk card transfer only moves SIM cards, one per line, between two locations."))
+
+    @api.model
+    def _move_has_wrong_lines(self, move, lot_ids, delivery):
+        """Whether ``move`` has other lines than one picked card of ``lot_ids`` each, with its product and
+        locations, or a lot that is not a SIM card or twice. The lots a receipt's writer wrote itself
+        (``BULK_WRITTEN`` with ``new_lots``) are new SIM cards, one id each from the sequence, in its lines and
+        nowhere else: they are not looked up again."""
+        sources = (self.env["stock.location"].search([("id", "child_of", move.location_id.id)]).ids
+                   if delivery else [move.location_id.id])
+        self.env.cr.execute(
+            """SELECT count(*), count(*) FILTER (
+                          WHERE lot_id IS NULL OR NOT picked OR quantity_product_uom != 1 OR product_id != %s
+                             OR location_id != ALL(%s) OR location_dest_id != %s)
+                 FROM stock_move_line WHERE move_id = %s""",
+            (move.product_id.id, sources, move.location_dest_id.id, move.id),
+        )
+        count, wrong = self.env.cr.fetchone()
+        if wrong or count != len(lot_ids):
+            return True
+        written = self._written()
+        if written.get("new_lots") and move.id in written["lots"]:
+            return False
+        self.env.cr.execute("SELECT count(*) FROM stock_lot WHERE id = ANY(%s) AND is_sim_card", (lot_ids,))
+        return self.env.cr.fetchone()[0] != len(set(lot_ids)) or len(set(lot_ids)) != len(lot_ids)
 
     @api.model
     def _move_transfer_quants(self, lot_ids_by_move):
@@ -870,7 +924,7 @@ class _BulkReceipt:
     Everything the queued statements need from the ORM is read when the receipts are made, so that queuing
     does not use the cursor the pipeline is writing with."""
 
-    def __init__(self, env, counts_by_product, location, origin):
+    def __init__(self, env, counts_by_product, location, origin, new_lots=False):
         Bulk = env["haoka.stock.bulk"]
         company = location.company_id or env.company
         warehouse = location.warehouse_id or env["stock.warehouse"].search(
@@ -891,6 +945,8 @@ class _BulkReceipt:
             self.quant_statements[move] = Bulk._receipt_quants_statement(move, now)
             self.lines[move] = []
         self.line_ids = None
+        #: the lots are written by the same pipeline (new SIM cards), not brought (see HaokaStockBulk._check_lines)
+        self.new_lots = new_lots
         env.flush_all()
 
     def start(self, pipe):
@@ -929,6 +985,8 @@ class _BulkReceipt:
             line_ids = tuple(sorted(records.ids))
             env.cache.update(move, move._fields["move_line_ids"], [line_ids])
             env.cache.update(picking, picking._fields["move_line_ids"], [line_ids])
-            Bulk._validate(picking, records, RECEIPT)
+            written = {"line_ids": frozenset(line_ids), "samples": line_ids[:1], "new_lots": self.new_lots,
+                       "lots": {move.id: [line[1] for line in lines]}}
+            Bulk._validate(picking, records, RECEIPT, written)
             pickings |= picking
         return pickings

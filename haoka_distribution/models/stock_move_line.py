@@ -1,5 +1,7 @@
 from odoo import models
 
+from .stock_bulk import RECEIPT
+
 
 class StockMoveLine(models.Model):
     """Bulk card moves (context ``haoka_bulk_receipt`` or ``haoka_bulk_transfer``) write their quants with
@@ -13,3 +15,12 @@ class StockMoveLine(models.Model):
         if not Bulk._bulk_moves():
             return super()._action_done()
         return Bulk._lines_done(self)
+
+    def sorted(self, key=None, reverse=False):
+        """Odoo's order of a bulk receipt's lines without a search of tens of thousands of ids (``_action_done``
+        sorts the lines it validates): see :meth:`.stock_bulk.HaokaStockBulk._written_lines_sorted`."""
+        if key is None and self.env.context.get(RECEIPT):
+            ordered = self.env["haoka.stock.bulk"]._written_lines_sorted(self, reverse)
+            if ordered is not None:
+                return ordered
+        return super().sorted(key, reverse)

@@ -122,6 +122,36 @@ class TestBackgroundCardImport(HaokaCase):
             self.assertEqual(len(self._cards(env)), 0)
             self.assertEqual(job.action_download_errors()["type"], "ir.actions.act_url")
 
+    def test_progress_reports_do_not_read_the_queued_file(self):
+        """A progress report writes the progress and reads the cancel request, not the job's other columns:
+        the encrypted file (tens of MB for a million cards) was read again at each report."""
+        self._start(30)
+        original_report, original_execute = HaokaCardImportJob._report_progress, type(self.env.cr).execute
+        reports, queries, inside = [], [], []
+
+        def report(job, done, total):
+            reports.append(done)
+            inside.append(True)
+            try:
+                return original_report(job, done, total)
+            finally:
+                inside.pop()
+
+        def recording(cr, query, params=None, log_exceptions=True):
+            if inside:
+                queries.append(str(query))
+            return original_execute(cr, query, params, log_exceptions)
+
+        with patch.object(import_wizard, "STREAM_CHUNK", 5), \
+                patch.object(HaokaCardImportJob, "_report_progress", report), \
+                patch.object(type(self.env.cr), "execute", recording):
+            self._run_cron()
+        with separate_env(self.env.registry) as env:
+            self.assertEqual((self._job(env).state, self._job(env).imported_count), ("done", 30))
+        self.assertGreater(len(reports), 3)
+        self.assertTrue(any("cancel_requested" in query for query in queries), queries)
+        self.assertEqual([query for query in queries if "file_cipher" in query], [])
+
     def test_cancelled_while_running_keeps_nothing(self):
         self._start(30)
         original = HaokaCardImportJob._report_progress

@@ -3,6 +3,7 @@ connection for a small receipt, nothing process-wide changed by an import, Odoo'
 or a lot-valuated plan asks for what the fast path does not reproduce."""
 
 import base64
+import contextlib
 import datetime
 import gc
 import sys
@@ -10,6 +11,7 @@ import threading
 from unittest.mock import patch
 
 from odoo import sql_db
+from odoo.exceptions import UserError
 from odoo.fields import Command
 
 from ..models import stock_bulk
@@ -113,6 +115,99 @@ class TestBulkLeavesTheProcessAlone(HaokaCase):
         self.assertEqual(result["imported"], 12, result["error_lines"])
         self.assertEqual(seen, {(gc_enabled, interval, True)})  # while the pipeline's thread writes
         self.assertEqual((gc.isenabled(), sys.getswitchinterval()), (gc_enabled, interval))
+
+
+class TestBulkReceiptValidation(HaokaCase):
+    """Validating a bulk receipt takes from its writer what it wrote (the lines' order, the lots of its lines,
+    new SIM cards) instead of searching tens of thousands of ids again, with the same result, and still refuses
+    a receipt whose move has a line its writer did not write."""
+
+    def receipt(self, start, count):
+        expiry = datetime.datetime.combine(FUTURE, datetime.time())
+        cards = [{"iccid": make_iccid("898600", start + i), "product": self.product, "msisdn": False, "puk": False,
+                  "pin": False, "expiration_date": expiry} for i in range(count)]
+        stock = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1).lot_stock_id
+        with patch.object(stock_bulk, "THREADED_FROM", 0):
+            return self.env["haoka.stock.bulk"]._import_cards([cards[:4], cards[4:]], {self.product: count}, stock,
+                                                              "validation")
+
+    def test_lines_sorted_as_odoo_sorts_them_without_a_search(self):
+        picking = self.receipt(7400, 9)
+        line_ids = picking.move_line_ids.ids
+        shuffled = line_ids[4:] + line_ids[:4]
+        written = {"line_ids": frozenset(line_ids), "samples": line_ids[:1], "new_lots": True,
+                   "lots": {picking.move_ids.id: picking.move_line_ids.lot_id.ids}}
+        MoveLine = self.env["stock.move.line"].with_context(**{stock_bulk.RECEIPT: tuple(picking.move_ids.ids)})
+        admin = MoveLine.with_user(self.env.ref("base.user_admin"))
+        odoo_order = list(self.env["stock.move.line"].browse(shuffled).sorted()._ids)  # Odoo's search
+        self.assertEqual(odoo_order, sorted(line_ids))
+        other = self.receipt(7420, 2).move_line_ids
+        self.env.cr.cache[stock_bulk.BULK_WRITTEN] = written
+        try:
+            for lines in (MoveLine.browse(shuffled), admin.browse(shuffled)):
+                with self.subTest(su=lines.env.su), self.recording() as queries:
+                    self.assertEqual(list(lines.sorted()._ids), odoo_order)
+                    self.assertEqual(list(lines.sorted(reverse=True)._ids), odoo_order[::-1])
+                # the superuser reads nothing; a user has one line checked against the record rules
+                self.assertEqual(self.line_searches(queries), [])
+                if lines.env.su:
+                    self.assertEqual(queries, [])
+            doubled = MoveLine.browse(shuffled + shuffled[:2])  # each line once, as a search gives it
+            self.assertEqual(list(doubled.sorted()._ids), odoo_order)
+            with self.recording() as queries:  # a line the writer did not write: Odoo's search
+                mixed = MoveLine.browse(shuffled + other.ids).sorted()
+            self.assertEqual(list(mixed._ids), sorted(line_ids + other.ids))
+            self.assertEqual(len(self.line_searches(queries)), 1)
+        finally:
+            self.env.cr.cache.pop(stock_bulk.BULK_WRITTEN)
+
+    @staticmethod
+    def line_searches(queries):
+        """The searches of move lines in Odoo's order among ``queries``."""
+        return [q for q in queries if 'FROM "stock_move_line"' in q and "ORDER BY" in q]
+
+    @contextlib.contextmanager
+    def recording(self):
+        """The statements run on the test's cursor inside the block (whitespace collapsed)."""
+        queries = []
+        original = type(self.env.cr).execute
+
+        def recording(cr, query, params=None, log_exceptions=True):
+            queries.append(" ".join(str(query).split()))
+            return original(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", recording):
+            yield queries
+
+    def test_receipt_validated_without_searching_its_lines_and_lots_again(self):
+        with self.recording() as queries:
+            picking = self.receipt(7440, 9)
+        self.assertEqual((picking.state, len(picking.move_line_ids), self.product.qty_available), ("done", 9, 9))
+        self.assertEqual([q for q in queries if "FROM stock_lot WHERE id = ANY" in q], [])
+        self.assertEqual([q for q in queries if q.startswith("SELECT lot_id FROM stock_move_line")], [])
+        self.assertEqual(self.line_searches(queries), [])
+
+    def test_a_line_the_writer_did_not_write_is_refused(self):
+        """A line added to the receipt's move behind its writer's back (here: another card's) fails the
+        validation: nothing of the receipt is validated."""
+        other = self.receipt(7460, 1).move_line_ids
+        original = stock_bulk._BulkReceipt.validate
+
+        def validate_with_an_extra_line(receipt):
+            move = next(iter(receipt.lines))
+            self.env.cr.execute(
+                """INSERT INTO stock_move_line (move_id, picking_id, company_id, product_id, product_uom_id,
+                                                location_id, location_dest_id, lot_id, quantity,
+                                                quantity_product_uom, picked, state, date)
+                   SELECT %s, %s, company_id, product_id, product_uom_id, location_id, location_dest_id, lot_id,
+                          1, 1, true, 'done', date FROM stock_move_line WHERE id = %s""",
+                (move.id, move.picking_id.id, other.id),
+            )
+            return original(receipt)
+
+        with patch.object(stock_bulk._BulkReceipt, "validate", validate_with_an_extra_line), \
+                self.assertRaisesRegex(UserError, "only takes new SIM cards"):
+            self.receipt(7470, 5)
 
 
 class TestStandardPath(HaokaCase):
