@@ -430,18 +430,22 @@ class HaokaUpstreamEvent(models.Model):
                 {"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
 
     def _batch_cards(self, plans):
-        """``{(match, reference): card}`` for the references of ``plans``, one search per kind of reference."""
-        Lot = self.env["stock.lot"].sudo()
-        cards = {}
-        for match, field, normalize in (("iccid", "name", sim.normalize_iccid),
-                                        ("msisdn", "msisdn", sim.normalize_msisdn)):
-            references = {plan[3]: normalize(plan[3]) for plan in plans if plan[2] == match}
-            if not references:
-                continue
-            found = {card[field]: card for card in Lot.search(
-                [("is_sim_card", "=", True), (field, "in", list(set(references.values())))])}
-            cards.update({(match, raw): found[clean] for raw, clean in references.items() if clean in found})
-        return cards
+        """``{(match, reference): card}`` for the references of ``plans``, looked up at once in the cards' unique
+        indexes (``haoka_sim_cards_matching``, see ``stock.lot.init``: a search ``name in [...]`` of a whole
+        report may take the trigram index, slow right after a large import)."""
+        references = {}
+        for match, normalize in (("iccid", sim.normalize_iccid), ("msisdn", sim.normalize_msisdn)):
+            references[match] = {plan[3]: normalize(plan[3]) for plan in plans if plan[2] == match}
+        if not any(references.values()):
+            return {}
+        self.env["stock.lot"].flush_model(["name", "msisdn", "is_sim_card"])
+        self.env.cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id",
+                            (list(set(references["iccid"].values())), list(set(references["msisdn"].values()))))
+        found = self.env["stock.lot"].sudo().browse(self.env.cr.fetchone()[0] or [])
+        by_value = {"iccid": {card.name: card for card in found},
+                    "msisdn": {card.msisdn: card for card in found if card.msisdn}}
+        return {(match, raw): by_value[match][clean]
+                for match, refs in references.items() for raw, clean in refs.items() if clean in by_value[match]}
 
     def _link_cards(self, links):
         """The events' cards, written in one statement (a many2many write per event is slow for big files)."""
