@@ -47,15 +47,17 @@ for start in range(0, ROWS, 5000):
         body = prefix + str(i).rjust(8, "0")
         batch.append({"name": body + sim.luhn_check_digit(body), "product_id": product.id,
                       "msisdn": "19%02d%07d" % (int(time.time()) % 100, i), "card_state": "available"})
-    iccids += env["stock.lot"].create(batch).mapped("name")
+    iccids += [(lot.name, lot.id) for lot in env["stock.lot"].create(batch)]
 orders = env["sale.order"].create([{
     "partner_id": customer.id, "haoka_distributor_id": seller.id,
     "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1}) for _ in range(10)],
 } for _ in range(ROWS // 10)])
 env.flush_all()
 lines = orders.order_line
-env.cr.execute("SELECT id FROM stock_lot WHERE name = ANY(%s) ORDER BY name", (iccids,))
-lot_ids = [r[0] for r in env.cr.fetchall()]
+# the cards' ids as created, in the order of their ICCIDs (a search of 50,000 ICCIDs right after a large import
+# may take the trigram index and its pending list: minutes)
+lot_ids = [lot_id for _name, lot_id in sorted(iccids)]
+iccids = [name for name, _lot_id in iccids]
 env.cr.execute("INSERT INTO sale_order_line_haoka_lot_rel (line_id, lot_id) "
                "SELECT unnest(%s::int[]), unnest(%s::int[])", (lines.ids[:len(lot_ids)], lot_ids))
 env.cr.execute("UPDATE stock_lot SET card_state = 'shipped' WHERE id = ANY(%s)", (lot_ids,))
