@@ -120,16 +120,19 @@ class TestIndexMigration(TransactionCase):
         script.migrate(self.env.cr, "18.0.1.2.0")
         self.registry.check_indexes(self.env.cr, ["stock.lot"])
 
+    def _lot_search_plan(self, domain):
+        """The plan of the cards' search of ``domain``, sequential scans off (the test's table is small)."""
+        sql = self.env["stock.lot"]._search(domain).select()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(self.env.cr.mogrify("EXPLAIN %s" % sql.code, sql.params).decode())
+        return "\n".join(row[0] for row in self.env.cr.fetchall())
+
     def test_swap_flag_index_is_partial(self):
         """The index of the swap flag holds the flagged cards only (an import, whose cards are never flagged,
         writes no entry in it), and the search of the flagged cards still uses it."""
         self.assertIn("WHERE (haoka_swap_suspected IS NOT NULL)",
                       self._indexes()["stock_lot__haoka_swap_suspected_index"])
-        query = self.env["stock.lot"]._search([("haoka_swap_suspected", "=", True)])
-        sql = query.select()
-        self.env.cr.execute("SET LOCAL enable_seqscan = off")
-        self.env.cr.execute(self.env.cr.mogrify("EXPLAIN %s" % sql.code, sql.params).decode())
-        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        plan = self._lot_search_plan([("haoka_swap_suspected", "=", True)])
         self.assertIn("stock_lot__haoka_swap_suspected_index", plan)
 
     def test_update_makes_swap_flag_index_partial(self):
@@ -151,12 +154,7 @@ class TestIndexMigration(TransactionCase):
         indexes = self._indexes()
         self.assertNotIn("stock_lot__puk_hash_index", indexes)
         self.assertIn("USING hash (puk_hash) WHERE (puk_hash IS NOT NULL)", indexes["stock_lot_haoka_puk_hash"])
-        query = self.env["stock.lot"]._search([("puk", "=", "83726154")])
-        sql = query.select()
-        self.env.cr.execute("SET LOCAL enable_seqscan = off")
-        self.env.cr.execute(self.env.cr.mogrify("EXPLAIN %s" % sql.code, sql.params).decode())
-        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
-        self.assertIn("stock_lot_haoka_puk_hash", plan)
+        self.assertIn("stock_lot_haoka_puk_hash", self._lot_search_plan([("puk", "=", "83726154")]))
 
     def test_update_replaces_puk_hash_btree(self):
         """A database of 18.0.1.2.0 with the b-tree of the PUK search hashes: after the update (migration, then
