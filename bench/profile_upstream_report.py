@@ -72,6 +72,7 @@ eligible = env["haoka.commission.line"].search_count([("order_id", "in", orders.
 print("%d rows: %d events processed, %d failed, %d activation commissions reached"
       % (ROWS, wizard.processed_count, wizard.failed_count, eligible))
 out = io.StringIO()
-pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("HAOKA_PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("HAOKA_PROFILE_TOP", "25")))
+stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("HAOKA_PROFILE_SORT", "cumulative"))
+stats.print_stats(int(os.environ.get("HAOKA_PROFILE_TOP", "25")))
 print(out.getvalue())
 env.cr.rollback()
