@@ -125,6 +125,8 @@ class ResPartner(models.Model):
                 partner.haoka_referral_code = self._haoka_new_referral_code()
         if "haoka_kyc_attachment_ids" in vals:
             self._haoka_guard_kyc_attachments()
+        if "lang" in vals and self.env["res.company"].sudo().search_count([("partner_id", "in", self.ids)], limit=1):
+            self.env.registry.clear_cache()  # the webhook's language (ir.http._haoka_company_lang)
         return result
 
     def _haoka_guard_kyc_attachments(self):

@@ -30,6 +30,9 @@ class TestUpstreamWebhook(UpstreamCase, HttpCase):
     def setUp(self):
         super().setUp()
         self.authenticate(None, None)  # a session that names the database, with no user
+        # and no language (a machine keeps no cookie): Odoo takes it from Accept-Language, or the route decides
+        self.session.context.pop("lang", None)
+        http.root.session_store.save(self.session)
 
     def post_hmac(self, payload, secret="top-secret-key", timestamp=None, signature=None, code="haoy", **headers):
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -55,10 +58,27 @@ class TestUpstreamWebhook(UpstreamCase, HttpCase):
         before = self.cr.sql_log_count
         accepted = self.post_hmac({"event_id": "L3", "status": "8"}, **{"Accept-Language": "fr-FR"})
         self.assertEqual(accepted.status_code, 200)
-        # the language, then the event with its replay check and the cron's trigger row in one statement; the
-        # source comes from a process cache (5 before: the source, the replay check and the trigger row each had
-        # their own)
-        self.assertLessEqual(self.cr.sql_log_count - before, 2)
+        # the event with its replay check and the cron's trigger row in one statement; the language and the
+        # source come from caches (5 before: the language, the source, the replay check and the trigger row each
+        # had their own)
+        self.assertLessEqual(self.cr.sql_log_count - before, 1)
+
+    def test_machine_requests_follow_the_company_language(self):
+        """A caller with no installed Accept-Language is answered in the company's language (Odoo's choice for a
+        request with no user): the refusal stored for 号卡主管 reads in it. The language is cached, and a change of
+        the company's language is followed at once."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        company_partner = self.env.ref("base.main_company").partner_id
+        Event = self.env["haoka.upstream.event"]
+        for lang, expected in (("zh_CN", "已拒绝"), ("en_US", "Refused"), ("zh_CN", "已拒绝")):
+            company_partner.lang = lang
+            self.env.flush_all()
+            answer = self.post_hmac({"event_id": "G-%s" % lang, "status": "8"}, secret="guess",
+                                    **{"Accept-Language": "fr-FR"})
+            self.assertEqual(answer.status_code, 401)
+            refused = Event.search([("source_id", "=", self.source.id), ("external_id", "=", False)],
+                                   order="id desc", limit=1)
+            self.assertTrue(refused.error.startswith(expected), (lang, refused.error))
 
     def test_source_cache_follows_changes(self):
         """The webhook's sources come from a process cache, which a change of a source clears (in every worker, by
