@@ -63,6 +63,26 @@ class PermanentError(Exception):
     """An event that retrying will not fix: it becomes a dead letter at once."""
 
 
+class FileRow:
+    """A row of a report file about to be stored as an event (see ``HaokaUpstreamEvent._receive_file_rows``): what
+    the set-based path reads of an event, its id drawn from the events' sequence already."""
+
+    __slots__ = ("events", "id", "source_id", "external_id", "payload", "received_at")
+
+    def __init__(self, events, event_id, source, external_id, payload, received_at):
+        self.events, self.id, self.source_id = events, event_id, source
+        self.external_id, self.payload, self.received_at = external_id, payload, received_at
+
+    def _values(self):
+        return self.events._parse_payload(self.payload)
+
+    def _event_date(self, value):
+        return self.events._event_date_at(value, self.received_at)
+
+    def _amount(self, value):
+        return self.events._amount(value)
+
+
 class HaokaUpstreamEvent(models.Model):
     _name = "haoka.upstream.event"
     _description = "Upstream Event (raw, idempotent inbox)"
@@ -189,6 +209,83 @@ class HaokaUpstreamEvent(models.Model):
                                    now, now) for external_id, payload in rows[start:start + chunk])))
             new_ids += sorted(row[0] for row in self.env.cr.fetchall())
         return new_ids
+
+    @api.model
+    def _receive_file_rows(self, source, rows):
+        """Store the rows of a report file (``[(external id, payload)]``) as events of ``source`` and process them;
+        the new events (rows already stored, or repeated in the file, are skipped).
+
+        What :meth:`_store_raw_many` then :meth:`_process` give, with one write of each event instead of two: the
+        rows the set-based path applies are inserted already processed or ignored (the same values
+        :meth:`_write_outcomes` writes); the others are inserted as received, then processed one by one. A file is
+        one transaction, so its events are stored no later than before. Should the set-based path fail, every row
+        is stored as received and processed one by one."""
+        rows = self._new_file_rows(source, rows)
+        if len(rows) < self.env.context.get("haoka_upstream_batch_min", BATCH_MIN):
+            events = self.browse(self._store_raw_many(source, rows))
+            events._process()
+            return events
+        now = fields.Datetime.now()
+        drafts = [FileRow(self, event_id, source, external_id, payload, now)
+                  for event_id, (external_id, payload) in zip(self._draw_ids(len(rows)), rows, strict=True)]
+        try:
+            with self.env.cr.savepoint():
+                plans, ignored, statuses, rest, links = self._apply_batch(drafts)
+                self._insert_file_events(source, drafts, plans, ignored, statuses, now)
+                self._link_cards(links)
+        except Exception as error:  # noqa: BLE001 - one by one below, each event recording its own error
+            _logger.info("report of upstream %s processed one by one: %r", source.code, error)
+            events = self.browse(self._store_raw_many(source, rows))
+            events.with_context(haoka_upstream_batch_min=len(events) + 1)._process()
+            return events
+        left = self.browse([draft.id for draft in drafts if draft.id in rest])
+        left.with_context(haoka_upstream_batch_min=len(left) + 1)._process()
+        return self.browse([draft.id for draft in drafts])
+
+    @api.model
+    def _new_file_rows(self, source, rows):
+        """The rows whose external id ``source`` has no event for yet, each id once (its first row)."""
+        unique = {}
+        for external_id, payload in rows:
+            unique.setdefault(external_id, payload)
+        self.flush_model(["source_id", "external_id"])
+        self.env.cr.execute(
+            "SELECT external_id FROM haoka_upstream_event WHERE source_id = %s AND external_id = ANY(%s)",
+            (source.id, list(unique)))
+        stored = {row[0] for row in self.env.cr.fetchall()}
+        return [(external_id, payload) for external_id, payload in unique.items() if external_id not in stored]
+
+    @api.model
+    def _draw_ids(self, count):
+        """``count`` new ids from the events' sequence."""
+        self.env.cr.execute("SELECT nextval(pg_get_serial_sequence('haoka_upstream_event', 'id')) "
+                            "FROM generate_series(1, %s)", [count])
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _insert_file_events(self, source, drafts, plans, ignored, statuses, now, chunk=1000):
+        """Insert the events of ``drafts``: those of ``plans`` processed, the ``ignored`` ignored (with their status
+        code and our event, as :meth:`_write_outcomes` writes them), the others received, due now. A row stored
+        meanwhile is an error: the caller then stores the rows as received, those already there skipped."""
+        outcomes = {event.id: ("processed", kind) for event, kind, *_rest in plans}
+        outcomes.update((event.id, ("ignored", "ignored")) for event in ignored)
+        uid = self.env.uid or 1
+        for start in range(0, len(drafts), chunk):
+            values = []
+            for draft in drafts[start:start + chunk]:
+                state, kind = outcomes.get(draft.id, ("received", None))
+                done = state != "received"
+                values.append(SQL("(%s, %s, %s, 'file', %s, '{}', 'file', %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)",
+                                  draft.id, source.id, draft.external_id, draft.payload, now,
+                                  None if done else now, state, kind, statuses[draft.id] if done else None,
+                                  now if done else None, uid, uid, now, now))
+            self.env.cr.execute(SQL(
+                """INSERT INTO haoka_upstream_event (id, source_id, external_id, origin, payload, headers,
+                       signature_verdict, received_at, next_retry_at, state, event, status_code, processed_at, attempts,
+                       create_uid, write_uid, create_date, write_date)
+                   VALUES %s ON CONFLICT (source_id, external_id) DO NOTHING""", SQL(", ").join(values)))
+            if self.env.cr.rowcount != len(values):
+                raise RuntimeError("events of this report stored meanwhile by another transaction")
 
     def init(self):
         # the refused requests of a source in the last hour are counted at each refusal (their cap)
@@ -335,12 +432,23 @@ class HaokaUpstreamEvent(models.Model):
         return self.source_id._pick_value(values, field)
 
     def _process_batch(self):
-        """Apply the plain events set-based, the same result as one by one (a test compares them): each payload
-        read once, one search per kind of card reference, one call per (event, date, amount) for all its cards,
-        one write per group of events ending alike. The events left for one by one are returned: those not plain
-        (unmapped, shipped, unreadable, an unknown card, a number other than the card's) and every other event of
-        their cards, so that each card's events still apply in the order received."""
-        plans, ignored, statuses, rest = self._batch_plans()
+        """Apply the plain events set-based (:meth:`_apply_batch`), the same result as one by one (a test compares
+        them), then link them to their cards and write each outcome: one write per group of events ending alike.
+        The events left for one by one are returned."""
+        plans, ignored, statuses, rest, links = self._apply_batch(self)
+        self._link_cards(links)
+        self._write_outcomes(plans, ignored, statuses)
+        return self.browse([event.id for event in self if event.id in rest])
+
+    @api.model
+    def _apply_batch(self, events):
+        """Apply the plain ``events`` (records, or :class:`FileRow` of a report not stored yet) to their cards:
+        each payload read once, one search per kind of card reference, one call per (event, date, amount) for all
+        its cards. ``(plans, ignored, {event id: status code}, {event id: reference} of the events left for one by
+        one, [(event id, card id)])``: left are those not plain (unmapped, shipped, unreadable, an unknown card, a
+        number other than the card's) and every other event of their cards, so that each card's events still apply
+        in the order received."""
+        plans, ignored, statuses, rest = self._batch_plans(events)
         cards = self._batch_cards(plans)
         for event, kind, match, reference, _date, _amount, number in plans:
             card = cards.get((match, reference))
@@ -363,16 +471,15 @@ class HaokaUpstreamEvent(models.Model):
         for (kind, date, amount), card_ids in sorted(groups.items(), key=lambda item: item[0]):
             Lot.browse(card_ids)._haoka_apply_upstream_event(EVENT_ORDER[kind], date, amount=amount)
         self._write_last_statuses(plans, cards, len(groups))
-        self._link_cards(links)
-        self._write_outcomes(plans, ignored, statuses)
-        return self.browse([event.id for event in self if event.id in rest])
+        return plans, ignored, statuses, rest, links
 
-    def _batch_plans(self):
+    @api.model
+    def _batch_plans(self, events):
         """``(plans, ignored events, {event id: status code}, {event id: card reference or None})``: a plan
         ``(event, our event, card match, reference, date, amount, number)`` per plain event to apply, and the
-        events left for one by one (see :meth:`_process_batch`)."""
+        events left for one by one (see :meth:`_apply_batch`)."""
         plans, ignored, statuses, rest, mappings, pickers = [], [], {}, {}, {}, {}
-        for event in self:
+        for event in events:
             source = event.source_id
             pick = pickers.get(source.id) or pickers.setdefault(source.id, source._value_picker())
             try:
@@ -430,18 +537,16 @@ class HaokaUpstreamEvent(models.Model):
                 {"haoka_upstream_status": kind, "haoka_upstream_status_date": date})
 
     def _batch_cards(self, plans):
-        """``{(match, reference): card}`` for the references of ``plans``, looked up at once in the cards' unique
-        indexes (``haoka_sim_cards_matching``, see ``stock.lot.init``: a search ``name in [...]`` of a whole
-        report may take the trigram index, slow right after a large import)."""
+        """``{(match, reference): card}`` for the references of ``plans``, looked up at once by the cards' unique
+        indexes (``stock.lot._haoka_sim_card_ids``)."""
         references = {}
         for match, normalize in (("iccid", sim.normalize_iccid), ("msisdn", sim.normalize_msisdn)):
             references[match] = {plan[3]: normalize(plan[3]) for plan in plans if plan[2] == match}
         if not any(references.values()):
             return {}
-        self.env["stock.lot"].flush_model(["name", "msisdn", "is_sim_card"])
-        self.env.cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id",
-                            (list(set(references["iccid"].values())), list(set(references["msisdn"].values()))))
-        found = self.env["stock.lot"].sudo().browse(self.env.cr.fetchone()[0] or [])
+        Lot = self.env["stock.lot"].sudo()
+        found = Lot.browse(Lot._haoka_sim_card_ids(set(references["iccid"].values()),
+                                                   set(references["msisdn"].values())))
         by_value = {"iccid": {card.name: card for card in found},
                     "msisdn": {card.msisdn: card for card in found if card.msisdn}}
         return {(match, raw): by_value[match][clean]
@@ -523,8 +628,13 @@ class HaokaUpstreamEvent(models.Model):
         return cards
 
     def _event_date(self, value):
+        return self._event_date_at(value, self.received_at)
+
+    @api.model
+    def _event_date_at(self, value, received_at):
+        """The date of an event: ``value`` read as a date, or the day it was received."""
         if value in (None, ""):
-            return fields.Date.context_today(self, self.received_at)
+            return fields.Date.context_today(self, received_at)
         date = spreadsheet.parse_date(value)
         if not date:
             raise PermanentError(self.env._("The date %(date)s is not readable.", date=value))

@@ -246,20 +246,30 @@ class StockLot(models.Model):
     # ------------------------------------------------------------------ look-ups
 
     @api.model
+    def _haoka_sim_card_ids(self, iccids=(), numbers=()):
+        """The ids of the SIM cards (of any company: they are unique across companies) whose ICCID is one of
+        ``iccids`` or whose number is one of ``numbers``, read by the cards' unique indexes
+        (``haoka_sim_cards_matching``, see :meth:`init`): a search ``name in [...]`` of a whole file may take the
+        trigram index instead, slow right after a large import (its pending list)."""
+        self.flush_model(["name", "msisdn", "is_sim_card"])
+        self.env.cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id",
+                            (list(iccids), list(numbers)))
+        return self.env.cr.fetchone()[0] or []
+
+    @api.model
     def _haoka_existing_cards(self, iccids, numbers):
-        """The cards (of any company: they are unique across companies) whose ICCID is one of ``iccids`` or
-        whose number is one of ``numbers``: a list of ``(ICCID, lot id, number, plan name in English, company
-        id or None)``, read by the database's unique indexes."""
+        """The cards (of any company) whose ICCID is one of ``iccids`` or whose number is one of ``numbers``: a
+        list of ``(ICCID, lot id, number, plan name in English, company id or None)``."""
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute("SELECT array_agg(id) FROM haoka_sim_cards_matching(%s, %s) AS id", (list(iccids), list(numbers)))
+        card_ids = self._haoka_sim_card_ids(iccids, numbers)
         cr.execute(
             """SELECT l.name, l.id, l.msisdn, t.name->>'en_US', l.company_id
                  FROM stock_lot l
                  JOIN product_product p ON p.id = l.product_id
                  JOIN product_template t ON t.id = p.product_tmpl_id
                 WHERE l.id = ANY(%s)""",
-            (cr.fetchone()[0] or [],),
+            (card_ids,),
         )
         return cr.fetchall()
 

@@ -3,6 +3,8 @@ dry run, an error report naming row, column, value and reason); the same file tw
 
 import base64
 import io
+import json
+from unittest.mock import patch
 
 import openpyxl
 from dateutil.relativedelta import relativedelta
@@ -126,3 +128,85 @@ class TestUpstreamReport(UpstreamCase):
         self.assertEqual([o.haoka_fulfilment_state for o in orders[:3]], ["activated", "activated", "shipped"])
         self.assertEqual(len(orders[0].haoka_commission_line_ids.filtered(
             lambda l: l.trigger == "activated" and not l.clawback_of_id)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestUpstreamReportSetBased(UpstreamCase):
+    """A report's rows that the set-based path applies are stored already processed (one write of each event):
+    the same events, cards, orders and commissions as rows stored as received, then processed one by one."""
+
+    xlsx = TestUpstreamReport.xlsx
+    wizard = TestUpstreamReport.wizard
+
+    card_serial = 900
+    card_count = 14
+    msisdn_format = "1380090%04d"
+    id_prefix = "7"
+    tracking_prefix = "SF-R"
+
+    def import_scenario(self, batch_min, unshipped=False):
+        orders = [self.shipped_order() for _i in range(5)] + [self.shipped_order(ship=not unshipped)]
+        cards = [order.order_line.haoka_lot_ids for order in orders]
+        day, today = str(self.today - relativedelta(days=2)), str(self.today)
+        content = self.xlsx([["ICCID", "状态", "激活日期", "首充金额", "号码"],
+                             [cards[0].name, "8", day, None, None],
+                             [cards[0].name, "FC", today, 100, None],
+                             [cards[1].name, "FC", day, 30, None],  # a top-up before the activation
+                             [cards[1].name, "8", str(self.today - relativedelta(days=3)), None, None],
+                             [cards[2].name, "停机", today, None, None],
+                             [cards[3].name, "3", today, None, None],  # ignored
+                             [cards[4].name, "8", today, None, "13912345678"],  # another number: one by one
+                             [cards[5].name, "8", today, None, None],  # not shipped when unshipped: all one by one
+                             [cards[0].name, "8", day, None, None]])  # the first row again: one event
+        before = self.Event.search([("source_id", "=", self.source.id)])
+        wizard = self.wizard(content).with_context(haoka_upstream_batch_min=batch_min)
+        wizard.action_import()
+        events = self.Event.search([("source_id", "=", self.source.id), ("id", "not in", before.ids)], order="id")
+        return wizard, orders, cards, events
+
+    def outcome(self, wizard, orders, cards, events):
+        self.env.invalidate_all()
+        stored = ["origin", "signature_verdict", "headers", "state", "event", "status_code", "attempts"]
+        return (
+            (wizard.new_count, wizard.duplicate_count, wizard.processed_count, wizard.failed_count),
+            [tuple(event[name] for name in stored) + (
+                event.error and event.error.split(":")[0],  # the error names the card
+                bool(event.next_retry_at), bool(event.processed_at),
+                                                      len(event.lot_ids), json.loads(event.payload)["状态"])
+             for event in events.sorted(lambda e: (json.loads(e.payload)["状态"], e.payload))],
+            [(c.card_state, c.haoka_activated_date, c.haoka_first_topup_amount, c.haoka_suspended_date,
+              c.haoka_upstream_status, c.haoka_upstream_status_date) for c in cards],
+            [o.haoka_fulfilment_state for o in orders],
+            [sorted(o.haoka_commission_line_ids.mapped(
+                lambda l: (l.trigger, l.state, l.reason_code, l.reached_date and l.reached_date.date())))
+             for o in orders],
+        )
+
+    def test_set_based_report_equals_one_by_one(self):
+        one_by_one = self.outcome(*self.import_scenario(batch_min=1000))
+        written = set()
+        write = type(self.Event).write
+
+        def recording_write(events, vals):
+            written.update(events.ids)
+            return write(events, vals)
+
+        with patch.object(type(self.Event), "write", recording_write):
+            wizard, orders, cards, events = self.import_scenario(batch_min=2)
+        set_based = self.outcome(wizard, orders, cards, events)
+        self.assertEqual(set_based, one_by_one)
+        self.assertEqual(set_based[0], (8, 1, 8, 0))
+        self.assertEqual(cards[4].haoka_swap_suspected, True)
+        # the rows applied set-based were inserted processed or ignored, never written again: only the event left
+        # for one by one (another number than the card's) was
+        left = events.filtered(lambda e: json.loads(e.payload)["ICCID"] == cards[4].name)
+        self.assertEqual((left.state, left.event), ("processed", "activated"))
+        self.assertEqual(written, set(left.ids))
+
+    def test_report_with_a_failing_group_falls_back_to_one_by_one(self):
+        """A card of the report not shipped yet fails its group: every row is then stored received and processed
+        one by one, as without the set-based path."""
+        one_by_one = self.outcome(*self.import_scenario(batch_min=1000, unshipped=True))
+        set_based = self.outcome(*self.import_scenario(batch_min=2, unshipped=True))
+        self.assertEqual(set_based, one_by_one)
+        self.assertEqual(set_based[0], (8, 1, 7, 1))

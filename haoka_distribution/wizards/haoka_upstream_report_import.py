@@ -58,9 +58,8 @@ class HaokaUpstreamReportImport(models.TransientModel):
         rows, errors = self._checked_rows()
         self._report(rows, errors, state="done")
         Event = self.env["haoka.upstream.event"].sudo()
-        events = Event.browse(Event._store_raw_many(self.source_id, [
-            (external_id, json.dumps(payload, ensure_ascii=False)) for external_id, payload in rows]))
-        events._process()
+        events = Event._receive_file_rows(self.source_id, [
+            (external_id, json.dumps(payload, ensure_ascii=False)) for external_id, payload in rows])
         return {"rows": len(rows) + len(errors), "errors": errors, "new": len(events),
                 "duplicates": len(rows) - len(events), "processed": len(events.filtered(lambda e: e.state != "failed")),
                 "failed": len(events.filtered(lambda e: e.state == "failed"))}
@@ -131,8 +130,8 @@ class HaokaUpstreamReportImport(models.TransientModel):
         return valid, errors
 
     def _known_cards(self, rows, mapping):
-        """The card texts of ``rows`` that name a known card, found with one query per 10,000 rows (not one per
-        row); None when the source names cards by order reference (checked row by row)."""
+        """The card texts of ``rows`` that name a known card, found at once by the cards' unique indexes (not one
+        search per row); None when the source names cards by order reference (checked row by row)."""
         match = self.source_id.card_match
         column = next((column for column, target in mapping.items() if target == "card"), None)
         if match == "order_ref" or column is None:
@@ -140,11 +139,10 @@ class HaokaUpstreamReportImport(models.TransientModel):
         field, normalize = ("name", sim.normalize_iccid) if match == "iccid" else ("msisdn", sim.normalize_msisdn)
         texts = {spreadsheet.cell_text(row[column]) for row in rows if column < len(row)} - {""}
         clean = {text: normalize(text) for text in texts}
-        found = set()
-        values = sorted(set(clean.values()))
-        for start in range(0, len(values), 10000):
-            found.update(self.env["stock.lot"].sudo().search_fetch(
-                [("is_sim_card", "=", True), (field, "in", values[start:start + 10000])], [field]).mapped(field))
+        Lot = self.env["stock.lot"].sudo()
+        values = set(clean.values())
+        found = set(Lot.browse(Lot._haoka_sim_card_ids(**{"iccids" if field == "name" else "numbers": values}))
+                    .mapped(field))
         return {text for text, value in clean.items() if value in found}
 
     def _row_errors(self, row_number, header, cells, known=None):
