@@ -16,6 +16,8 @@ from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import parse_qsl
 
+from psycopg2 import OperationalError
+
 from odoo import api, fields, models, sql_db
 from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 from odoo.exceptions import UserError, ValidationError
@@ -233,6 +235,8 @@ class HaokaUpstreamEvent(models.Model):
                 plans, ignored, statuses, rest, links = self._apply_batch(drafts)
                 self._insert_file_events(source, drafts, plans, ignored, statuses, now)
                 self._link_cards(links)
+        except OperationalError:
+            raise  # another transaction on the same rows (the same file imported twice at once): retried whole
         except Exception as error:  # noqa: BLE001 - one by one below, each event recording its own error
             _logger.info("report of upstream %s processed one by one: %r", source.code, error)
             events = self.browse(self._store_raw_many(source, rows))

@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
 
 import psycopg2
 from dateutil.relativedelta import relativedelta
@@ -331,6 +332,63 @@ class TestUpstreamRace(TransactionCase):
                 source.unlink()
             with separate_env(registry) as env:  # the activity's notifications, sent when the above committed
                 env.cr.execute("DELETE FROM bus_bus WHERE id > %s", [last_bus_id])
+        self.assertNoRowsLeft(rows_before)
+
+    def test_same_report_imported_twice_at_once(self):
+        """The same report imported by two users at once, each on its own connection: its events are stored and
+        applied once. Both imports find the rows new; the second waits for the first one's rows, fails with a
+        serialization error and is retried (as Odoo retries a request), then finds them all stored."""
+        registry = self.env.registry
+        rows_before = committed_row_counts(registry)
+        code = "race-file-%s" % uuid.uuid4().hex[:8]
+        with separate_env(registry) as env:
+            source_id = env["haoka.upstream"].create({
+                "name": code, "code": code, "secret": "k",
+                "status_map_ids": [fields.Command.create({"code": "3", "event": "ignored"})]}).id
+        rows = [("F%d" % i, json.dumps({"iccid": "8986%016d" % i, "status": "3"})) for i in range(30)]
+        Event = type(self.env["haoka.upstream.event"])
+        new_file_rows = Event._new_file_rows
+        barrier, new, errors = threading.Barrier(2), [], []
+
+        def together(events, source, file_rows):
+            found = new_file_rows(events, source, file_rows)
+            if not getattr(threading.current_thread(), "synced", False):
+                threading.current_thread().synced = True
+                barrier.wait(timeout=30)  # both have found the rows new before either stores them
+            return found
+
+        def run():
+            try:
+                for _attempt in range(3):
+                    with separate_env(registry) as env:
+                        try:
+                            events = env["haoka.upstream.event"]._receive_file_rows(
+                                env["haoka.upstream"].browse(source_id), rows)
+                            env.cr.commit()
+                            new.append(len(events))
+                            return
+                        except psycopg2.errors.SerializationFailure:
+                            env.cr.rollback()
+            except Exception as error:  # noqa: BLE001 - a failing side is what the test reports
+                errors.append(repr(error))
+
+        try:
+            with patch.object(Event, "_new_file_rows", together):
+                threads = [threading.Thread(target=run) for _i in range(2)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=120)
+            with separate_env(registry) as env:
+                env.cr.execute("SELECT count(*), count(DISTINCT external_id), array_agg(DISTINCT state) "
+                               "FROM haoka_upstream_event WHERE source_id = %s", [source_id])
+                stored = env.cr.fetchone()
+            self.assertEqual(errors, [])
+            self.assertEqual(sorted(new), [0, 30], "the retried import finds every row stored")
+            self.assertEqual(stored, (30, 30, ["ignored"]))
+        finally:
+            with separate_env(registry) as env:
+                env["haoka.upstream"].browse(source_id).unlink()
         self.assertNoRowsLeft(rows_before)
 
     def assertNoRowsLeft(self, before):
