@@ -287,7 +287,8 @@ class HaokaUpstreamEvent(models.Model):
                 """INSERT INTO haoka_upstream_event (id, source_id, external_id, origin, payload, headers,
                        signature_verdict, received_at, next_retry_at, state, event, status_code, processed_at, attempts,
                        create_uid, write_uid, create_date, write_date)
-                   VALUES %s ON CONFLICT (source_id, external_id) DO NOTHING""", SQL(", ").join(values)))
+                   VALUES %s ON CONFLICT (source_id, external_id) DO NOTHING""", SQL(", ").join(values)),
+                log_exceptions=False)  # an import racing another one is retried by Odoo, not an error
             if self.env.cr.rowcount != len(values):
                 raise RuntimeError("events of this report stored meanwhile by another transaction")
 

@@ -337,7 +337,9 @@ class TestUpstreamRace(TransactionCase):
     def test_same_report_imported_twice_at_once(self):
         """The same report imported by two users at once, each on its own connection: its events are stored and
         applied once. Both imports find the rows new; the second waits for the first one's rows, fails with a
-        serialization error and is retried (as Odoo retries a request), then finds them all stored."""
+        serialization error and is retried (as Odoo retries a request), then finds them all stored.
+
+        Long because the race is one story: set-up on committed rows, the interleaving, the check, the clean-up."""
         registry = self.env.registry
         rows_before = committed_row_counts(registry)
         code = "race-file-%s" % uuid.uuid4().hex[:8]
