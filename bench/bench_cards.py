@@ -18,6 +18,7 @@ from odoo.addons.haoka_distribution.wizards import haoka_card_export
 
 sys.path.insert(0, os.environ.get("HAOKA_BENCH_DIR", "bench"))
 from phases import measure  # noqa: E402
+from quiesce import quiesce  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("HAOKA_BENCH_SIZES", "10000,100000").split(",")]
 STANDARD_SIZE = int(os.environ.get("HAOKA_BENCH_STANDARD", "10000"))
@@ -63,13 +64,10 @@ def card_file(plans, count):
 
 
 def analyze():
-    """Statistics as fresh as autovacuum keeps them on a live database: taken before each measured operation
-    (so stale within it, as they are for the rows an import writes); the same for both paths. The scripts
-    run as a PostgreSQL superuser, which CHECKPOINT needs."""
-    env.cr.execute("ANALYZE stock_lot, stock_move_line, stock_quant, stock_move")
-    env.cr.commit()
-    # and no dirty buffers left by the previous operation to be written during this one
-    env.cr.execute("CHECKPOINT")
+    """The card tables as autovacuum keeps them on a live database (it vacuums a table after its inserts) before
+    each measured operation: statistics stale within it, as they are for the rows an import writes; the same for
+    both paths."""
+    quiesce(env, ["stock_lot", "stock_move_line", "stock_quant", "stock_move"])
 
 
 def model_class(name):

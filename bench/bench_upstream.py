@@ -15,8 +15,6 @@ import tempfile
 import time
 import uuid
 
-import psycopg2
-
 from odoo import fields, sql_db
 from odoo.addons.haoka_distribution.tools import sim, upstream_signature
 
@@ -29,6 +27,7 @@ tag = uuid.uuid4().hex[:6]
 BENCH_DIR = os.environ.get("HAOKA_BENCH_DIR") or os.path.join(os.getcwd(), "bench")
 sys.path.insert(0, BENCH_DIR)
 from portal_client import server_costs  # noqa: E402 - Odoo's log perf columns
+from quiesce import quiesce  # noqa: E402 - the database as autovacuum keeps it
 from webhook_load import signed_request  # noqa: E402 - the load generator's requests
 
 # ---------------------------------------------------------------- 1. the activation report
@@ -189,23 +188,7 @@ def settle():
     return time.time() - started, due
 
 
-def quiesce():
-    """The database as a live one is between bursts: vacuumed and analysed (autovacuum would otherwise work on the
-    report's 50,000 events, cards and commissions during the measured load, on the same two cores), its dirty
-    buffers written (CHECKPOINT; the scripts run as a PostgreSQL superuser). The seconds it took."""
-    began = time.time()
-    connection = psycopg2.connect(**sql_db.connection_info_for(env.cr.dbname)[1])
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
-            cursor.execute("CHECKPOINT")
-    finally:
-        connection.close()
-    return time.time() - began
-
-
-print("database vacuumed and analysed before the load in %.1f s" % quiesce())
+print("database vacuumed and analysed before the load in %.1f s" % quiesce(env))
 server, restart = start_server(), None
 waited, still_due = settle()
 print("server settled in %.1f s before the load%s" % (waited, " (still due: %s)" % still_due if still_due else ""))
