@@ -20,6 +20,20 @@ echo "== fresh database $DB"
 dropdb --if-exists "$DB"
 rm -rf "${HOME}/.local/share/Odoo/filestore/$DB"
 
+# Run a command with its output in a file, shown as it is written, until the command ends; its exit code.
+run_logged() {
+    local log="$1"
+    shift
+    "$@" > "$log" 2>&1 &
+    local pid=$!
+    tail -n +1 -f --pid="$pid" "$log" &
+    local follower=$!
+    wait "$pid"
+    local status=$?
+    wait "$follower"
+    return "$status"
+}
+
 # Odoo's runner binds an HTTP port even for tests: a free one, so that a server on 8069 does not matter.
 PORT="${HAOKA_TEST_PORT:-$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 ODOO_LOG="$(mktemp)"
@@ -33,9 +47,11 @@ MODULES="$MODULE,payment_demo"
 echo "== install $MODULES and run the tests of $MODULE with Odoo's runner (odoo-bin --test-enable, port $PORT)"
 set +e
 # The runner also pre-generates and commits the web assets before the browser tests (pytest reuses them).
-odoo_run -d "$DB" -i "$MODULES" --without-demo=all --test-enable --test-tags "/$MODULE" --stop-after-init \
-    --http-port="$PORT" --log-level=warn --log-handler=odoo.tests.result:INFO 2>&1 | tee "$ODOO_LOG"
-odoo_rc=${PIPESTATUS[0]}
+# Output to a file, followed live until the run ends: through a pipe (| tee), a browser a test left running
+# would keep the pipe open after odoo-bin exits, and the script would wait for it for ever.
+run_logged "$ODOO_LOG" odoo_run -d "$DB" -i "$MODULES" --without-demo=all --test-enable --test-tags "/$MODULE" \
+    --stop-after-init --http-port="$PORT" --log-level=warn --log-handler=odoo.tests.result:INFO
+odoo_rc=$?
 set -e
 odoo_tests="$(grep -Eo 'error\(s\) of [0-9]+ tests when loading database' "$ODOO_LOG" | grep -Eo '[0-9]+' | tail -1 || true)"
 if [ "$odoo_rc" -ne 0 ] && [ "$odoo_rc" -ne 1 ]; then
@@ -53,10 +69,10 @@ rows_before="$(row_counts)"
 
 echo "== pytest"
 set +e
-PYTHONPATH="$ODOO_PATH" "$VENV/bin/pytest" -p no:cacheprovider -p no:warnings -rs \
+PYTHONPATH="$ODOO_PATH" run_logged "$REPORT" "$VENV/bin/pytest" -p no:cacheprovider -p no:warnings -rs \
     --odoo-database="$DB" --odoo-addons-path="$ADDONS_PATH" --odoo-http \
-    "$PROJECT_DIR/$MODULE/tests" "$@" 2>&1 | tee "$REPORT"
-rc=${PIPESTATUS[0]}
+    "$PROJECT_DIR/$MODULE/tests" "$@"
+rc=$?
 set -e
 if [ "$rc" -eq 0 ] && grep -Eq "^SKIPPED|[0-9]+ skipped" "$REPORT"; then
     echo "ERROR: tests were skipped (see the SKIPPED lines above): a skipped test fails the run." >&2
