@@ -13,7 +13,7 @@ import time
 import openpyxl
 
 from odoo.addons.haoka_distribution.models import stock_bulk
-from odoo.addons.haoka_distribution.tools import card_xlsx, idcard, pgcopy, sim, xlsx_stream
+from odoo.addons.haoka_distribution.tools import card_xlsx, idcard, pgcopy, pgrefs, sim, xlsx_stream
 from odoo.addons.haoka_distribution.wizards import haoka_card_export
 
 sys.path.insert(0, os.environ.get("HAOKA_BENCH_DIR", "bench"))
@@ -83,6 +83,7 @@ IMPORT_PHASES = [
     ("build the CSV of the rows", pgcopy, "_csv", 1),
     ("wait for PostgreSQL (writer queue full)", pgcopy.queue.Queue, "put", 1),
     ("wait for PostgreSQL to write the last rows", pgcopy.Pipeline, "__exit__", 1),
+    ("foreign keys checked once per referenced row (pgrefs.check)", pgrefs, "check", 1),
     ("validation by Odoo (button_validate)", stock_bulk._BulkReceipt, "validate", 1),
     ("move lines done (bulk checks)", model_class("stock.move.line"), "_action_done", 2),
     ("valuation layers", model_class("stock.move"), "_create_in_svl", 2),

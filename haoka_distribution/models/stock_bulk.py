@@ -59,7 +59,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import grade, pgcopy, secrets
+from ..tools import grade, pgcopy, pgrefs, secrets
 
 _logger = logging.getLogger(__name__)
 #: context key of a bulk receipt's validation; its value is the tuple of the receipt's move ids
@@ -98,6 +98,8 @@ RESERVATION_METHODS = {
 RESERVED_LOTS = "haoka_reserved_lot_ids"
 #: the models whose rows the fast path writes itself: every stored field must be one it knows
 WRITTEN_MODELS = ("stock.lot", "stock.move.line", "stock.quant")
+#: their tables: an import's foreign keys into them are checked once per referenced row (see tools/pgrefs.py)
+WRITTEN_TABLES = ("stock_lot", "stock_move_line", "stock_quant")
 #: the modules whose overrides of REPLACED_METHODS and stored fields of WRITTEN_MODELS the fast path reproduces
 #: (or knows to be idle for SIM cards), as the equivalence tests check; any other takes Odoo's standard path
 KNOWN_MODULES = frozenset({
@@ -272,7 +274,8 @@ class HaokaStockBulk(models.AbstractModel):
         receipt = _BulkReceipt(self.env, counts_by_product, location, origin, new_lots=True)
         make_row = self._lot_row_maker(list(counts_by_product), location)
         written = 0
-        with pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
+        with pgrefs.checked_once(self.env.cr, WRITTEN_TABLES), \
+                pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
             lot_ids = pipe.ids("stock_lot", BULK_ID_BLOCK, receipt.total)
             receipt.start(pipe)
             for cards in card_chunks:

@@ -25,6 +25,7 @@ from . import (
     test_multi_company,
     test_number_race,
     test_pgcopy,
+    test_pgrefs,
     test_portal,
     test_portal_bank,
     test_portal_images,
