@@ -116,14 +116,16 @@ def wal_report(before, after, count):
                 after[3] - before[3], after[4] - before[4]))
 
 
-def bench_import(plans, count):
+def bench_import(plans, count, role=None):
     """Seconds of one import of ``count`` cards (its commit included) and the report of its phases, with
-    the WAL it wrote."""
+    the WAL it wrote; as database ``role`` when given (for the transaction)."""
     content = card_file(plans, count)
     analyze()
     before = wal_figures()
 
     def run():
+        if role:
+            env.cr.execute("SET LOCAL ROLE %s" % role)
         wizard = env["haoka.card.import"].create({"file": base64.b64encode(content), "filename": "bench.xlsx"})
         result = wizard.action_import()
         env.cr.commit()
@@ -193,6 +195,33 @@ for size in SIZES:
           % (size, seconds, size / seconds, target or "-", peak_mb(),
              "  [median of %s]" % ", ".join("%.1f" % r[0] for r in runs) if len(runs) > 1 else ""))
     print(report)
+print("foreign keys of the imports above: %s" % (
+    "checked once per referenced row (tools/pgrefs.py: this role may set session_replication_role)"
+    if pgrefs.allowed(env.cr, stock_bulk.WRITTEN_TABLES) else "checked per row by PostgreSQL's triggers"))
+
+# the same import as a role that may not set session_replication_role (Odoo's role is often no superuser, and
+# PostgreSQL 15's GRANT SET ON PARAMETER is the README's advice, not a given): PostgreSQL's per-row checks
+ROW_CHECKS_SIZE = int(os.environ.get("HAOKA_BENCH_ROW_CHECKS", str(max(SIZES))))
+if ROW_CHECKS_SIZE:
+    app_role = "haoka_bench_app"
+    env.cr.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (app_role,))
+    if not env.cr.fetchone():
+        env.cr.execute("CREATE ROLE %s NOLOGIN" % app_role)
+    env.cr.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO %s; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO %s"
+                   % (app_role, app_role))
+    env.cr.commit()
+    seconds, report = bench_import(plans, ROW_CHECKS_SIZE, role=app_role)
+    print("import %7d cards, a role without that privilege (per-row foreign-key checks): %6.1f s  (one run)"
+          % (ROW_CHECKS_SIZE, seconds))
+    print(report)
+    env.cr.execute("DROP OWNED BY %s" % app_role)
+    env.cr.commit()
+    try:
+        env.cr.execute("DROP ROLE %s" % app_role)
+        env.cr.commit()
+    except Exception as error:  # noqa: BLE001 - still granted in another database: left, said
+        env.cr.rollback()
+        print("    (role %s left: %s)" % (app_role, str(error).splitlines()[0]))
 if STANDARD_SIZE:
     standard = bench_standard(plans, STANDARD_SIZE)
     print("Odoo standard path, %d cards (load() + receipt): %6.1f s" % (STANDARD_SIZE, standard))

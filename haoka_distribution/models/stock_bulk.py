@@ -11,7 +11,9 @@ quants one ORM record at a time. This module writes them in bulk and lets Odoo d
    the supplier, +1 in stock, as ``_synchronize_quant`` makes them) are written by PostgreSQL with COPY and
    ``INSERT ... SELECT`` on a :class:`~..tools.pgcopy.Pipeline`, by a helper thread while the next chunk is
    produced (for more than ``THREADED_FROM`` cards; at once otherwise). The ids are drawn from the tables'
-   sequences, exactly as many as there are rows.
+   sequences, exactly as many as there are rows. The foreign keys of an import's rows are checked once per
+   referenced row after its last chunk (:func:`~..tools.pgrefs.checked_once`) where the database role may, by
+   PostgreSQL's per-row triggers otherwise.
 3. **Validation by Odoo** (:meth:`~HaokaStockBulk._validate`): ``button_validate`` of each picking, with the
    context key ``haoka_bulk_receipt`` (or ``haoka_bulk_transfer``) naming its moves. Moves, pickings, valuation
    layers, accounting entries and product quantities are Odoo's own.
