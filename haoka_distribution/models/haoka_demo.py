@@ -95,13 +95,13 @@ class HaokaDemo(models.AbstractModel):
     @api.model
     def _haoka_demo_number_of_grade(self, rng, rule, carrier, used_numbers, attempts=2000):
         """A number of ``carrier`` that the classifier puts in grade ``rule`` (``None`` if none found)."""
-        rules = self.env["haoka.number.grade"]._classifier_rules(carrier)
+        classify = grade.classifier(self.env["haoka.number.grade"]._classifier_rules(carrier))
         segments = sorted(carrier._segment_set())
         for _attempt in range(attempts):
             tail = _demo_tail(rng, rule.pattern_kind, rule.min_length, rule.lucky_string)
             digits = "012356789" if rule.pattern_kind == "no_four" else "0123456789"
             number = rng.choice(segments) + "".join(rng.choice(digits) for _ in range(8 - len(tail))) + tail
-            match = grade.classify(number, rules)
+            match = classify(number)
             if match and match.key == rule.id and number not in used_numbers:
                 return number
         return None

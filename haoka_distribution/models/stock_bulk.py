@@ -107,12 +107,13 @@ WRITTEN_TABLES = ("stock_lot", "stock_move_line", "stock_quant")
 KNOWN_MODULES = frozenset({
     "stock", "stock_account", "product_expiry", "sale_stock", "mail", "portal", "haoka_distribution",
 })
-#: the columns of a card written by a bulk import (see HaokaStockBulk._lot_row_maker)
+#: the columns of a card written by a bulk import: first those of each card (see HaokaStockBulk._lot_row_maker),
+#: then those every card of a plan shares (HaokaStockBulk._lot_row_tails), rendered once per plan
 BULK_LOT_COLUMNS = [
-    "id", "name", "product_id", "product_uom_id", "company_id", "location_id", "msisdn",
-    "puk_cipher", "puk_hash", "pin_cipher", "haoka_carrier_id",
+    "id", "name", "msisdn", "puk_cipher", "puk_hash", "pin_cipher",
     "iccid_warning", "msisdn_warning", "haoka_warning", "grade_id", "grade_pattern",
     "expiration_date", "use_date", "removal_date", "alert_date",
+    "product_id", "product_uom_id", "company_id", "location_id", "haoka_carrier_id",
     "create_uid", "create_date", "write_uid", "write_date",
     "is_sim_card", "card_state", "product_expiry_reminded",
 ]
@@ -274,7 +275,8 @@ class HaokaStockBulk(models.AbstractModel):
         if not self._use_fast_path(list(counts_by_product)):
             return self._standard_import(card_chunks, counts_by_product, location, origin, progress)
         receipt = _BulkReceipt(self.env, counts_by_product, location, origin, new_lots=True)
-        make_row = self._lot_row_maker(list(counts_by_product), location)
+        make_row = self._lot_row_maker(list(counts_by_product))
+        tails = self._lot_row_tails(list(counts_by_product), location)
         written = 0
         with pgrefs.checked_once(self.env.cr, WRITTEN_TABLES), \
                 pgcopy.Pipeline(self.env.cr, threaded=receipt.total > THREADED_FROM) as pipe:
@@ -285,7 +287,11 @@ class HaokaStockBulk(models.AbstractModel):
                 if written > receipt.total:
                     raise UserError(self.env._("More cards than announced for this import."))
                 lots = list(zip(lot_ids.take(len(cards)), cards, strict=True))
-                pipe.copy("stock_lot", BULK_LOT_COLUMNS, [make_row(card, lot_id) for lot_id, card in lots])
+                rows_by_product = defaultdict(list)
+                for lot_id, card in lots:
+                    rows_by_product[card["product"]].append(make_row(card, lot_id))
+                for product, rows in rows_by_product.items():
+                    pipe.copy("stock_lot", BULK_LOT_COLUMNS, rows, tails[product])
                 receipt.queue(pipe, [
                     (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
                 ])
@@ -318,25 +324,40 @@ class HaokaStockBulk(models.AbstractModel):
         return receipt.validate()
 
     @api.model
-    def _lot_row_maker(self, products, location):
-        """A function ``(card, lot id) -> the stock_lot row`` (in the order of ``BULK_LOT_COLUMNS``), every
-        column as the ORM computes it (tested against ``create``).
+    def _lot_row_maker(self, products):
+        """A function ``(card, lot id) -> the card's own columns of its stock_lot row`` (the first columns of
+        ``BULK_LOT_COLUMNS``; :meth:`_lot_row_tails` gives the others), every column as the ORM computes it
+        (tested against ``create``).
 
         Everything read from the database (plans, carriers, grade rules, the language, the encryption key)
         is read here: the rows are produced while the connection is busy writing the previous ones."""
         segments_cache = {}
-        plan_facts = {product: self._lot_plan_facts(product, segments_cache, location) for product in products}
+        plan_facts = {product: self._lot_plan_facts(product, segments_cache) for product in products}
         self.env.lang  # noqa: B018 - resolved here, before any COPY starts
         crypto = secrets.encryptor()  # (encrypt, search_hash)
-        fixed = (location.id, self.env.uid, fields.Datetime.now())
         card_warnings, lot_row = self.env["stock.lot"]._haoka_card_warnings, self._lot_row
 
         def make_row(card, lot_id):
             facts = plan_facts[card["product"]]
             warnings = card_warnings(card["iccid"], card["msisdn"], facts["carrier"], segments_cache)
-            return lot_row(card, lot_id, facts, warnings, crypto, fixed)
+            return lot_row(card, lot_id, facts, warnings, crypto)
 
         return make_row
+
+    @api.model
+    def _lot_row_tails(self, products, location):
+        """``{product: the columns every card of the plan received into location shares}``: the last columns
+        of ``BULK_LOT_COLUMNS``, after the card's own (:meth:`_lot_row_maker`)."""
+        uid, now = self.env.uid, fields.Datetime.now()
+        return {
+            product: (
+                product.id, product.uom_id.id, self._lot_company(product, location).id or None, location.id,
+                product.product_tmpl_id.haoka_carrier_id.id or None,
+                uid, now, uid, now,
+                True, "available", True,
+            )
+            for product in products
+        }
 
     @api.model
     def _lot_company(self, product, location):
@@ -348,43 +369,38 @@ class HaokaStockBulk(models.AbstractModel):
         return company
 
     @api.model
-    def _lot_plan_facts(self, product, segments_cache, location):
-        """What every card of ``product`` received into ``location`` shares in its row: ids, company,
-        carrier, grade rules, the expiry offsets of product_expiry. Caches the carrier's warning rules in
-        ``segments_cache``."""
+    def _lot_plan_facts(self, product, segments_cache):
+        """What the own columns of each card of ``product`` are computed from: its carrier, grade classifier, the
+        expiry offsets of product_expiry. Caches the carrier's warning rules in ``segments_cache``."""
         template = product.product_tmpl_id
         carrier = template.haoka_carrier_id
         self.env["stock.lot"]._haoka_card_warnings(None, None, carrier, segments_cache)
         return {
-            "product_id": product.id, "carrier": carrier, "uom_id": product.uom_id.id,
-            "company_id": self._lot_company(product, location).id or None,
-            "rules": self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None),
+            "carrier": carrier,
+            "classify": grade.classifier(
+                self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None)),
             "use": timedelta(days=template.use_time), "removal": timedelta(days=template.removal_time),
             "alert": timedelta(days=template.alert_time),
         }
 
     @staticmethod
-    def _lot_row(card, lot_id, facts, warnings, crypto, fixed):
-        """The stock_lot row of one card (no ORM, no database): ``facts`` of its plan
+    def _lot_row(card, lot_id, facts, warnings, crypto):
+        """The card's own columns of its stock_lot row (no ORM, no database): ``facts`` of its plan
         (:meth:`_lot_plan_facts`), its ``(ICCID warning, number warning, message)``, the ``(encrypt,
-        search_hash)`` functions, the ``(location id, uid, now)`` of the import."""
+        search_hash)`` functions."""
         encrypt, search_hash = crypto
-        location_id, uid, now = fixed
         iccid_warning, msisdn_warning, message = warnings
-        match = grade.classify(card["msisdn"], facts["rules"]) if card["msisdn"] else None
+        match = facts["classify"](card["msisdn"])
         expiry = card["expiration_date"]
         return (
-            lot_id, card["iccid"], facts["product_id"], facts["uom_id"], facts["company_id"], location_id,
-            card["msisdn"] or None,
+            lot_id, card["iccid"], card["msisdn"] or None,
             encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
-            facts["carrier"].id or None, iccid_warning, msisdn_warning, message or None,
+            iccid_warning, msisdn_warning, message or None,
             match.key if match else None, match.label if match else None,
             expiry,
             expiry and expiry - facts["use"],
             expiry and expiry - facts["removal"],
             expiry and expiry - facts["alert"],
-            uid, now, uid, now,
-            True, "available", True,
         )
 
     # ------------------------------------------------------------------ transfers
@@ -649,10 +665,10 @@ class HaokaStockBulk(models.AbstractModel):
 
     @api.model
     def _move_line_rows(self, common, lines):
-        """``(columns, rows)`` of bulk move lines: ``lines`` are ``(line id, lot id, lot name, expiry)``,
-        ``common`` the values they share (:meth:`_move_line_values`)."""
-        values = tuple(common.values())
-        return ["id", "lot_id", "lot_name", "expiration_date", *common], [(*line, *values) for line in lines]
+        """``(columns, rows, tail)`` of bulk move lines for :func:`~..tools.pgcopy.copy_rows`: the rows are
+        ``lines``, ``(line id, lot id, lot name, expiry)``, the tail the values they share, ``common``
+        (:meth:`_move_line_values`)."""
+        return ["id", "lot_id", "lot_name", "expiration_date", *common], lines, tuple(common.values())
 
     @api.model
     def _cache_move_lines(self, move, common, lines):

@@ -13,16 +13,16 @@ class StockLot(models.Model):
 
     @api.depends("msisdn", "haoka_carrier_id")
     def _compute_grade(self):
-        rules_cache = {}
+        classifiers = {}
         for lot in self:
             match = None
             if lot.is_sim_card and lot.msisdn:
                 key = (lot.haoka_carrier_id.id, lot.company_id.id)
-                if key not in rules_cache:
-                    rules_cache[key] = self.env["haoka.number.grade"]._classifier_rules(
+                if key not in classifiers:
+                    classifiers[key] = grade.classifier(self.env["haoka.number.grade"]._classifier_rules(
                         lot.haoka_carrier_id, lot.company_id or None
-                    )
-                match = grade.classify(lot.msisdn, rules_cache[key])
+                    ))
+                match = classifiers[key](lot.msisdn)
             lot.grade_id = match.key if match else False
             lot.grade_pattern = match.label if match else False
 
@@ -31,7 +31,7 @@ class StockLot(models.Model):
         """Re-classify every SIM card against the current grade rules, in batches (one SELECT and
         one UPDATE per batch)."""
         self.env.flush_all()
-        rules_cache = {}
+        classifiers = {}
         last_id = 0
         cr = self.env.cr
         while True:
@@ -46,7 +46,7 @@ class StockLot(models.Model):
             if not rows:
                 break
             last_id = rows[-1][0]
-            updates = self._haoka_grade_changes(rows, rules_cache)
+            updates = self._haoka_grade_changes(rows, classifiers)
             if updates:
                 execute_values(
                     cr._obj,
@@ -59,20 +59,20 @@ class StockLot(models.Model):
         self.env.invalidate_all()
 
     @api.model
-    def _haoka_grade_changes(self, rows, rules_cache):
+    def _haoka_grade_changes(self, rows, classifiers):
         """``(lot id, grade id, pattern)`` of the cards of ``rows`` whose grade changes. ``rows`` are
-        ``(id, msisdn, carrier id, company id, grade id, pattern)``; ``rules_cache`` keeps each carrier's and
-        company's classifier rules across calls."""
+        ``(id, msisdn, carrier id, company id, grade id, pattern)``; ``classifiers`` keeps each carrier's and
+        company's classifier (:func:`~..tools.grade.classifier`) across calls."""
         Grade = self.env["haoka.number.grade"]
         updates = []
         for lot_id, msisdn, carrier_id, company_id, old_grade, old_pattern in rows:
             key = (carrier_id, company_id)
-            if key not in rules_cache:
-                rules_cache[key] = Grade._classifier_rules(
+            if key not in classifiers:
+                classifiers[key] = grade.classifier(Grade._classifier_rules(
                     self.env["haoka.carrier"].browse(carrier_id),
                     self.env["res.company"].browse(company_id) if company_id else None,
-                )
-            match = grade.classify(msisdn, rules_cache[key]) if msisdn else None
+                ))
+            match = classifiers[key](msisdn)
             new_grade, new_pattern = (match.key, match.label) if match else (None, None)
             if (new_grade, new_pattern) != (old_grade, old_pattern):
                 updates.append((lot_id, new_grade, new_pattern))

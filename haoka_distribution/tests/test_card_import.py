@@ -375,8 +375,8 @@ class TestCardImport(HaokaCase):
         original = Bulk._lot_row_maker
         written = []
 
-        def failing_maker(bulk_self, products, location):
-            make_row = original(bulk_self, products, location)
+        def failing_maker(bulk_self, products):
+            make_row = original(bulk_self, products)
 
             def make(card, lot_id):
                 written.append(card["iccid"])

@@ -87,6 +87,12 @@ class TestGradeMeasures(BaseCase):
         self.assertEqual(grade.classify("13800008888", rules).key, 2)
         self.assertEqual(grade.classify("13800000888", rules).key, 3)  # same level 4: lower sequence wins
         self.assertIsNone(grade.classify("13800000123", rules))
+        tied = [grade.Rule(4, "lucky", 0, "88", 4, 5), grade.Rule(5, "lucky", 0, "8", 4, 5)]
+        self.assertEqual(grade.classify("13800000888", tied).key, 4)
+        self.assertEqual(grade.classify("13800000888", tied[::-1]).key, 5)  # a tie: the first rule given
+        classify = grade.classifier(rules)
+        self.assertEqual([classify(n) for n in ("13800008888", "13800000888", "13800000123", "")],
+                         [grade.classify(n, rules) for n in ("13800008888", "13800000888", "13800000123", "")])
 
 
 class TestGradeRules(HaokaCase):

@@ -1,5 +1,6 @@
 """Streamed COPY: rows produced while PostgreSQL writes them, all or nothing, errors raised to the caller."""
 
+import datetime
 import threading
 
 import psycopg2
@@ -26,6 +27,26 @@ class TestStreamedCopy(TransactionCase):
         self.assertEqual(self.count(), (12345, 12345))
         self.env.cr.execute("SELECT name FROM haoka_copy_test WHERE id = 7")
         self.assertEqual(self.env.cr.fetchone()[0], "card,7\n\"quoted\"")
+
+    def test_rows_with_a_shared_tail_are_the_whole_rows(self):
+        """The columns every row shares rendered once, at the end of each line: the same rows as written whole,
+        NULLs, commas, quotes, newlines and timestamps included (a lone NULL in the tail too)."""
+        columns = ["id", "note", "flag", "at", "shared", "n", "last"]
+        at = datetime.datetime(2026, 12, 2, 3, 4, 5, 678)
+        rows = [(1, None, True, at), (2, 'a,"b"\nc', False, None), (3, "12,3", None, at)]
+        for tail in (("x,\"y\"\nz", 7, None), (None, None, None)):
+            written = {}
+            for name, copy in (("whole", lambda t, tail=tail: pgcopy.copy_rows(
+                    self.env.cr, t, columns, [(*row, *tail) for row in rows])),
+                               ("tail", lambda t, tail=tail: pgcopy.copy_rows(self.env.cr, t, columns, rows, tail))):
+                table = "haoka_tail_%s" % name
+                self.env.cr.execute("DROP TABLE IF EXISTS %s; CREATE TEMP TABLE %s (id int, note varchar, "
+                                    "flag boolean, at timestamp, shared varchar, n int, last int)" % (table, table))
+                copy(table)
+                self.env.cr.execute("SELECT * FROM %s ORDER BY id" % table)
+                written[name] = self.env.cr.fetchall()
+            self.assertEqual(written["tail"], written["whole"])
+            self.assertEqual(written["tail"][1], (2, 'a,"b"\nc', False, None, *tail))
 
     def test_failing_producer_writes_nothing(self):
         def rows():

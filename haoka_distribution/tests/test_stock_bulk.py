@@ -98,8 +98,8 @@ class TestBulkLeavesTheProcessAlone(HaokaCase):
         Bulk = type(self.env["haoka.stock.bulk"])
         original = Bulk._lot_row_maker
 
-        def watching_maker(bulk_self, products, location):
-            make_row = original(bulk_self, products, location)
+        def watching_maker(bulk_self, products):
+            make_row = original(bulk_self, products)
 
             def make(card, lot_id):
                 seen.add((gc.isenabled(), sys.getswitchinterval(), threading.active_count() > 1))

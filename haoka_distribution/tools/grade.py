@@ -92,22 +92,26 @@ def _matches(kind, min_length, value, measures, number):
 
 
 def classify(number, rules):
-    """Best matching rule for ``number``: highest level first, then lowest sequence.
+    """Best matching rule for ``number``: highest level first, then lowest sequence (then the rules' order).
 
     :param rules: iterable of :class:`Rule`
     :return: :class:`Match` or ``None``
     """
-    if not number:
+    return classifier(rules)(number)
+
+
+def classifier(rules):
+    """:func:`classify` bound to ``rules``, for many numbers: the rules are put in their order of priority once,
+    so that the first rule a number matches is its best."""
+    ordered = sorted(rules, key=lambda rule: (-rule.level, rule.sequence or 0))
+
+    def classify_number(number):
+        if not number:
+            return None
+        measures = measure(number)
+        for rule in ordered:
+            if _matches(rule.kind, rule.min_length, rule.value, measures, number):
+                return Match(rule.key, rule.kind, _label(rule.kind, measures, number, rule.value), rule.level)
         return None
-    measures = measure(number)
-    best = None
-    for rule in rules:
-        if not _matches(rule.kind, rule.min_length, rule.value, measures, number):
-            continue
-        candidate = (-rule.level, rule.sequence)
-        if best is None or candidate < best[0]:
-            best = (candidate, rule)
-    if best is None:
-        return None
-    rule = best[1]
-    return Match(rule.key, rule.kind, _label(rule.kind, measures, number, rule.value), rule.level)
+
+    return classify_number

@@ -23,10 +23,25 @@ def _copy_query(cr, table, columns):
     return query.as_string(cr._obj)
 
 
-def _csv(rows):
+def _csv(rows, tail=()):
+    """CSV of ``rows``, each followed by the values of ``tail`` (the columns every row shares: rendered once,
+    as the end of each line, instead of once per row).
+
+    The csv module quotes a field holding any character of the line terminator, so with a tail many fields
+    are quoted: the same values for COPY (only an unquoted empty field is NULL, and None is never quoted)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator=_tail_csv(tail) + "\n").writerows(rows)
     return buffer.getvalue()
+
+
+def _tail_csv(tail):
+    """``tail`` as the end of a CSV line (``,a,b``; a first column is written and cut so that a lone NULL is
+    an empty field, not the quoted empty string csv writes for a row of one empty value)."""
+    if not tail:
+        return ""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(("-", *tail))
+    return buffer.getvalue()[1:]
 
 
 NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
@@ -39,12 +54,13 @@ def next_ids(cr, table, count):
     return [row[0] for row in cr.fetchall()]
 
 
-def copy_rows(cr, table, columns, rows):
-    """Write ``rows`` (tuples, ``None`` for NULL; no empty strings) into ``table`` with COPY ... CSV.
+def copy_rows(cr, table, columns, rows, tail=()):
+    """Write ``rows`` (tuples, ``None`` for NULL; no empty strings) into ``table`` with COPY ... CSV; each row
+    followed by the values of ``tail`` (``columns`` names both, the rows' columns first).
 
     :param cr: an Odoo cursor; call ``env.flush_all()`` before and invalidate the ORM cache after.
     """
-    cr._obj.copy_expert(_copy_query(cr, table, columns), io.StringIO(_csv(rows)))
+    cr._obj.copy_expert(_copy_query(cr, table, columns), io.StringIO(_csv(rows, tail)))
 
 
 _END = object()
@@ -104,9 +120,10 @@ class Pipeline:
     def threaded(self):
         return self._worker is not None
 
-    def copy(self, table, columns, rows):
-        """COPY ``rows`` (tuples, ``None`` for NULL) into ``table``; the CSV is built in the calling thread."""
-        self._put(("copy", _copy_query(self._cr, table, columns), _csv(rows)))
+    def copy(self, table, columns, rows, tail=()):
+        """COPY ``rows`` (tuples, ``None`` for NULL), each followed by ``tail`` (see :func:`copy_rows`), into
+        ``table``; the CSV is built in the calling thread."""
+        self._put(("copy", _copy_query(self._cr, table, columns), _csv(rows, tail)))
 
     def execute(self, query, params=None, check=None):
         """Run ``query``; ``check(cursor)``, if given, runs right after it in the helper thread (to fetch
@@ -230,7 +247,7 @@ class _Ids:
             self._executor = None
 
 
-def copy_rows_streamed(cr, table, columns, rows, chunk_size=5000):
+def copy_rows_streamed(cr, table, columns, rows, tail=(), chunk_size=5000):
     """Like :func:`copy_rows`, for an iterable of rows that is costly to produce (encryption, checks):
     one COPY per chunk, each written (and its foreign keys checked) by PostgreSQL while this thread
     produces the next chunk. Either every row is written or an error is raised here; the transaction is
@@ -240,9 +257,9 @@ def copy_rows_streamed(cr, table, columns, rows, chunk_size=5000):
     batch = list(itertools.islice(rows, chunk_size))
     if len(batch) < chunk_size:
         if batch:
-            copy_rows(cr, table, columns, batch)
+            copy_rows(cr, table, columns, batch, tail)
         return
     with Pipeline(cr) as pipe:
         while batch:
-            pipe.copy(table, columns, batch)
+            pipe.copy(table, columns, batch, tail)
             batch = list(itertools.islice(rows, chunk_size))
