@@ -371,7 +371,8 @@ class HaokaStockBulk(models.AbstractModel):
     @api.model
     def _lot_plan_facts(self, product, segments_cache):
         """What the own columns of each card of ``product`` are computed from: its carrier, grade classifier, the
-        expiry offsets of product_expiry. Caches the carrier's warning rules in ``segments_cache``."""
+        expiry offsets of product_expiry (and the dates of each expiry, as written, once computed). Caches the
+        carrier's warning rules in ``segments_cache``."""
         template = product.product_tmpl_id
         carrier = template.haoka_carrier_id
         self.env["stock.lot"]._haoka_card_warnings(None, None, carrier, segments_cache)
@@ -380,7 +381,7 @@ class HaokaStockBulk(models.AbstractModel):
             "classify": grade.classifier(
                 self.env["haoka.number.grade"]._classifier_rules(carrier, product.company_id or None)),
             "use": timedelta(days=template.use_time), "removal": timedelta(days=template.removal_time),
-            "alert": timedelta(days=template.alert_time),
+            "alert": timedelta(days=template.alert_time), "dates": {},
         }
 
     @staticmethod
@@ -392,15 +393,18 @@ class HaokaStockBulk(models.AbstractModel):
         iccid_warning, msisdn_warning, message = warnings
         match = facts["classify"](card["msisdn"])
         expiry = card["expiration_date"]
+        dates = facts["dates"].get(expiry)
+        if dates is None:  # the cards of a file mostly share their expiry: its dates are written out once
+            dates = facts["dates"][expiry] = tuple(
+                str(date) if date else None
+                for date in (expiry, *(expiry and expiry - facts[offset] for offset in ("use", "removal", "alert")))
+            )
         return (
             lot_id, card["iccid"], card["msisdn"] or None,
             encrypt(card["puk"]) or None, search_hash(card["puk"]) or None, encrypt(card["pin"]) or None,
             iccid_warning, msisdn_warning, message or None,
             match.key if match else None, match.label if match else None,
-            expiry,
-            expiry and expiry - facts["use"],
-            expiry and expiry - facts["removal"],
-            expiry and expiry - facts["alert"],
+            *dates,
         )
 
     # ------------------------------------------------------------------ transfers

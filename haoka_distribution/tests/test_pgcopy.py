@@ -34,19 +34,20 @@ class TestStreamedCopy(TransactionCase):
         columns = ["id", "note", "flag", "at", "shared", "n", "last"]
         at = datetime.datetime(2026, 12, 2, 3, 4, 5, 678)
         rows = [(1, None, True, at), (2, 'a,"b"\nc', False, None), (3, "12,3", None, at)]
-        for tail in (("x,\"y\"\nz", 7, None), (None, None, None)):
+        cases = [(rows, ("x,\"y\"\nz", 7, None)), (rows, (None, None, None)),
+                 (rows[:1] + rows[2:], ("x,\"y\"\nz", 7, None))]  # the last with no line break in a row
+        for case_rows, tail in cases:
             written = {}
-            for name, copy in (("whole", lambda t, tail=tail: pgcopy.copy_rows(
-                    self.env.cr, t, columns, [(*row, *tail) for row in rows])),
-                               ("tail", lambda t, tail=tail: pgcopy.copy_rows(self.env.cr, t, columns, rows, tail))):
+            for name, (table_rows, table_tail) in (("whole", ([(*row, *tail) for row in case_rows], ())),
+                                                   ("tail", (case_rows, tail))):
                 table = "haoka_tail_%s" % name
                 self.env.cr.execute("DROP TABLE IF EXISTS %s; CREATE TEMP TABLE %s (id int, note varchar, "
                                     "flag boolean, at timestamp, shared varchar, n int, last int)" % (table, table))
-                copy(table)
+                pgcopy.copy_rows(self.env.cr, table, columns, table_rows, table_tail)
                 self.env.cr.execute("SELECT * FROM %s ORDER BY id" % table)
                 written[name] = self.env.cr.fetchall()
             self.assertEqual(written["tail"], written["whole"])
-            self.assertEqual(written["tail"][1], (2, 'a,"b"\nc', False, None, *tail))
+            self.assertEqual(written["tail"][-1], (3, "12,3", None, at, *tail))
 
     def test_failing_producer_writes_nothing(self):
         def rows():

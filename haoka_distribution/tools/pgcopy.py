@@ -24,21 +24,21 @@ def _copy_query(cr, table, columns):
 
 
 def _csv(rows, tail=()):
-    """CSV of ``rows``, each followed by the values of ``tail`` (the columns every row shares: rendered once,
-    as the end of each line, instead of once per row).
-
-    The csv module quotes a field holding any character of the line terminator, so with a tail many fields
-    are quoted: the same values for COPY (only an unquoted empty field is NULL, and None is never quoted)."""
+    """CSV of ``rows``, each followed by the values of ``tail`` (the columns every row shares: rendered once
+    and put at the end of each line, instead of once per row; rows holding a line break are written whole)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=_tail_csv(tail) + "\n").writerows(rows)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    if not tail:
+        return text
+    if text.count("\n") != len(rows):  # a line break inside a field: lines are not rows
+        return _csv([(*row, *tail) for row in rows])
+    return text.replace("\n", _tail_csv(tail) + "\n")
 
 
 def _tail_csv(tail):
     """``tail`` as the end of a CSV line (``,a,b``; a first column is written and cut so that a lone NULL is
     an empty field, not the quoted empty string csv writes for a row of one empty value)."""
-    if not tail:
-        return ""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(("-", *tail))
     return buffer.getvalue()[1:]
