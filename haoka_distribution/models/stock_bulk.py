@@ -287,11 +287,7 @@ class HaokaStockBulk(models.AbstractModel):
                 if written > receipt.total:
                     raise UserError(self.env._("More cards than announced for this import."))
                 lots = list(zip(lot_ids.take(len(cards)), cards, strict=True))
-                rows_by_product = defaultdict(list)
-                for lot_id, card in lots:
-                    rows_by_product[card["product"]].append(make_row(card, lot_id))
-                for product, rows in rows_by_product.items():
-                    pipe.copy("stock_lot", BULK_LOT_COLUMNS, rows, tails[product])
+                self._queue_lots(pipe, lots, make_row, tails)
                 receipt.queue(pipe, [
                     (lot_id, card["product"], card["iccid"], card["expiration_date"]) for lot_id, card in lots
                 ])
@@ -299,6 +295,16 @@ class HaokaStockBulk(models.AbstractModel):
                     progress(written)
         self.env["stock.lot"].invalidate_model()
         return receipt.validate()
+
+    @api.model
+    def _queue_lots(self, pipe, lots, make_row, tails):
+        """Queue the stock_lot rows of ``lots`` (``(lot id, card)``) on ``pipe``: a COPY per plan, the columns
+        its cards share (``tails``, :meth:`_lot_row_tails`) rendered once."""
+        rows_by_product = defaultdict(list)
+        for lot_id, card in lots:
+            rows_by_product[card["product"]].append(make_row(card, lot_id))
+        for product, rows in rows_by_product.items():
+            pipe.copy("stock_lot", BULK_LOT_COLUMNS, rows, tails[product])
 
     @api.model
     def _receive(self, lot_ids_by_product, location, origin):
