@@ -42,13 +42,16 @@ env["haoka.commission.rule"].create({"name": "bench activation %s" % tag, "tier"
                                      "product_tmpl_id": plan.id})
 customer = env["res.partner"].create({"name": "Upstream bench customer"})
 prefix = "898600%s" % str(int(time.time()))[-5:]
+# numbers 19BB0000000..: a block BB no card uses yet (the bench may run again on the same database)
+env.cr.execute("SELECT DISTINCT substr(msisdn, 3, 2) FROM stock_lot WHERE msisdn LIKE '19%%'")
+block = min(set(range(100)) - {int(row[0]) for row in env.cr.fetchall() if row[0].isdigit()})
 iccids = []
 for start in range(0, ROWS, 5000):
     batch = []
     for i in range(start, min(start + 5000, ROWS)):
         body = prefix + str(i).rjust(8, "0")
         batch.append({"name": body + sim.luhn_check_digit(body), "product_id": product.id,
-                      "msisdn": "19%02d%07d" % (int(time.time()) % 100, i), "card_state": "available"})
+                      "msisdn": "19%02d%07d" % (block, i), "card_state": "available"})
     iccids += [(lot.name, lot.id) for lot in env["stock.lot"].create(batch)]
 orders = env["sale.order"].create([{
     "partner_id": customer.id, "haoka_distributor_id": seller.id,
@@ -73,6 +76,9 @@ source = env["haoka.upstream"].create({
     "status_map_ids": [(0, 0, {"code": "已激活", "event": "activated"})]})
 env.cr.commit()
 today = fields.Date.context_today(source)
+# the report's cards, orders and commissions were written just now: autovacuum vacuums and analyses them within
+# the minute, in the middle of the report when it is not done first (as the other measured steps, bench/quiesce.py)
+print("database vacuumed and analysed before the report in %.1f s" % quiesce(env))
 csv = "\n".join(["ICCID,状态,激活日期"] + ["%s,已激活,%s" % (iccid, today) for iccid in iccids]).encode()
 start = time.time()
 wizard = env["haoka.upstream.report.import"].create({"source_id": source.id, "file": base64.b64encode(csv),
